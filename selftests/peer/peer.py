@@ -1,0 +1,1653 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""atcp packet-level test peer (our packetdrill).
+
+The peer lives in its own network namespace on one end of a veth pair that
+has no IP address, and speaks raw Ethernet frames through AF_PACKET, so the
+peer namespace's own kernel stack never answers.  The device under test (dut)
+holds the other end, 10.253.1.1/24, with a permanent neighbour entry for the
+peer (10.253.1.2) and a route for 10.253.0.0/16 through it (spoofed sources).
+
+Scripts (selftests/peer/scripts/*.pkt) name the segments to send and to
+expect; see selftests/peer/README.md for the syntax.  `--proto 6` makes the
+peer speak real TCP so that scripts can be checked against Linux's TCP.
+
+Usable as a library too (a fuzzer imports it): Session, Peer, Seg.
+"""
+
+import codecs
+import ctypes
+import errno
+import fcntl
+import os
+import queue
+import random
+import re
+import select
+import shlex
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DUTAPP = os.path.join(HERE, 'dutapp.py')
+
+ETH_P_ALL = 0x0003
+ETH_P_IP = 0x0800
+ETH_P_ARP = 0x0806
+SOL_PACKET = 263
+PACKET_AUXDATA = 8
+PACKET_IGNORE_OUTGOING = 23
+SO_TIMESTAMPNS = 35
+TP_STATUS_CSUMNOTREADY = 0x8
+CLONE_NEWNET = 0x40000000
+SIOCETHTOOL = 0x8946
+ETHTOOL_STXCSUM = 0x17
+ETHTOOL_STSO = 0x1f
+ETHTOOL_SGSO = 0x24
+
+DUT_IP = '10.253.1.1'
+PEER_IP = '10.253.1.2'
+DUT_MAC = '02:00:0a:fd:01:01'
+PEER_MAC = '02:00:0a:fd:01:02'
+DUT_IF = 'atcpd0'
+PEER_IF = 'atcpp0'
+SPOOF_NET = '10.253.0.0/16'
+
+M32 = 0xffffffff
+
+# TCP flag letters as tcpdump prints them, in tcpdump's order.
+FLAGS = [('F', 0x01), ('S', 0x02), ('R', 0x04), ('P', 0x08), ('.', 0x10),
+         ('U', 0x20), ('E', 0x40), ('W', 0x80), ('N', 0x100)]
+FLAG_BIT = dict(FLAGS)
+F_FIN, F_SYN, F_RST, F_PSH, F_ACK = 0x01, 0x02, 0x04, 0x08, 0x10
+
+STATES = {
+    1: 'ESTABLISHED', 2: 'SYN_SENT', 3: 'SYN_RECV', 4: 'FIN_WAIT1',
+    5: 'FIN_WAIT2', 6: 'TIME_WAIT', 7: 'CLOSE', 8: 'CLOSE_WAIT',
+    9: 'LAST_ACK', 10: 'LISTEN', 11: 'CLOSING', 12: 'NEW_SYN_RECV',
+}
+STATE_ALIASES = {
+    'SYN_RCVD': 'SYN_RECV', 'FIN_WAIT_1': 'FIN_WAIT1', 'FIN_WAIT_2': 'FIN_WAIT2',
+    'CLOSED': 'CLOSE', 'TIMEWAIT': 'TIME_WAIT', 'LASTACK': 'LAST_ACK',
+}
+
+
+class ScriptError(Exception):
+    """A script line is malformed."""
+
+
+class TestFailure(Exception):
+    """The dut did not behave as the script says."""
+
+
+def flags_str(f):
+    s = ''.join(ch for ch, bit in FLAGS if f & bit)
+    return s or 'none'
+
+
+def parse_flags(tok):
+    if tok in ('none', '-', '0'):
+        return 0
+    if tok.startswith('0x'):
+        return int(tok, 16)
+    f = 0
+    for ch in tok:
+        if ch not in FLAG_BIT:
+            raise ScriptError('unknown flag letter %r in %r' % (ch, tok))
+        f |= FLAG_BIT[ch]
+    return f
+
+
+def csum_fold(s):
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return s
+
+
+def csum_sum(data):
+    if len(data) & 1:
+        data += b'\0'
+    return sum(struct.unpack('!%dH' % (len(data) // 2), data))
+
+
+def inet_csum(data, init=0):
+    return (~csum_fold(csum_sum(data) + init)) & 0xffff
+
+
+def pseudo_sum(src, dst, proto, length):
+    return csum_sum(socket.inet_aton(src) + socket.inet_aton(dst) +
+                    struct.pack('!BBH', 0, proto, length))
+
+
+def mac_bytes(mac):
+    return bytes(int(x, 16) for x in mac.split(':'))
+
+
+def decode_escapes(s):
+    return codecs.escape_decode(s.encode('latin-1', 'backslashreplace'))[0]
+
+
+def show_bytes(b):
+    out = []
+    for c in b:
+        if c == 0x5c:
+            out.append('\\\\')
+        elif c == 0x22:
+            out.append('\\"')
+        elif c == 10:
+            out.append('\\n')
+        elif c == 13:
+            out.append('\\r')
+        elif c == 9:
+            out.append('\\t')
+        elif 32 <= c < 127:
+            out.append(chr(c))
+        else:
+            out.append('\\x%02x' % c)
+    return '"' + ''.join(out) + '"'
+
+
+def pattern_bytes(offset, n):
+    """Payload for len=N: byte k of the stream is 'a' + k % 26."""
+    return bytes(97 + (offset + i) % 26 for i in range(n))
+
+
+def signed32(x):
+    x &= M32
+    return x - (1 << 32) if x >= (1 << 31) else x
+
+
+# ----------------------------------------------------------------------------
+# options
+
+def parse_opts_bytes(b):
+    """Decode TCP options into a list of tuples."""
+    out = []
+    i = 0
+    while i < len(b):
+        k = b[i]
+        if k == 0:
+            out.append(('eol',))
+            rest = b[i + 1:]
+            if rest.strip(b'\0'):
+                out.append(('raw', rest))
+            return out
+        if k == 1:
+            out.append(('nop',))
+            i += 1
+            continue
+        if i + 1 >= len(b) or b[i + 1] < 2 or i + b[i + 1] > len(b):
+            out.append(('raw', b[i:]))
+            return out
+        ln = b[i + 1]
+        body = b[i + 2:i + ln]
+        if k == 2 and ln == 4:
+            out.append(('mss', struct.unpack('!H', body)[0]))
+        elif k == 3 and ln == 3:
+            out.append(('wscale', body[0]))
+        elif k == 4 and ln == 2:
+            out.append(('sackok',))
+        elif k == 5 and ln >= 2 and (ln - 2) % 8 == 0:
+            blocks = [struct.unpack('!II', body[j:j + 8]) for j in range(0, ln - 2, 8)]
+            out.append(('sack', blocks))
+        elif k == 8 and ln == 10:
+            out.append(('ts',) + struct.unpack('!II', body))
+        else:
+            out.append(('opt', k, body))
+        i += ln
+    return out
+
+
+def opt_text(o, sack_base):
+    k = o[0]
+    if k in ('nop', 'eol', 'sackok'):
+        return k
+    if k in ('mss', 'wscale'):
+        return '%s:%d' % (k, o[1])
+    if k == 'ts':
+        return 'ts:%d:%d' % (o[1], o[2])
+    if k == 'sack':
+        return 'sack:' + ':'.join('%d-%d' % (signed32(l - sack_base), signed32(r - sack_base))
+                                  for l, r in o[1])
+    if k == 'opt':
+        return 'opt:%d:%s' % (o[1], o[2].hex())
+    return 'raw:' + o[1].hex()
+
+
+def split_opts(s):
+    return [t for t in s.split(',') if t] if s else []
+
+
+def build_opts(spec, conn, now_ms):
+    """Encode a send-side option list (text) into bytes; pads to 4 unless raw."""
+    out = b''
+    for tok in split_opts(spec):
+        p = tok.split(':')
+        k = p[0]
+        if k == 'nop':
+            out += b'\x01'
+        elif k == 'eol':
+            out += b'\x00'
+        elif k == 'mss':
+            out += struct.pack('!BBH', 2, 4, int(p[1], 0))
+        elif k == 'wscale':
+            out += struct.pack('!BBB', 3, 3, int(p[1], 0))
+        elif k == 'sackok':
+            out += b'\x04\x02'
+        elif k == 'sack':
+            base = (conn.dut_isn or 0) if conn else 0
+            blocks = b''
+            for blk in p[1:]:
+                l, r = blk.split('-')
+                blocks += struct.pack('!II', (base + int(l, 0)) & M32, (base + int(r, 0)) & M32)
+            out += struct.pack('!BB', 5, 2 + len(blocks)) + blocks
+        elif k == 'ts':
+            val = p[1] if len(p) > 1 else 'now'
+            ecr = p[2] if len(p) > 2 else 'echo'
+            v = now_ms if val == 'now' else int(val, 0)
+            if ecr == 'echo':
+                e = (conn.last_tsval if conn and conn.last_tsval is not None else 0)
+            else:
+                e = int(ecr, 0)
+            out += struct.pack('!BBII', 8, 10, v & M32, e & M32)
+        elif k == 'opt':
+            body = bytes.fromhex(p[2]) if len(p) > 2 else b''
+            out += struct.pack('!BB', int(p[1], 0), 2 + len(body)) + body
+        elif k == 'raw':
+            out += bytes.fromhex(p[1])
+        else:
+            raise ScriptError('unknown option %r' % tok)
+    return out
+
+
+def _wild_int(pat, val):
+    if pat == '*':
+        return True
+    if '..' in pat:
+        lo, hi = pat.split('..')
+        return int(lo, 0) <= val <= int(hi, 0)
+    return int(pat, 0) == val
+
+
+def opt_matches(pat, o, sack_base):
+    p = pat.split(':')
+    if p[0] != o[0]:
+        return False
+    k = p[0]
+    if k in ('nop', 'eol', 'sackok'):
+        return True
+    if len(p) > 1 and p[1] == '*' and len(p) == 2:
+        return True
+    if k in ('mss', 'wscale'):
+        return _wild_int(p[1], o[1])
+    if k == 'ts':
+        return _wild_int(p[1], o[1]) and (len(p) < 3 or _wild_int(p[2], o[2]))
+    if k == 'sack':
+        blocks = [(signed32(l - sack_base), signed32(r - sack_base)) for l, r in o[1]]
+        want = []
+        for blk in p[1:]:
+            l, r = blk.split('-')
+            want.append((int(l, 0), int(r, 0)))
+        return want == blocks
+    return opt_text(o, sack_base) == pat
+
+
+# ----------------------------------------------------------------------------
+# segments
+
+class Seg:
+    """One TCP-format segment in an IPv4 packet (sent or received)."""
+    __slots__ = ('src', 'dst', 'sport', 'dport', 'seq', 'ack', 'flags', 'win',
+                 'urg', 'opts', 'optbytes', 'payload', 'doff', 'csum_ok', 'csum',
+                 'ttl', 'tos', 'df', 'ipid', 't', 'l4len', 'proto', 'conn', 'short')
+
+    def __init__(self, **kw):
+        for k in self.__slots__:
+            setattr(self, k, kw.get(k))
+
+
+def parse_ip_frame(frame, proto, csum_not_ready=False):
+    """Parse an Ethernet frame carrying IPv4.  Returns (kind, object)."""
+    if len(frame) < 34:
+        return ('short', None)
+    ip = frame[14:]
+    vihl = ip[0]
+    if vihl >> 4 != 4:
+        return ('other', None)
+    ihl = (vihl & 15) * 4
+    tot = struct.unpack('!H', ip[2:4])[0]
+    ip = ip[:tot]
+    p = ip[9]
+    src = socket.inet_ntoa(ip[12:16])
+    dst = socket.inet_ntoa(ip[16:20])
+    frag = struct.unpack('!H', ip[6:8])[0]
+    if p == 1:
+        return ('icmp', (src, dst, ip[ihl:]))
+    if p != proto:
+        return ('other', None)
+    if frag & 0x3fff:
+        return ('frag', (src, dst))
+    l4 = ip[ihl:]
+    s = Seg(src=src, dst=dst, proto=p, ttl=ip[8], tos=ip[1], df=bool(frag & 0x4000),
+            ipid=struct.unpack('!H', ip[4:6])[0], l4len=len(l4), short=False)
+    if len(l4) < 20:
+        s.short = True
+        s.payload = b''
+        s.opts = []
+        s.flags = 0
+        s.sport = s.dport = s.seq = s.ack = s.win = s.urg = 0
+        s.doff = 0
+        s.csum_ok = False
+        return ('seg', s)
+    (s.sport, s.dport, s.seq, s.ack, off, fl, s.win, s.csum, s.urg) = \
+        struct.unpack('!HHIIBBHHH', l4[:20])
+    s.doff = off >> 4
+    s.flags = fl | ((off & 1) << 8)
+    hl = s.doff * 4
+    if hl < 20 or hl > len(l4):
+        s.short = True
+        hl = min(max(hl, 20), len(l4))
+    s.optbytes = l4[20:hl]
+    s.opts = parse_opts_bytes(s.optbytes)
+    s.payload = l4[hl:]
+    if csum_not_ready:
+        s.csum_ok = None
+    else:
+        s.csum_ok = csum_fold(csum_sum(l4) + pseudo_sum(src, dst, p, len(l4))) == 0xffff
+    return ('seg', s)
+
+
+def build_ipv4(src, dst, proto, l4, ttl=64, tos=0, ipid=0, df=True, iplen=None,
+               ipcsum_bad=False):
+    tot = 20 + len(l4) if iplen is None else iplen
+    hdr = struct.pack('!BBHHHBBH4s4s', 0x45, tos, tot, ipid, 0x4000 if df else 0,
+                      ttl, proto, 0, socket.inet_aton(src), socket.inet_aton(dst))
+    c = inet_csum(hdr)
+    if ipcsum_bad:
+        c ^= 0x5a5a
+    return hdr[:10] + struct.pack('!H', c) + hdr[12:] + l4
+
+
+def build_l4(sport, dport, seq, ack, flags, win, optbytes, payload, urg=0,
+             src=None, dst=None, proto=None, doff=None, csum=None, trunc=None, res=0):
+    hl = 20 + len(optbytes)
+    pad = (-hl) % 4
+    optbytes = optbytes + b'\0' * pad
+    hl += pad
+    d = (hl // 4) if doff is None else doff
+    off = ((d & 15) << 4) | (res & 0xe) | ((flags >> 8) & 1)
+    hdr = struct.pack('!HHIIBBHHH', sport, dport, seq & M32, ack & M32, off, flags & 0xff,
+                      win & 0xffff, 0, urg & 0xffff)
+    l4 = hdr + optbytes + payload
+    if trunc is not None:
+        l4 = l4[:trunc]
+    if len(l4) >= 18:
+        if csum is None or csum == 'bad':
+            c = inet_csum(l4, pseudo_sum(src, dst, proto, len(l4)))
+            if csum == 'bad':
+                c ^= 0xbeef
+                if c == 0:
+                    c = 1
+        else:
+            c = csum
+        l4 = l4[:16] + struct.pack('!H', c) + l4[18:]
+    return l4
+
+
+# ----------------------------------------------------------------------------
+# namespaces
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def setns_fd(fd):
+    if _libc.setns(fd, CLONE_NEWNET) != 0:
+        e = ctypes.get_errno()
+        raise OSError(e, 'setns: ' + os.strerror(e))
+
+
+def setns_name(name):
+    fd = os.open('/run/netns/' + name, os.O_RDONLY)
+    try:
+        setns_fd(fd)
+    finally:
+        os.close(fd)
+
+
+def ethtool_set(ifname, cmd, val):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        buf = ctypes.create_string_buffer(struct.pack('II', cmd, val))
+        ifr = struct.pack('16sP', ifname.encode(), ctypes.addressof(buf))
+        fcntl.ioctl(s, SIOCETHTOOL, ifr)
+    except OSError:
+        pass
+    finally:
+        s.close()
+
+
+def write_proc(path, val):
+    try:
+        with open(path, 'w') as f:
+            f.write(str(val))
+        return True
+    except OSError:
+        return False
+
+
+def run_ip(args, batch=None, check=True):
+    r = subprocess.run(['ip'] + args, input=batch, capture_output=True, text=True)
+    if check and r.returncode != 0:
+        raise RuntimeError('ip %s failed: %s%s' % (' '.join(args), r.stderr, batch or ''))
+    return r
+
+
+# ----------------------------------------------------------------------------
+# /proc/net/{tcp,atcp}
+
+def hexaddr(s):
+    """'0101FD0A:1F90' (as /proc/net/tcp prints it) or '10.253.1.1:8080'."""
+    host, port = s.rsplit(':', 1)
+    if '.' in host:
+        return host, int(port)
+    if len(host) == 8:
+        ip = socket.inet_ntoa(struct.pack('<I', int(host, 16)))
+    else:
+        ip = host  # IPv6: keep as hex
+    return ip, int(port, 16)
+
+
+def read_sockets(proto):
+    """All sockets of the protocol in the current netns: [(local, remote, state)].
+
+    Tolerant parser for /proc/net/atcp (or /proc/net/tcp for proto 6): the
+    first line is a header, each other line starts `sl local rem st ...` with
+    addresses in hex (or dotted) and the state in hex as /proc/net/tcp has it.
+    """
+    name = 'tcp' if proto == 6 else 'atcp'
+    out = []
+    for base in ('/proc/thread-self/net/', '/proc/net/'):
+        try:
+            with open(base + name) as f:
+                lines = f.read().splitlines()
+            break
+        except OSError:
+            lines = None
+    if lines is None:
+        raise TestFailure('cannot read /proc/net/%s' % name)
+    for ln in lines:
+        f = ln.split()
+        if len(f) < 4 or not f[0].rstrip(':').isdigit():
+            continue
+        try:
+            loc = hexaddr(f[1])
+            rem = hexaddr(f[2])
+            st = int(f[3], 16)
+        except ValueError:
+            continue
+        out.append((loc, rem, STATES.get(st, 'UNKNOWN_%02X' % st)))
+    return out
+
+
+def norm_state(s):
+    s = s.upper()
+    s = STATE_ALIASES.get(s, s)
+    return s
+
+
+# ----------------------------------------------------------------------------
+# the peer: a packet socket on the veth
+
+class Conn:
+    def __init__(self, name, src, dst, sport, dport, isn, win=65535):
+        self.name = name
+        self.src, self.dst = src, dst          # peer ip, dut ip
+        self.sport, self.dport = sport, dport  # peer port, dut port (None: learn)
+        self.peer_isn = isn
+        self.dut_isn = None
+        self.snd_nxt = 0      # relative to peer_isn
+        self.rcv_nxt = None   # relative to dut_isn
+        self.last_tsval = None
+        self.win = win
+        self.autots = False
+
+    def tuple_str(self):
+        return '%s:%s > %s:%s' % (self.src, self.sport, self.dst,
+                                   self.dport if self.dport is not None else '*')
+
+
+class Peer:
+    """A raw packet endpoint on the peer veth.  Library API for fuzzers:
+
+        p.send_seg(conn, flags=F_SYN, seq=0, opts='mss:1460', ...)
+        p.send_l4(src, dst, l4bytes)        # any segment bytes
+        p.send_frames(iterable_of_frames)   # as fast as possible
+        p.frame(src, dst, l4bytes)          # build an Ethernet frame
+        p.recv(deadline)                    # next Seg or None
+    """
+
+    def __init__(self, sock, proto, peer_mac, dut_mac, dut_ip, log):
+        self.sock = sock
+        self.proto = proto
+        self.peer_mac = mac_bytes(peer_mac)
+        self.dut_mac = mac_bytes(dut_mac)
+        self.ethhdr = self.dut_mac + self.peer_mac + struct.pack('!H', ETH_P_IP)
+        self.dut_ip = dut_ip
+        self.log = log
+        self.icmp_seen = 0
+
+    def frame(self, src, dst, l4, **ipkw):
+        return self.ethhdr + build_ipv4(src, dst, self.proto, l4, **ipkw)
+
+    def send_l4(self, src, dst, l4, **ipkw):
+        fr = self.frame(src, dst, l4, **ipkw)
+        t = time.time()
+        self.sock.send(fr)
+        return t
+
+    def send_frames(self, frames):
+        send = self.sock.send
+        n = 0
+        for fr in frames:
+            while True:
+                try:
+                    send(fr)
+                    break
+                except (BlockingIOError, OSError) as e:
+                    if getattr(e, 'errno', None) not in (errno.ENOBUFS, errno.EAGAIN):
+                        raise
+                    time.sleep(0.0005)
+            n += 1
+        return n
+
+    def _arp_reply(self, frame):
+        a = frame[14:]
+        if len(a) < 28 or struct.unpack('!H', a[6:8])[0] != 1:
+            return
+        sha, spa, tpa = a[8:14], a[14:18], a[24:28]
+        if socket.inet_ntoa(tpa) == self.dut_ip:
+            return
+        rep = (sha + self.peer_mac + struct.pack('!H', ETH_P_ARP) +
+               struct.pack('!HHBBH', 1, ETH_P_IP, 6, 4, 2) + self.peer_mac + tpa + sha + spa)
+        try:
+            self.sock.send(rep)
+        except OSError:
+            pass
+
+    def recv(self, deadline):
+        """Next received segment of our protocol, or None at the deadline."""
+        while True:
+            timeout = max(0.0, deadline - time.time()) if deadline is not None else None
+            r, _, _ = select.select([self.sock], [], [], timeout)
+            if not r:
+                return None
+            try:
+                data, anc, _flags, addr = self.sock.recvmsg(65600, 256, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                continue
+            if addr[2] == socket.PACKET_OUTGOING:
+                continue
+            t = None
+            notready = False
+            for lvl, typ, cd in anc:
+                if lvl == socket.SOL_SOCKET and typ == SO_TIMESTAMPNS and len(cd) >= 16:
+                    sec, nsec = struct.unpack('qq', cd[:16])
+                    t = sec + nsec / 1e9
+                elif lvl == SOL_PACKET and typ == PACKET_AUXDATA and len(cd) >= 4:
+                    notready = bool(struct.unpack('I', cd[:4])[0] & TP_STATUS_CSUMNOTREADY)
+            if t is None:
+                t = time.time()
+            if len(data) < 14:
+                continue
+            et = struct.unpack('!H', data[12:14])[0]
+            if et == ETH_P_ARP:
+                self._arp_reply(data)
+                continue
+            if et != ETH_P_IP:
+                continue
+            kind, obj = parse_ip_frame(data, self.proto, notready)
+            if kind == 'seg':
+                obj.t = t
+                return obj
+            if kind == 'icmp':
+                src, dst, body = obj
+                self.icmp_seen += 1
+                if self.log and len(body) >= 2:
+                    self.log('icmp %s > %s type %d code %d (ignored)%s' % (
+                        src, dst, body[0], body[1],
+                        ' -- protocol unreachable: is the module loaded?'
+                        if body[0] == 3 and body[1] == 2 else ''))
+            elif kind == 'frag' and self.log:
+                self.log('fragment %s > %s (ignored)' % obj)
+
+
+def open_packet_socket(ifname):
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
+    try:
+        s.setsockopt(SOL_PACKET, PACKET_IGNORE_OUTGOING, 1)
+    except OSError:
+        pass
+    s.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
+    s.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+    s.bind((ifname, ETH_P_ALL))
+    return s
+
+
+class Session:
+    """The two namespaces, the veth pair and the peer's packet socket.
+
+    dut_netns: None creates a fresh namespace; '-' uses the current one (for
+    instance the VM's root namespace); any other name an existing one.
+    """
+    seq = 0
+
+    def __init__(self, proto=253, dut_netns=None, log=None, keep=False):
+        Session.seq += 1
+        self.proto = proto
+        self.log = log or (lambda s: None)
+        self.keep = keep
+        tag = '%d-%d' % (os.getpid(), Session.seq)
+        self.peer_ns = 'atcpp-' + tag
+        self.own_dut = dut_netns is None
+        self.dut_ns = ('atcpd-' + tag) if dut_netns is None else dut_netns
+        self.orig_fd = os.open('/proc/thread-self/ns/net', os.O_RDONLY)
+        self.sock = None
+        self.peer = None
+        self.in_dut = False
+        try:
+            self._setup()
+        except Exception:
+            self.close()
+            raise
+
+    def _dut_ip_args(self):
+        return [] if self.dut_ns == '-' else ['-n', self.dut_ns]
+
+    def _setup(self):
+        root = 'netns add %s\n' % self.peer_ns
+        if self.own_dut:
+            root += 'netns add %s\n' % self.dut_ns
+        elif self.dut_ns == '-':
+            run_ip(['link', 'del', DUT_IF], check=False)
+        else:
+            run_ip(['-n', self.dut_ns, 'link', 'del', DUT_IF], check=False)
+        dutpart = '' if self.dut_ns == '-' else ' netns %s' % self.dut_ns
+        root += ('link add %s%s address %s type veth peer name %s netns %s address %s\n'
+                 % (DUT_IF, dutpart, DUT_MAC, PEER_IF, self.peer_ns, PEER_MAC))
+        run_ip(['-b', '-'], root)
+        # peer side: no address, no IPv6, up; open the packet socket there.
+        setns_name(self.peer_ns)
+        write_proc('/proc/sys/net/ipv6/conf/%s/disable_ipv6' % PEER_IF, 1)
+        run_ip(['link', 'set', PEER_IF, 'up'])
+        self.sock = open_packet_socket(PEER_IF)
+        self.sock.setblocking(False)
+        # dut side
+        if self.dut_ns != '-':
+            setns_name(self.dut_ns)
+        else:
+            setns_fd(self.orig_fd)
+        self.in_dut = True
+        write_proc('/proc/sys/net/ipv6/conf/%s/disable_ipv6' % DUT_IF, 1)
+        ethtool_set(DUT_IF, ETHTOOL_STXCSUM, 0)
+        ethtool_set(DUT_IF, ETHTOOL_STSO, 0)
+        ethtool_set(DUT_IF, ETHTOOL_SGSO, 0)
+        batch = ('addr add %s/24 dev %s\nlink set %s up\nlink set lo up\n'
+                 'neigh replace %s lladdr %s dev %s nud permanent\n'
+                 'route replace %s via %s dev %s\n'
+                 % (DUT_IP, DUT_IF, DUT_IF, PEER_IP, PEER_MAC, DUT_IF,
+                    SPOOF_NET, PEER_IP, DUT_IF))
+        run_ip(['-b', '-'], batch)
+        self.peer = Peer(self.sock, self.proto, PEER_MAC, DUT_MAC, DUT_IP, self.log)
+        # wait for carrier so that the first frame is not lost
+        for _ in range(200):
+            try:
+                with open('/sys/class/net/%s/carrier' % DUT_IF) as f:
+                    if f.read().strip() == '1':
+                        break
+            except OSError:
+                break
+            time.sleep(0.005)
+
+    def env(self):
+        e = dict(os.environ)
+        e.update(PROTO=str(self.proto), DUT_IP=DUT_IP, PEER_IP=PEER_IP,
+                 DUT_IF=DUT_IF, PEER_IF=PEER_IF, DUT_NS=self.dut_ns, PEER_NS=self.peer_ns,
+                 PEERDIR=HERE,
+                 DUTAPP='%s -u %s --proto %d' % (sys.executable, DUTAPP, self.proto))
+        return e
+
+    def close(self):
+        if self.sock:
+            self.sock.close()
+            self.sock = None
+        try:
+            setns_fd(self.orig_fd)
+        except OSError:
+            pass
+        self.in_dut = False
+        if self.keep:
+            return
+        run_ip(['netns', 'del', self.peer_ns], check=False)
+        if self.own_dut:
+            run_ip(['netns', 'del', self.dut_ns], check=False)
+        elif self.dut_ns == '-':
+            run_ip(['link', 'del', DUT_IF], check=False)
+            run_ip(['route', 'del', SPOOF_NET], check=False)
+        if self.orig_fd is not None:
+            os.close(self.orig_fd)
+            self.orig_fd = None
+
+
+# ----------------------------------------------------------------------------
+# dut applications (dutapp.py driven over a pipe)
+
+class App:
+    def __init__(self, name, sess, interp):
+        self.name = name
+        self.interp = interp
+        self.p = subprocess.Popen([sys.executable, '-u', DUTAPP, '--proto', str(sess.proto)],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True, bufsize=1,
+                                  env=sess.env(), start_new_session=True)
+        self.q = queue.Queue()
+        self.next_id = 1
+        self.done = set()
+        self.failed = {}
+        self.pending = set()
+        threading.Thread(target=self._reader, daemon=True).start()
+
+    def _reader(self):
+        for line in self.p.stdout:
+            self.q.put(line.rstrip('\n'))
+        self.q.put(None)
+
+    def _consume(self, line):
+        if line is None:
+            return False
+        m = re.match(r'@@(done|fail) (\d+) ?(.*)', line)
+        if m:
+            i = int(m.group(2))
+            self.pending.discard(i)
+            if m.group(1) == 'done':
+                self.done.add(i)
+            else:
+                self.failed[i] = m.group(3)
+                self.interp.log('app %s: FAIL %s' % (self.name, m.group(3)))
+        else:
+            self.interp.log('app %s: %s' % (self.name, line))
+        return True
+
+    def poll(self):
+        while True:
+            try:
+                line = self.q.get_nowait()
+            except queue.Empty:
+                return
+            if not self._consume(line):
+                return
+
+    def send(self, actions):
+        i = self.next_id
+        self.next_id += 1
+        self.pending.add(i)
+        try:
+            self.p.stdin.write('%d %s\n' % (i, actions))
+            self.p.stdin.flush()
+        except BrokenPipeError:
+            raise TestFailure('app %s is gone (exit %s)' % (self.name, self.p.poll()))
+        return i
+
+    def wait(self, ids, timeout):
+        deadline = time.time() + timeout
+        while any(i in self.pending for i in ids):
+            try:
+                line = self.q.get(timeout=max(0.01, deadline - time.time()))
+            except queue.Empty:
+                line = ''
+            if line is None:
+                raise TestFailure('app %s exited (status %s) before finishing %s'
+                                  % (self.name, self.p.wait(), sorted(self.pending)))
+            if line:
+                self._consume(line)
+            if time.time() > deadline and any(i in self.pending for i in ids):
+                raise TestFailure('app %s: timeout waiting for command(s) %s'
+                                  % (self.name, sorted(i for i in ids if i in self.pending)))
+        bad = [i for i in ids if i in self.failed]
+        if bad:
+            raise TestFailure('app %s: command %d failed: %s'
+                              % (self.name, bad[0], self.failed[bad[0]]))
+
+    def stop(self, timeout=1.0):
+        try:
+            self.p.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(self.p.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            self.p.wait()
+        self.poll()
+
+
+# ----------------------------------------------------------------------------
+# the script interpreter
+
+TIME_RE = re.compile(r'^(\+)?(\d+(?:\.\d*)?|\.\d+)(?:\.\.(\d+(?:\.\d*)?|\.\d+))?$')
+
+
+class Interp:
+    def __init__(self, sess, name='script', out=sys.stdout, tolerance=0.1, timeout=3.0,
+                 seed=None, verbose=True):
+        self.sess = sess
+        self.peer = sess.peer
+        self.proto = sess.proto
+        self.name = name
+        self.out = out
+        self.tolerance = tolerance
+        self.timeout = timeout
+        self.rng = random.Random(seed)
+        self.verbose = verbose
+        self.conns = {}
+        self.default = None
+        self.pending = []
+        self.strict = True
+        self.apps = {}
+        self.bg = []
+        self.t0 = time.time()
+        self.mark = self.t0
+        self.lineno = 0
+        self.skip_reason = None
+        self.logbuf = []
+        self.peer.log = self.log
+
+    # -- output
+    def log(self, s):
+        line = s
+        self.logbuf.append(line)
+        if self.verbose:
+            self.out.write('# %s\n' % line)
+            self.out.flush()
+
+    def ts(self, t):
+        return '%7.3f' % (t - self.t0)
+
+    def fail(self, msg):
+        raise TestFailure('line %d: %s' % (self.lineno, msg))
+
+    # -- connections
+    def conn_for(self, s):
+        """The connection a received segment belongs to (learning the dut port)."""
+        for c in self.conns.values():
+            if (s.src == c.dst and s.dst == c.src and s.dport == c.sport and
+                    s.sport == c.dport):
+                return c
+        for c in self.conns.values():
+            if (c.dport is None and s.src == c.dst and s.dst == c.src and
+                    s.dport == c.sport):
+                c.dport = s.sport
+                return c
+        return None
+
+    def new_conn(self, name, kv):
+        sport = kv.get('sport', '*')
+        sport = self.rng.randint(20000, 60000) if sport in ('*', 'rand') else int(sport)
+        dport = kv.get('dport', '8080')
+        dport = None if dport == '*' else int(dport)
+        isn = kv.get('isn', 'rand')
+        isn = self.rng.randint(0, M32) if isn == 'rand' else int(isn, 0) & M32
+        c = Conn(name, kv.get('src', PEER_IP), kv.get('dst', DUT_IP), sport, dport, isn,
+                 int(kv.get('win', '65535'), 0))
+        c.autots = kv.get('ts', 'off') == 'auto'
+        self.conns[name] = c
+        if self.default is None or kv.get('default') == '1' or name == 'c':
+            self.default = c
+        return c
+
+    def get_conn(self, name):
+        if name is None:
+            if self.default is None:
+                self.new_conn('c', {})
+            return self.default
+        if name not in self.conns:
+            self.fail('unknown connection @%s' % name)
+        return self.conns[name]
+
+    def note_rx(self, s, c):
+        if c is None or s.short:
+            return
+        if s.flags & F_SYN and c.dut_isn is None:
+            c.dut_isn = s.seq
+        for o in s.opts:
+            if o[0] == 'ts':
+                c.last_tsval = o[1]
+        if s.flags & F_RST:
+            return
+        base = c.dut_isn or 0
+        end = signed32(s.seq - base) + len(s.payload) + (1 if s.flags & F_SYN else 0) + \
+            (1 if s.flags & F_FIN else 0)
+        if c.rcv_nxt is None or end > c.rcv_nxt:
+            c.rcv_nxt = end
+
+    # -- formatting
+    def fmt(self, s, c, sent):
+        parts = []
+        if c is None:
+            parts.append('{%s:%d>%s:%d}' % (s.src, s.sport, s.dst, s.dport))
+        elif c is not self.default:
+            parts.append('@' + c.name)
+        if s.short and s.l4len < 20:
+            parts.append('short l4len=%d' % s.l4len)
+            return ' '.join(parts)
+        parts.append(flags_str(s.flags))
+        if c is None:
+            seqbase, ackbase = 0, 0
+        elif sent:
+            seqbase, ackbase = c.peer_isn, (c.dut_isn or 0)
+        else:
+            seqbase, ackbase = (c.dut_isn or 0), c.peer_isn
+        parts.append('seq=%d' % signed32(s.seq - seqbase) if c else 'seq=abs:%d' % s.seq)
+        if s.flags & F_ACK or s.ack:
+            parts.append('ack=%d' % signed32(s.ack - ackbase) if c else 'ack=abs:%d' % s.ack)
+        parts.append('win=%d' % s.win)
+        if s.urg:
+            parts.append('urg=%d' % s.urg)
+        if s.payload:
+            if len(s.payload) <= 40:
+                parts.append('data=%s' % show_bytes(s.payload))
+            else:
+                parts.append('len=%d' % len(s.payload))
+        sack_base = ackbase if c else 0
+        if s.opts:
+            parts.append('opts=' + ','.join(opt_text(o, sack_base) for o in s.opts))
+        if s.short:
+            parts.append('doff=%d l4len=%d' % (s.doff, s.l4len))
+        if s.csum_ok is False:
+            parts.append('csum=bad')
+        return ' '.join(parts)
+
+    def show(self, s, c, sent, t, extra=''):
+        self.log('%s %s %s%s' % (self.ts(t), '>' if sent else '<', self.fmt(s, c, sent), extra))
+
+    # -- receiving
+    def pull(self, deadline):
+        if self.pending:
+            return self.pending.pop(0)
+        s = self.peer.recv(deadline)
+        if s is not None:
+            s.conn = self.conn_for(s)
+            self.note_rx(s, s.conn)
+        return s
+
+    def drain_nowait(self):
+        while True:
+            s = self.peer.recv(0)
+            if s is None:
+                return
+            s.conn = self.conn_for(s)
+            self.note_rx(s, s.conn)
+            self.pending.append(s)
+
+    def check_unexpected(self, where):
+        self.drain_nowait()
+        if not self.pending:
+            return
+        for s in self.pending:
+            self.show(s, s.conn, False, s.t, '   <-- unexpected')
+        if self.strict:
+            n = len(self.pending)
+            self.pending = []
+            self.fail('%d unexpected segment(s) %s' % (n, where))
+        self.pending = []
+
+    # -- timing
+    def parse_time(self, tok):
+        if tok == '*':
+            return None
+        m = TIME_RE.match(tok)
+        rel = bool(m.group(1))
+        lo = float(m.group(2))
+        hi = float(m.group(3)) if m.group(3) else None
+        base = self.mark if rel else self.t0
+        if hi is None:
+            return (base + lo, None)
+        return (base + lo, base + hi)
+
+    def wait_until(self, t):
+        while True:
+            d = t - time.time()
+            if d <= 0:
+                return
+            time.sleep(min(d, 0.05))
+
+    # -- packet lines
+    def parse_pkt(self, toks):
+        conn = None
+        if toks and toks[0].startswith('@'):
+            conn = toks.pop(0)[1:]
+        if not toks:
+            raise ScriptError('missing flags')
+        flags = toks.pop(0)
+        kv = {}
+        for t in toks:
+            m = re.match(r'^([a-z_]+)(=|~)(.*)$', t, re.S)
+            if not m:
+                raise ScriptError('bad field %r (want key=value)' % t)
+            kv[m.group(1)] = m.group(3)
+        return conn, flags, kv
+
+    def rel_num(self, v, base):
+        """Send side: 'abs:N', 'N' (relative), returns absolute."""
+        if v.startswith('abs:'):
+            return int(v[4:], 0) & M32
+        if v == 'rand':
+            return self.rng.randint(0, M32)
+        return (base + int(v, 0)) & M32
+
+    def do_send(self, toks):
+        cname, flags, kv = self.parse_pkt(toks)
+        c = self.get_conn(cname)
+        f = parse_flags(flags) if 'flags' not in kv else int(kv['flags'], 0)
+        if 'data' in kv:
+            payload = decode_escapes(kv['data'])
+        elif 'hex' in kv:
+            payload = bytes.fromhex(kv['hex'])
+        else:
+            payload = b''
+        seq = self.rel_num(kv['seq'], c.peer_isn) if 'seq' in kv else (c.peer_isn + c.snd_nxt) & M32
+        seq_rel = signed32(seq - c.peer_isn)
+        if 'len' in kv and 'data' not in kv and 'hex' not in kv:
+            payload = pattern_bytes(seq_rel - 1, int(kv['len'], 0))
+        dbase = c.dut_isn or 0
+        if 'ack' in kv:
+            ack = self.rel_num(kv['ack'], dbase)
+        elif f & F_ACK:
+            ack = (dbase + (c.rcv_nxt or 0)) & M32
+        else:
+            ack = 0
+        win = int(kv.get('win', str(c.win)), 0)
+        now_ms = int((time.time() - self.t0) * 1000) + 1000
+        if 'opts' in kv:
+            ob = build_opts(kv['opts'], c, now_ms)
+        elif c.autots and not f & F_RST:
+            ob = build_opts('nop,nop,ts:now:echo', c, now_ms)
+        else:
+            ob = b''
+        src = kv.get('src', c.src)
+        dst = kv.get('dst', c.dst)
+        sport = int(kv.get('sport', c.sport))
+        dport = kv.get('dport', c.dport)
+        if dport is None:
+            self.fail('dut port of @%s not known yet' % c.name)
+        dport = int(dport)
+        csum = kv.get('csum')
+        if csum is not None and csum != 'bad':
+            csum = int(csum, 0)
+        l4 = build_l4(sport, dport, seq, ack, f, win, ob, payload,
+                      urg=int(kv.get('urg', '0'), 0), src=src, dst=dst, proto=self.proto,
+                      doff=int(kv['doff'], 0) if 'doff' in kv else None, csum=csum,
+                      trunc=int(kv['trunc'], 0) if 'trunc' in kv else None,
+                      res=int(kv.get('res', '0'), 0))
+        ipkw = dict(ttl=int(kv.get('ttl', '64'), 0), tos=int(kv.get('tos', '0'), 0),
+                    ipid=int(kv.get('ipid', '0'), 0), df=kv.get('df', '1') != '0',
+                    iplen=int(kv['iplen'], 0) if 'iplen' in kv else None,
+                    ipcsum_bad=kv.get('ipcsum') == 'bad')
+        t = self.peer.send_l4(src, dst, l4, **ipkw)
+        end = seq_rel + len(payload) + (1 if f & F_SYN else 0) + (1 if f & F_FIN else 0)
+        if not f & F_RST and src == c.src and sport == c.sport and end > c.snd_nxt:
+            c.snd_nxt = end
+        kind, s = parse_ip_frame(self.peer.frame(src, dst, l4, **ipkw), self.proto)
+        if kind == 'seg':
+            self.show(s, c if (src == c.src and sport == c.sport) else None, True, t)
+        self.mark = t
+
+    def match(self, kv, flags, s, c):
+        """Returns None when the segment matches, else the reason."""
+        if s.short and s.l4len < 20:
+            return 'short segment'
+        if flags != '*' and parse_flags(flags) != s.flags:
+            return 'flags %s, expected %s' % (flags_str(s.flags), flags)
+        seqbase = (c.dut_isn or 0) if c else 0
+        ackbase = c.peer_isn if c else 0
+        for key, val, base in (('seq', s.seq, seqbase), ('ack', s.ack, ackbase)):
+            if key not in kv or kv[key] == '*':
+                continue
+            pat = kv[key]
+            if pat.startswith('abs:'):
+                ok = _wild_int(pat[4:], val)
+                shown = val
+            else:
+                shown = signed32(val - base)
+                ok = _wild_int(pat, shown)
+            if not ok:
+                return '%s=%d, expected %s' % (key, shown, pat)
+        for key, val in (('win', s.win), ('urg', s.urg), ('len', len(s.payload)),
+                         ('ttl', s.ttl), ('tos', s.tos), ('doff', s.doff),
+                         ('sport', s.sport), ('dport', s.dport)):
+            if key in kv and not _wild_int(kv[key], val):
+                return '%s=%d, expected %s' % (key, val, kv[key])
+        if 'data' in kv and decode_escapes(kv['data']) != s.payload:
+            return 'data %s, expected "%s"' % (show_bytes(s.payload), kv['data'])
+        if 'hex' in kv and bytes.fromhex(kv['hex']) != s.payload:
+            return 'payload %s, expected hex %s' % (s.payload.hex(), kv['hex'])
+        for key, val in (('src', s.src), ('dst', s.dst)):
+            if key in kv and kv[key] != val:
+                return '%s=%s, expected %s' % (key, val, kv[key])
+        if 'df' in kv and (kv['df'] != '0') != s.df:
+            return 'df=%d, expected %s' % (s.df, kv['df'])
+        if kv.get('csum', '') != '*' and s.csum_ok is False:
+            return 'bad checksum 0x%04x' % s.csum
+        if kv.get('csum') == 'bad' and s.csum_ok:
+            return 'checksum good, expected bad'
+        if 'opts' in kv and kv['opts'] != '*':
+            want = split_opts(kv['opts'])
+            if len(want) != len(s.opts) or not all(
+                    opt_matches(w, o, ackbase) for w, o in zip(want, s.opts)):
+                return 'options %s, expected %s' % (
+                    ','.join(opt_text(o, ackbase) for o in s.opts) or '(none)', kv['opts'])
+        if 'hasopts' in kv:
+            for w in split_opts(kv['hasopts']):
+                neg = w.startswith('!')
+                w = w.lstrip('!')
+                have = any(opt_matches(w, o, ackbase) for o in s.opts)
+                if have == neg:
+                    return 'option %s %s' % (w, 'present' if neg else 'missing or different')
+        return None
+
+    def do_expect(self, toks, tspec):
+        cname, flags, kv = self.parse_pkt(toks)
+        anyconn = cname == '*'
+        c = None if anyconn else self.get_conn(cname)
+        if tspec is None:
+            lo = hi = None
+            deadline = max(time.time(), self.mark) + self.timeout
+        else:
+            lo, hi = tspec
+            if hi is None:
+                lo, hi = lo - self.tolerance, lo + self.tolerance
+            deadline = max(hi, time.time() + 0.001)
+        want = '< %s%s %s' % ('@%s ' % cname if cname else '', flags,
+                              ' '.join('%s=%s' % kv_ for kv_ in kv.items()))
+        while True:
+            s = self.pull(deadline)
+            if s is None:
+                if tspec is not None:
+                    self.fail('nothing arrived by +%.3f (expected %s)' % (hi - self.mark, want))
+                self.fail('timeout (%.1fs) waiting for: %s' % (self.timeout, want))
+            sc = s.conn
+            why = None
+            if not anyconn and sc is not c:
+                why = 'segment of another connection (%s)' % (
+                    sc.name if sc else '%s:%d>%s:%d' % (s.src, s.sport, s.dst, s.dport))
+            if why is None:
+                why = self.match(kv, flags, s, sc)
+            dt = ' (%+.3f)' % (s.t - self.mark)
+            if why is None:
+                if lo is not None and not lo <= s.t <= hi:
+                    self.show(s, sc, False, s.t, dt)
+                    self.fail('arrived at +%.3f, expected +%.3f..%.3f after the previous event'
+                              % (s.t - self.mark, lo - self.mark, hi - self.mark))
+                self.show(s, sc, False, s.t, dt)
+                self.mark = s.t
+                return s
+            self.show(s, sc, False, s.t, dt + '   <-- no match')
+            if self.strict:
+                self.fail('unexpected segment: %s\n  expected: %s' % (why, want))
+
+    def do_expect_none(self, secs):
+        deadline = time.time() + secs
+        s = self.pull(deadline)
+        if s is not None:
+            self.show(s, s.conn, False, s.t, '   <-- expected nothing')
+            self.fail('a segment arrived where none was expected')
+        self.mark = time.time()
+
+    # -- flood
+    def do_flood(self, kv):
+        n = int(kv.get('n', kv.get('count', '1000')), 0)
+        c = self.get_conn(kv.get('conn'))
+        net = kv.get('src', '10.253.128.0/17')
+        if '/' in net:
+            a, bits = net.split('/')
+            base = struct.unpack('!I', socket.inet_aton(a))[0]
+            size = 1 << (32 - int(bits))
+            base &= ~(size - 1) & M32
+        else:
+            base, size = struct.unpack('!I', socket.inet_aton(net))[0], 1
+        dport = int(kv.get('dport', c.dport if c.dport is not None else 8080))
+        dst = kv.get('dst', c.dst)
+        f = parse_flags(kv.get('flags', 'S'))
+        win = int(kv.get('win', '65535'), 0)
+        ob = build_opts(kv.get('opts', 'mss:1460'), None, 0)
+        rate = float(kv.get('rate', '0'))
+        sport_fixed = kv.get('sport', 'rand')
+        frames = []
+        rng = self.rng
+        dstb = socket.inet_aton(dst)
+        eth = self.peer.ethhdr
+        hl = 20 + len(ob) + ((-len(ob)) % 4)
+        ob = ob + b'\0' * ((-len(ob)) % 4)
+        t = time.time()
+        for i in range(n):
+            ipn = base + (rng.randrange(size) if size > 1 else 0)
+            if size > 2 and (ipn & 0xff) in (0, 255):
+                ipn ^= 1
+            srcb = struct.pack('!I', ipn)
+            sport = rng.randint(1024, 65535) if sport_fixed == 'rand' else int(sport_fixed)
+            seq = rng.getrandbits(32)
+            ack = rng.getrandbits(32) if f & F_ACK else 0
+            hdr = struct.pack('!HHIIBBHHH', sport, dport, seq, ack, (hl // 4) << 4, f,
+                              win, 0, 0) + ob
+            ps = csum_sum(srcb + dstb + struct.pack('!BBH', 0, self.proto, hl))
+            ck = inet_csum(hdr, ps)
+            hdr = hdr[:16] + struct.pack('!H', ck) + hdr[18:]
+            iph = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + hl, i & 0xffff, 0x4000, 64,
+                              self.proto, 0, srcb, dstb)
+            iph = iph[:10] + struct.pack('!H', inet_csum(iph)) + iph[12:]
+            frames.append(eth + iph + hdr)
+        tb = time.time()
+        if rate > 0:
+            sent = 0
+            start = time.time()
+            for fr in frames:
+                self.peer.send_frames((fr,))
+                sent += 1
+                ahead = sent / rate - (time.time() - start)
+                if ahead > 0.001:
+                    time.sleep(ahead)
+        else:
+            self.peer.send_frames(frames)
+        te = time.time()
+        self.log('%s > flood: %d x %s to %s:%d from %s (built in %.2fs, sent in %.2fs, %.0f/s)'
+                 % (self.ts(te), n, flags_str(f), dst, dport, net, tb - t, te - tb,
+                    n / max(te - tb, 1e-6)))
+        self.mark = te
+
+    def do_drain(self, secs):
+        deadline = time.time() + secs
+        n = 0
+        self.pending = []
+        while True:
+            s = self.peer.recv(deadline)
+            if s is None:
+                break
+            s.conn = self.conn_for(s)
+            self.note_rx(s, s.conn)
+            n += 1
+        self.log('%s   drained %d segment(s)' % (self.ts(time.time()), n))
+        self.mark = time.time()
+
+    # -- state
+    def sock_match(self, kv, c):
+        loc = kv.get('local')
+        rem = kv.get('remote')
+        if loc is None:
+            loc = '%s:%s' % (c.dst, c.dport)
+            if rem is None:
+                rem = '%s:%s' % (c.src, c.sport)
+        if rem is None:
+            rem = '*'
+
+        def ok(pat, addr):
+            if pat == '*':
+                return True
+            h, p = pat.rsplit(':', 1)
+            return (h in ('', '*') or h == addr[0]) and (p == '*' or int(p) == addr[1])
+        return [st for l, r, st in read_sockets(self.proto) if ok(loc, l) and ok(rem, r)]
+
+    def parse_state_args(self, toks):
+        kv = {}
+        cname = None
+        pos = []
+        for t in toks:
+            if t.startswith('@'):
+                cname = t[1:]
+            elif '=' in t:
+                k, v = t.split('=', 1)
+                kv[k] = v
+            elif t == 'dut':
+                continue
+            else:
+                pos.append(t)
+        if not pos:
+            raise ScriptError('state: missing state name')
+        # positional: [local [remote]] STATE [timeout]
+        want = None
+        rest = []
+        for p in pos:
+            if want is None and re.match(r'^[A-Za-z_0-9]+$', p) and not p[0].isdigit():
+                want = p
+            elif want is None:
+                rest.append(p)
+            else:
+                kv.setdefault('timeout', p)
+        if rest:
+            kv.setdefault('local', rest[0])
+            if len(rest) > 1:
+                kv.setdefault('remote', rest[1])
+        return cname, norm_state(want), kv
+
+    def do_state(self, toks, wait):
+        cname, want, kv = self.parse_state_args(toks)
+        c = self.get_conn(cname) if ('local' not in kv) else (self.default or None)
+        if 'local' not in kv and c.dport is None:
+            self.fail('dut port of @%s not known yet' % c.name)
+        timeout = float(kv.get('timeout', '5' if wait else '0'))
+        deadline = time.time() + timeout
+        while True:
+            have = self.sock_match(kv, c)
+            ok = (not have) if want in ('NONE', 'CLOSE') else (want in have)
+            if want == 'CLOSE' and 'CLOSE' in have:
+                ok = True
+            if ok:
+                t = time.time()
+                self.log('%s   state %s%s' % (self.ts(t), want,
+                                              ' (after %.3fs)' % (t - self.mark) if wait else ''))
+                self.mark = t
+                return
+            if time.time() >= deadline:
+                self.fail('state is %s, expected %s' % ('/'.join(have) or 'NONE', want))
+            time.sleep(0.01)
+
+    # -- dut commands
+    def shell_cmd(self, where, cmd):
+        env = self.sess.env()
+        if where == 'dut':
+            return ['sh', '-c', cmd], env
+        if where == 'peer':
+            return ['ip', 'netns', 'exec', self.sess.peer_ns, 'sh', '-c', cmd], env
+        raise ScriptError('expected "dut:" or "peer:"')
+
+    def do_sh(self, where, cmd, background):
+        argv, env = self.shell_cmd(where, cmd)
+        if background:
+            p = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL,
+                                 start_new_session=True)
+            self.bg.append((p, cmd))
+            self.log('%s   run %s: %s' % (self.ts(time.time()), where, cmd))
+        else:
+            r = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                               text=True, timeout=120)
+            for ln in (r.stdout + r.stderr).splitlines():
+                self.log('  | ' + ln)
+            self.log('%s   sh %s: %s (exit %d)' % (self.ts(time.time()), where, cmd,
+                                                   r.returncode))
+            if r.returncode != 0:
+                self.fail('command failed with status %d: %s' % (r.returncode, cmd))
+        self.mark = time.time()
+
+    def do_sysctl(self, arg, quiet=False):
+        if '=' not in arg:
+            raise ScriptError('sysctl NAME=VALUE')
+        k, v = arg.split('=', 1)
+        path = '/proc/sys/' + k.strip().replace('.', '/')
+        if quiet and not os.path.exists(path):
+            self.log('%s   sysctl %s: not on this kernel, ignored' % (self.ts(time.time()), k))
+            return
+        try:
+            with open(path, 'w') as f:
+                f.write(v.strip())
+        except OSError as e:
+            self.fail('sysctl %s: %s' % (arg, e))
+        self.log('%s   sysctl %s' % (self.ts(time.time()), arg))
+        self.mark = time.time()
+
+    def app(self, name):
+        if name not in self.apps:
+            self.apps[name] = App(name, self.sess, self)
+        return self.apps[name]
+
+    def do_app(self, name, actions, nowait):
+        a = self.app(name)
+        self.log('%s   app %s%s: %s' % (self.ts(time.time()), name, '&' if nowait else '',
+                                        actions))
+        i = a.send(actions)
+        if not nowait:
+            a.wait([i], 30)
+            self.log('%s   app %s: done %s' % (self.ts(time.time()), name, actions))
+        self.mark = time.time()
+
+    def do_app_wait(self, name, timeout):
+        names = [name] if name else list(self.apps)
+        for n in names:
+            a = self.app(n)
+            a.wait(sorted(a.pending) + sorted(a.failed), timeout)
+        self.mark = time.time()
+
+    # -- driver
+    def run_lines(self, lines):
+        for ln_no, raw in enumerate(lines, 1):
+            self.lineno = ln_no
+            line = raw.strip()
+            if not line or line.startswith('#'):
+                continue
+            m = re.match(r'^\[(tcp|atcp)\]\s*(.*)$', line)
+            if m:
+                if (m.group(1) == 'tcp') != (self.proto == 6):
+                    continue
+                line = m.group(2)
+            try:
+                self.run_line(line)
+            except ScriptError as e:
+                raise ScriptError('line %d: %s: %s' % (ln_no, e, line))
+            if self.skip_reason is not None:
+                return
+
+    def run_line(self, line):
+        # commands that take the rest of the line verbatim
+        m = re.match(r'^(?:(\S+)\s+)?(run|sh)\s+(dut|peer)\s*:\s*(.*)$', line)
+        if m and (m.group(1) is None or m.group(1).startswith('+') or m.group(1)[0].isdigit()):
+            if m.group(1):
+                self.wait_until(self.parse_time(m.group(1))[0])
+            self.do_sh(m.group(3), m.group(4), m.group(2) == 'run')
+            return
+        m = re.match(r'^(?:(\S+)\s+)?app(&?)(?:\s+([A-Za-z0-9_]+))?\s*:\s*(.*)$', line)
+        if m and (m.group(1) is None or m.group(1).startswith('+') or m.group(1)[0].isdigit()):
+            if m.group(1):
+                self.wait_until(self.parse_time(m.group(1))[0])
+            self.do_app(m.group(3) or 'a', m.group(4), m.group(2) == '&')
+            return
+        try:
+            lex = shlex.shlex(line, posix=True)
+            lex.whitespace_split = True
+            lex.commenters = '#'
+            toks = list(lex)
+        except ValueError as e:
+            raise ScriptError(str(e))
+        if not toks:
+            return
+        tspec = None
+        if TIME_RE.match(toks[0]) or toks[0] == '*':
+            tspec = self.parse_time(toks.pop(0))
+        if not toks:
+            raise ScriptError('time without command')
+        cmd = toks.pop(0)
+        if cmd == '<':
+            self.do_expect(toks, tspec)
+            return
+        if tspec is not None:
+            self.wait_until(tspec[0])
+        if cmd == '>':
+            self.check_unexpected('before this send')
+            self.do_send(toks)
+        elif cmd == 'conn':
+            name = 'c'
+            if toks and '=' not in toks[0]:
+                name = toks.pop(0)
+            self.new_conn(name, dict(t.split('=', 1) for t in toks))
+        elif cmd in ('expect-none', 'none'):
+            self.check_unexpected('before expect-none')
+            self.do_expect_none(float(toks[0]) if toks else 0.5)
+        elif cmd == 'sleep':
+            time.sleep(float(toks[0]))
+            self.mark = time.time()
+        elif cmd in ('state', 'wait-state'):
+            self.do_state(toks, cmd == 'wait-state')
+        elif cmd == 'sysctl':
+            if toks and toks[0] == 'dut':
+                toks.pop(0)
+            quiet = bool(toks) and toks[0] == '-q'
+            if quiet:
+                toks.pop(0)
+            self.do_sysctl(' '.join(toks), quiet)
+        elif cmd == 'tolerance':
+            self.tolerance = float(toks[0])
+        elif cmd == 'timeout':
+            self.timeout = float(toks[0])
+        elif cmd == 'strict':
+            self.strict = toks[0] in ('on', '1', 'yes')
+        elif cmd == 'drain':
+            self.do_drain(float(toks[0]) if toks else 0.0)
+        elif cmd == 'flood':
+            kv = {}
+            for t in toks:
+                if '=' in t:
+                    k, v = t.split('=', 1)
+                    kv[k] = v
+                else:
+                    kv['n'] = t
+            self.do_flood(kv)
+        elif cmd == 'app-wait':
+            name = toks[0] if toks and not TIME_RE.match(toks[0]) else None
+            tmo = float(toks[-1]) if toks and TIME_RE.match(toks[-1]) else 30.0
+            self.do_app_wait(name, tmo)
+        elif cmd == 'require':
+            want = toks[0]
+            if (want == 'tcp') != (self.proto == 6):
+                self.skip_reason = ' '.join(toks[1:]) or 'needs %s' % want
+        elif cmd == 'skip':
+            self.skip_reason = ' '.join(toks) or 'skipped'
+        elif cmd in ('print', 'log'):
+            self.log(' '.join(toks))
+        elif cmd == 'mark':
+            self.mark = time.time()
+        else:
+            raise ScriptError('unknown command %r' % cmd)
+
+    def finish(self):
+        """End of script: unexpected leftovers, apps' failures."""
+        self.check_unexpected('at the end of the script')
+        for a in self.apps.values():
+            a.poll()
+            if a.failed:
+                i = sorted(a.failed)[0]
+                raise TestFailure('app %s: command %d failed: %s' % (a.name, i, a.failed[i]))
+
+    def cleanup(self):
+        for a in self.apps.values():
+            a.stop()
+        for p, cmd in self.bg:
+            if p.poll() is None:
+                try:
+                    os.killpg(p.pid, signal.SIGTERM)
+                except OSError:
+                    pass
+                try:
+                    p.wait(1)
+                except subprocess.TimeoutExpired:
+                    os.killpg(p.pid, signal.SIGKILL)
+                    p.wait()
+            elif p.returncode != 0:
+                self.log('background command exited %d: %s' % (p.returncode, cmd))
+
+
+def run_script(path, proto, out=sys.stdout, dut_netns=None, tolerance=0.1, timeout=3.0,
+               seed=None, verbose=True, keep=False):
+    """Run one script in fresh namespaces.  Returns (status, message):
+    status 'ok', 'fail' or 'skip'."""
+    with open(path) as f:
+        lines = f.read().splitlines()
+    # whole-script `require` first, so that skipped scripts cost nothing
+    for ln in lines:
+        m = re.match(r'^\s*require\s+(tcp|atcp)\b\s*(.*)$', ln)
+        if m and (m.group(1) == 'tcp') != (proto == 6):
+            return 'skip', m.group(2) or 'needs %s' % m.group(1)
+    sess = None
+    it = None
+    try:
+        sess = Session(proto, dut_netns, keep=keep)
+        it = Interp(sess, os.path.basename(path), out, tolerance, timeout, seed, verbose)
+        try:
+            it.run_lines(lines)
+            if it.skip_reason is not None:
+                return 'skip', it.skip_reason
+            it.finish()
+        finally:
+            it.cleanup()
+        return 'ok', ''
+    except TestFailure as e:
+        if it is not None and not verbose:
+            for ln in it.logbuf:
+                out.write('# %s\n' % ln)
+        return 'fail', str(e)
+    except ScriptError as e:
+        return 'fail', 'script error: %s' % e
+    finally:
+        if sess is not None:
+            sess.close()
+
+
+def main(argv=None):
+    import argparse
+    ap = argparse.ArgumentParser(description='atcp packet-level test peer')
+    ap.add_argument('--proto', type=int, default=int(os.environ.get('ATCP_PROTO', 253)))
+    ap.add_argument('--dut-netns', default=None,
+                    help="existing netns for the dut ('-' = the current one); "
+                         'default: a fresh one per script')
+    ap.add_argument('--tolerance', type=float, default=float(os.environ.get('PEER_TOLERANCE', 0.1)))
+    ap.add_argument('--timeout', type=float, default=3.0)
+    ap.add_argument('--seed', type=int, default=None)
+    ap.add_argument('-q', '--quiet', action='store_true', help='print traces only on failure')
+    ap.add_argument('--keep', action='store_true', help='keep the namespaces (debugging)')
+    ap.add_argument('scripts', nargs='*')
+    a = ap.parse_args(argv)
+    if not a.scripts:
+        a.scripts = sorted(
+            os.path.join(HERE, 'scripts', f) for f in os.listdir(os.path.join(HERE, 'scripts'))
+            if f.endswith('.pkt'))
+    paths = []
+    for s in a.scripts:
+        if not os.path.exists(s):
+            alt = os.path.join(HERE, 'scripts', s if s.endswith('.pkt') else s + '.pkt')
+            if os.path.exists(alt):
+                s = alt
+        paths.append(s)
+    seed = a.seed if a.seed is not None else random.randrange(1 << 30)
+    print('TAP version 13')
+    print('1..%d' % len(paths))
+    print('# peer: proto %d, seed %d' % (a.proto, seed))
+    sys.stdout.flush()
+    failed = 0
+    for n, p in enumerate(paths, 1):
+        name = os.path.basename(p)
+        if name.endswith('.pkt'):
+            name = name[:-4]
+        t = time.time()
+        status, msg = run_script(p, a.proto, sys.stdout, a.dut_netns, a.tolerance, a.timeout,
+                                 seed + n, not a.quiet, a.keep)
+        dt = time.time() - t
+        if status == 'ok':
+            print('ok %d - %s  # %.2fs' % (n, name, dt))
+        elif status == 'skip':
+            print('ok %d - %s # SKIP %s' % (n, name, msg))
+        else:
+            failed += 1
+            for ln in msg.splitlines():
+                print('# FAIL: ' + ln)
+            print('not ok %d - %s' % (n, name))
+        sys.stdout.flush()
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
