@@ -249,7 +249,13 @@ def build_opts(spec, conn, now_ms):
         elif k == 'ts':
             val = p[1] if len(p) > 1 else 'now'
             ecr = p[2] if len(p) > 2 else 'echo'
-            v = now_ms if val == 'now' else int(val, 0)
+            if val == 'now':
+                last = conn.last_sent_tsval if conn and conn.last_sent_tsval is not None else 0
+                v = max(now_ms, last + 1)
+            else:
+                v = int(val, 0)
+            if conn:
+                conn.last_sent_tsval = v & M32
             if ecr == 'echo':
                 e = (conn.last_tsval if conn and conn.last_tsval is not None else 0)
             else:
@@ -279,7 +285,7 @@ def opt_matches(pat, o, sack_base):
     if p[0] != o[0]:
         return False
     k = p[0]
-    if k in ('nop', 'eol', 'sackok'):
+    if k in ('nop', 'eol', 'sackok') or len(p) == 1:
         return True
     if len(p) > 1 and p[1] == '*' and len(p) == 2:
         return True
@@ -513,6 +519,7 @@ class Conn:
         self.snd_nxt = 0      # relative to peer_isn
         self.rcv_nxt = None   # relative to dut_isn
         self.last_tsval = None
+        self.last_sent_tsval = None
         self.win = win
         self.autots = False
 
@@ -862,6 +869,8 @@ class Interp:
         self.default = None
         self.pending = []
         self.strict = True
+        self.ignore_others = False
+        self.ignored = 0
         self.apps = {}
         self.bg = []
         self.t0 = time.time()
@@ -998,8 +1007,18 @@ class Interp:
             self.note_rx(s, s.conn)
             self.pending.append(s)
 
+    def ignorable(self, s):
+        """Under `strict conns`, segments of no known connection are ignored."""
+        if self.ignore_others and s.conn is None:
+            self.ignored += 1
+            if self.ignored <= 3:
+                self.show(s, None, False, s.t, '   (ignored: no connection)')
+            return True
+        return False
+
     def check_unexpected(self, where):
         self.drain_nowait()
+        self.pending = [s for s in self.pending if not self.ignorable(s)]
         if not self.pending:
             return
         for s in self.pending:
@@ -1185,6 +1204,8 @@ class Interp:
                     self.fail('nothing arrived by +%.3f (expected %s)' % (hi - self.mark, want))
                 self.fail('timeout (%.1fs) waiting for: %s' % (self.timeout, want))
             sc = s.conn
+            if self.ignorable(s):
+                continue
             why = None
             if not anyconn and sc is not c:
                 why = 'segment of another connection (%s)' % (
@@ -1206,7 +1227,10 @@ class Interp:
 
     def do_expect_none(self, secs):
         deadline = time.time() + secs
-        s = self.pull(deadline)
+        while True:
+            s = self.pull(deadline)
+            if s is None or not self.ignorable(s):
+                break
         if s is not None:
             self.show(s, s.conn, False, s.t, '   <-- expected nothing')
             self.fail('a segment arrived where none was expected')
@@ -1485,6 +1509,11 @@ class Interp:
             if toks and '=' not in toks[0]:
                 name = toks.pop(0)
             self.new_conn(name, dict(t.split('=', 1) for t in toks))
+        elif cmd == 'renew':
+            c = self.get_conn(toks[0][1:] if toks and toks[0].startswith('@') else None)
+            c.dut_isn = None
+            c.rcv_nxt = None
+            c.last_tsval = None
         elif cmd in ('expect-none', 'none'):
             self.check_unexpected('before expect-none')
             self.do_expect_none(float(toks[0]) if toks else 0.5)
@@ -1505,7 +1534,8 @@ class Interp:
         elif cmd == 'timeout':
             self.timeout = float(toks[0])
         elif cmd == 'strict':
-            self.strict = toks[0] in ('on', '1', 'yes')
+            self.strict = toks[0] in ('on', '1', 'yes', 'conns')
+            self.ignore_others = toks[0] == 'conns'
         elif cmd == 'drain':
             self.do_drain(float(toks[0]) if toks else 0.0)
         elif cmd == 'flood':
@@ -1592,6 +1622,9 @@ def run_script(path, proto, out=sys.stdout, dut_netns=None, tolerance=0.1, timeo
         return 'fail', str(e)
     except ScriptError as e:
         return 'fail', 'script error: %s' % e
+    except Exception:
+        import traceback
+        return 'fail', 'internal error:\n' + traceback.format_exc()
     finally:
         if sess is not None:
             sess.close()
