@@ -1,0 +1,428 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * atcp: internal structures and prototypes.
+ *
+ * Locking, in one place:
+ * - A full socket's protocol state (everything in struct atcp_sock) is
+ *   owned by the socket lock: process context holds lock_sock(), softirq
+ *   holds bh_lock_sock() and defers to the backlog when the socket is
+ *   owned by a process (atcp_v4_rcv), and timers defer to release_cb.
+ * - A request sock is reached without the listener's lock, as in TCP:
+ *   its fields are written once at creation, except ts_recent and the
+ *   retransmit counters, which tolerate races.
+ * - A TIME_WAIT minisocket is reached through RCU lookups with a
+ *   reference; its fields change only under its ehash bucket lock's
+ *   protection of the hashdance, or by its own timer.
+ */
+#ifndef _ATCP_H
+#define _ATCP_H
+
+#include <linux/skbuff.h>
+#include <linux/tcp.h>
+#include <net/inet_connection_sock.h>
+#include <net/inet_timewait_sock.h>
+#include <net/inet_hashtables.h>
+#include <net/request_sock.h>
+#include <net/tcp.h>
+#include <net/netns/generic.h>
+#include <uapi/linux/atcp.h>
+
+extern int atcp_proto_num;
+extern struct proto atcp_prot;
+extern struct inet_hashinfo atcp_hashinfo;
+extern struct request_sock_ops atcp_request_sock_ops;
+extern struct timewait_sock_ops atcp_timewait_sock_ops;
+extern const struct inet_connection_sock_af_ops atcp_ipv4_af_ops;
+extern unsigned int atcp_net_id;
+
+#define ATCP_MAX_HEADER		MAX_TCP_HEADER
+#define ATCP_MSS_DEFAULT	536U
+#define ATCP_MIN_MSS		88U
+#define ATCP_INIT_CWND		10
+#define ATCP_TIMEOUT_INIT	HZ		/* RFC 6298 2.1 */
+#define ATCP_RTO_MAX		(120 * HZ)
+#define ATCP_RTO_MIN		(HZ / 5)
+#define ATCP_MAX_QUICKACKS	16U
+#define ATCP_MAX_WSCALE		14
+#define ATCP_ORPHAN_RETRIES	8
+#define ATCP_KEEPALIVE_PROBE_MIN (HZ / 2)
+#define ATCP_TS_HZ		1000		/* timestamp clock: ms */
+#define ATCP_PROBE_MAX		(120 * HZ)
+
+/* Per-network-namespace counters, shown in /proc/net/atcp_stat. */
+enum atcp_mib {
+	ATCP_MIB_IN_SEGS,
+	ATCP_MIB_OUT_SEGS,
+	ATCP_MIB_ACTIVE_OPENS,
+	ATCP_MIB_PASSIVE_OPENS,
+	ATCP_MIB_ATTEMPT_FAILS,
+	ATCP_MIB_ESTAB_RESETS,
+	ATCP_MIB_OUT_RSTS,
+	ATCP_MIB_IN_RSTS,
+	ATCP_MIB_RETRANS_SEGS,
+	ATCP_MIB_RTO_FIRES,
+	ATCP_MIB_FAST_RETRANS,
+	ATCP_MIB_SYN_RETRANS,
+	ATCP_MIB_SYNACK_RETRANS,
+	ATCP_MIB_DELAYED_ACKS,
+	ATCP_MIB_DELAYED_ACK_LOCKED,
+	ATCP_MIB_PIGGYBACKED_ACKS,
+	ATCP_MIB_QUICK_ACKS,
+	ATCP_MIB_CHALLENGE_ACKS,
+	ATCP_MIB_LISTEN_OVERFLOWS,
+	ATCP_MIB_LISTEN_DROPS,
+	ATCP_MIB_REQ_QUEUE_FULL,
+	ATCP_MIB_SYN_COOKIES_SENT,
+	ATCP_MIB_SYN_COOKIES_OK,
+	ATCP_MIB_SYN_COOKIES_BAD,
+	ATCP_MIB_TW_CREATED,
+	ATCP_MIB_TW_RECYCLED,
+	ATCP_MIB_TW_KILLED_BY_RST,
+	ATCP_MIB_FIN_WAIT2_TIMEOUTS,
+	ATCP_MIB_KEEPALIVE_TIMEOUTS,
+	ATCP_MIB_ABORT_ON_DATA,
+	ATCP_MIB_ABORT_ON_CLOSE,
+	ATCP_MIB_ABORT_ON_LINGER,
+	ATCP_MIB_ABORT_ON_TIMEOUT,
+	ATCP_MIB_OFO_QUEUED,
+	ATCP_MIB_OFO_DROPPED,
+	ATCP_MIB_ZERO_WINDOW_PROBES,
+	ATCP_MIB_DROP_SHORT,
+	ATCP_MIB_DROP_BAD_DOFF,
+	ATCP_MIB_DROP_CSUM,
+	ATCP_MIB_DROP_BAD_OPTIONS,
+	ATCP_MIB_DROP_NO_SOCKET,
+	ATCP_MIB_DROP_BAD_FLAGS,
+	ATCP_MIB_DROP_OUT_OF_WINDOW,
+	ATCP_MIB_DROP_BAD_ACK,
+	ATCP_MIB_DROP_BACKLOG,
+	ATCP_MIB_DROP_RMEM,
+	ATCP_MIB_MAX
+};
+
+struct atcp_mib_cpu {
+	u64 mibs[ATCP_MIB_MAX];
+};
+
+/* Per-netns state: tunables (sysctl.c), the control socket and counters. */
+struct atcp_net {
+	int fin_timeout;	/* s */
+	int tw_timeout;		/* s */
+	int delack_min;		/* ms */
+	int delack_max;		/* ms */
+	int syn_retries;
+	int synack_retries;
+	int rfc1337;
+	int keepalive_time;	/* s */
+	int keepalive_intvl;	/* s */
+	int keepalive_probes;
+	int retries2;
+	int orphan_retries;
+	int syncookies;
+	int rmem_default;
+	int wmem_default;
+
+	struct ctl_table_header *sysctl_hdr;
+	struct sock *ctl_sk;
+	struct inet_timewait_death_row tw_death_row;
+	struct atcp_mib_cpu __percpu *mib;
+};
+
+static inline struct atcp_net *atcp_pernet(const struct net *net)
+{
+	return net_generic(net, atcp_net_id);
+}
+
+#define ATCP_INC_STATS(net, field) \
+	this_cpu_inc(atcp_pernet(net)->mib->mibs[field])
+
+/* What a segment carries while it sits in our queues. */
+struct atcp_skb_cb {
+	__u32 seq;		/* first sequence number */
+	__u32 end_seq;		/* seq + SYN + FIN + data length */
+	__u32 ack_seq;		/* received: the ACK field */
+	__u32 sent;		/* sent: jiffies at last transmission */
+	__u8 tcp_flags;		/* TCPHDR_* */
+	__u8 retrans;		/* sent: times retransmitted */
+	__u8 sacked;		/* sent: covered by a SACK block */
+	__u8 header_len;	/* received: doff * 4 */
+	__u32 tsval;		/* received: timestamp value */
+	__u32 tsecr;		/* received: timestamp echo */
+	__u16 window;		/* received: raw window field */
+	__u8 has_ts;		/* received: carried a timestamp */
+	__u32 tw_isn;		/* received: ISN to use when a SYN reopens a TIME_WAIT tuple */
+};
+
+#define ATCP_SKB_CB(skb) ((struct atcp_skb_cb *)&((skb)->cb[0]))
+
+/* Options parsed from a received segment. */
+struct atcp_options {
+	u16 mss;
+	u8 wscale;
+	u8 wscale_ok:1,
+	   sack_ok:1,
+	   ts_ok:1,
+	   bad:1;
+	u32 tsval;
+	u32 tsecr;
+	u8 num_sacks;
+	u32 sack[4][2];		/* host order: start, end */
+};
+
+struct atcp_request_sock {
+	struct inet_request_sock req;
+	u32 rcv_isn;
+	u32 snt_isn;
+	u32 ts_off;		/* our timestamp clock offset */
+	u32 rcv_wnd;
+	u16 peer_window;
+	u16 peer_mss;
+};
+
+static inline struct atcp_request_sock *atcp_rsk(const struct request_sock *req)
+{
+	return (struct atcp_request_sock *)req;
+}
+
+struct atcp_timewait_sock {
+	struct inet_timewait_sock tw;
+	u32 rcv_nxt;
+	u32 snd_nxt;
+	u32 rcv_wnd;
+	u32 ts_recent;
+	u32 ts_offset;
+	unsigned long ts_recent_stamp;
+	u8 ts_ok;
+	u8 rcv_wscale;
+};
+
+static inline struct atcp_timewait_sock *atcp_twsk(const struct sock *sk)
+{
+	return (struct atcp_timewait_sock *)sk;
+}
+
+/* Work a timer could not do while the socket was owned by a process. */
+enum atcp_deferred {
+	ATCP_RETRANS_DEFERRED,
+	ATCP_DELACK_DEFERRED,
+};
+
+enum atcp_ca_state {
+	ATCP_CA_OPEN,
+	ATCP_CA_RECOVERY,	/* fast retransmit, NewReno/SACK */
+	ATCP_CA_LOSS,		/* after an RTO */
+};
+
+/* What the application set; a child inherits it from its listener. */
+struct atcp_user_opts {
+	u16 user_mss;		/* TCP_MAXSEG, 0: none */
+	u8 nodelay;		/* TCP_NODELAY */
+	u8 syn_retries;		/* TCP_SYNCNT, 0: sysctl */
+	int keepalive_time;	/* jiffies, 0: sysctl */
+	int keepalive_intvl;	/* jiffies, 0: sysctl */
+	int keepalive_probes;	/* 0: sysctl */
+	int linger2;		/* TCP_LINGER2: <0 abort, 0 sysctl, >0 jiffies */
+};
+
+struct atcp_sock {
+	/* inet_connection_sock has to be the first member */
+	struct inet_connection_sock icsk;
+	struct atcp_user_opts uopt;
+
+	/*
+	 * Connection state: everything from here on is zeroed when a
+	 * child is created and when a socket is disconnected.
+	 */
+	struct_group(conn,
+		u32 iss;
+		u32 snd_una;		/* oldest unacknowledged */
+		u32 snd_nxt;		/* next to send */
+		u32 snd_max;		/* highest sent + 1 */
+		u32 write_seq;		/* end of the data queued by the app */
+		u32 snd_wl1;		/* seq of the segment that last updated snd_wnd */
+		u32 snd_wl2;		/* ack of that segment */
+		u32 snd_wnd;		/* peer's window, bytes */
+		u32 max_window;
+		u32 mss_cache;		/* current send MSS, payload bytes */
+		u16 advmss;		/* MSS we advertise */
+		u16 rx_mss_clamp;	/* peer's MSS option */
+		u8 snd_wscale;
+		u8 rcv_wscale;
+		u8 wscale_ok:1,
+		   sack_ok:1,
+		   ts_ok:1,
+		   fin_queued:1;	/* FIN is queued: write_seq counts it */
+		struct sk_buff *send_head;	/* first skb not yet sent */
+
+		/* Receiving */
+		u32 irs;
+		u32 rcv_nxt;		/* next expected */
+		u32 copied_seq;		/* next byte the app reads */
+		u32 rcv_wup;		/* rcv_nxt when the window was last advertised */
+		u32 rcv_wnd;		/* window last advertised, bytes */
+		u32 window_clamp;
+		struct sk_buff_head ofo_queue;	/* out of order, sorted by seq */
+
+		/* Timestamps (RFC 7323) */
+		u32 ts_recent;
+		unsigned long ts_recent_stamp;
+		u32 ts_offset;
+
+		/* RTT and retransmission (RFC 6298) */
+		u32 srtt_us;		/* smoothed RTT << 3 */
+		u32 mdev_us;		/* mean deviation << 2 */
+		u32 rttvar_us;
+		u32 rtt_last_us;
+		u32 retrans_stamp;	/* jiffies of first retransmission */
+		u32 high_seq;		/* snd_max when recovery started */
+		u32 rtx_next;		/* next seq to retransmit in recovery */
+		u32 dup_acks;
+		u8 ca_state;
+
+		/* Congestion control (Reno) */
+		u32 snd_cwnd;
+		u32 snd_cwnd_cnt;
+		u32 snd_ssthresh;
+		u32 prior_cwnd;
+
+		u32 rcv_tstamp;		/* jiffies of last received segment */
+		u32 lsndtime;		/* jiffies of last sent data */
+
+		unsigned long deferred;	/* enum atcp_deferred bits */
+
+		/* Counters for ATCP_INFO */
+		u64 bytes_sent;
+		u64 bytes_acked;
+		u64 bytes_received;
+		u32 segs_out;
+		u32 segs_in;
+		u32 total_retrans;
+		u32 delayed_acks;
+		u32 piggybacked_acks;
+		u32 quick_acks;
+		u32 dup_acks_in;
+		u32 fast_retrans;
+		u32 rto_fires;
+		u32 zwp_sent;
+	);
+};
+
+static inline struct atcp_sock *atcp_sk(const struct sock *sk)
+{
+	return (struct atcp_sock *)sk;
+}
+
+static inline void atcp_clear_connection(struct atcp_sock *ap)
+{
+	memset(&ap->conn, 0, sizeof(ap->conn));
+}
+
+static inline struct atcp_net *atcp_sk_net(const struct sock *sk)
+{
+	return atcp_pernet(sock_net(sk));
+}
+
+static inline u32 atcp_ts_now(void)
+{
+	return jiffies_to_msecs(jiffies);
+}
+
+static inline u32 atcp_flight(const struct atcp_sock *ap)
+{
+	return ap->snd_nxt - ap->snd_una;
+}
+
+/* main.c */
+void atcp_set_state(struct sock *sk, int state);
+void atcp_done(struct sock *sk);
+void atcp_reset_queues(struct sock *sk);
+const char *atcp_state_name(int state);
+
+/* input.c */
+int atcp_v4_rcv(struct sk_buff *skb);
+int atcp_v4_err(struct sk_buff *skb, u32 info);
+int atcp_v4_do_rcv(struct sock *sk, struct sk_buff *skb);
+int atcp_rcv_state_process(struct sock *sk, struct sk_buff *skb);
+void atcp_parse_options(const struct sk_buff *skb, const struct tcphdr *th,
+			struct atcp_options *opt);
+void atcp_enter_quickack_mode(struct sock *sk, unsigned int max_quickacks);
+void atcp_cleanup_rbuf(struct sock *sk, int copied);
+void atcp_init_transfer(struct sock *sk);
+void atcp_reset(struct sock *sk);
+void atcp_fin_wait2_arm(struct sock *sk);
+
+/* output.c */
+int atcp_transmit_skb(struct sock *sk, struct sk_buff *skb, gfp_t gfp);
+void atcp_push(struct sock *sk, int nonagle);
+void atcp_send_ack(struct sock *sk);
+void atcp_send_delayed_ack(struct sock *sk);
+void atcp_send_fin(struct sock *sk);
+void atcp_send_active_reset(struct sock *sk, gfp_t gfp);
+int atcp_connect(struct sock *sk);
+int atcp_send_synack(struct sock *sk);
+int atcp_retransmit_skb(struct sock *sk, struct sk_buff *skb);
+int atcp_send_probe(struct sock *sk, bool zero_window);
+int atcp_v4_send_synack(const struct sock *sk, struct request_sock *req);
+void atcp_v4_send_reset(const struct sock *sk, struct sk_buff *skb);
+void atcp_v4_send_ack(struct net *net, struct sk_buff *skb, u32 seq, u32 ack,
+		      u32 win, u32 tsval, u32 tsecr, u8 flags);
+u32 atcp_select_window(struct sock *sk);
+u32 atcp_current_mss(struct sock *sk);
+unsigned int atcp_sync_mss(struct sock *sk, u32 pmtu);
+void atcp_init_rcv_wnd(struct sock *sk);
+void atcp_check_space(struct sock *sk);
+void atcp_wmem_free_skb(struct sock *sk, struct sk_buff *skb);
+u32 atcp_init_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
+
+/* timer.c */
+void atcp_init_xmit_timers(struct sock *sk);
+void atcp_reset_rto(struct sock *sk);
+void atcp_release_cb(struct sock *sk);
+void atcp_set_keepalive(struct sock *sk, int val);
+void atcp_reset_keepalive(struct sock *sk);
+u32 atcp_keepalive_time(const struct atcp_sock *ap);
+u32 atcp_fin_timeout(const struct sock *sk);
+void atcp_retransmit_timer_fired(struct sock *sk);
+void atcp_delack_timer_fired(struct sock *sk);
+
+/* minisocks.c */
+int atcp_v4_conn_request(struct sock *sk, struct sk_buff *skb);
+struct sock *atcp_check_req(struct sock *sk, struct sk_buff *skb,
+			    struct request_sock *req);
+int atcp_child_process(struct sock *parent, struct sock *child,
+		       struct sk_buff *skb);
+struct sock *atcp_v4_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
+				   struct request_sock *req,
+				   struct dst_entry *dst,
+				   struct request_sock *req_unhash,
+				   bool *own_req);
+void atcp_time_wait(struct sock *sk, int state, int timeo);
+enum tcp_tw_status atcp_timewait_state_process(struct inet_timewait_sock *tw,
+					       struct sk_buff *skb);
+int atcp_twsk_unique(struct sock *sk, struct sock *sktw, void *twp);
+
+/* socket.c */
+extern const struct proto_ops atcp_stream_ops;
+int atcp_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
+int atcp_disconnect(struct sock *sk, int flags);
+void atcp_close(struct sock *sk, long timeout);
+void atcp_shutdown(struct sock *sk, int how);
+int atcp_ioctl(struct sock *sk, int cmd, unsigned long arg);
+int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);
+int atcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
+		 int *addr_len);
+int atcp_setsockopt(struct sock *sk, int level, int optname,
+		    sockptr_t optval, unsigned int optlen);
+int atcp_getsockopt(struct sock *sk, int level, int optname,
+		    char __user *optval, int __user *optlen);
+
+/* sysctl.c */
+int atcp_sysctl_net_init(struct net *net);
+void atcp_sysctl_net_exit(struct net *net);
+void atcp_sysctl_defaults(struct atcp_net *an);
+
+/* proc.c */
+int atcp_proc_net_init(struct net *net);
+void atcp_proc_net_exit(struct net *net);
+
+#endif /* _ATCP_H */

@@ -1,0 +1,1164 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * atcp: receiving a segment.
+ *
+ * atcp_v4_rcv() validates the segment and finds its socket; then one
+ * function per kind of socket decides what the segment means: a listener
+ * (atcp_listen_rcv), a request sock (minisocks.c), a TIME_WAIT minisocket
+ * (minisocks.c), or a full socket (atcp_rcv_state_process), which follows
+ * RFC 9293 section 3.10.7 step by step.
+ */
+#include <linux/module.h>
+#include <net/ip.h>
+#include <net/icmp.h>
+#include <net/inet_common.h>
+#include <net/xfrm.h>
+#include <net/route.h>
+#include <net/tcp_states.h>
+
+#include "atcp.h"
+#include "trace.h"
+
+static void atcp_drop(struct sock *sk, struct sk_buff *skb, int reason)
+{
+	ATCP_INC_STATS(sock_net(sk), reason);
+	kfree_skb(skb);
+}
+
+/* Parse the options of a received segment; a malformed list sets ->bad. */
+void atcp_parse_options(const struct sk_buff *skb, const struct tcphdr *th,
+			struct atcp_options *opt)
+{
+	const unsigned char *ptr = (const unsigned char *)(th + 1);
+	int length = (th->doff * 4) - sizeof(struct tcphdr);
+
+	memset(opt, 0, sizeof(*opt));
+	while (length > 0) {
+		int opcode = *ptr++;
+		int opsize;
+
+		switch (opcode) {
+		case TCPOPT_EOL:
+			return;
+		case TCPOPT_NOP:
+			length--;
+			continue;
+		default:
+			if (length < 2) {
+				opt->bad = 1;
+				return;
+			}
+			opsize = *ptr++;
+			if (opsize < 2 || opsize > length) {
+				opt->bad = 1;
+				return;
+			}
+			switch (opcode) {
+			case TCPOPT_MSS:
+				if (opsize == TCPOLEN_MSS && th->syn)
+					opt->mss = get_unaligned_be16(ptr);
+				break;
+			case TCPOPT_WINDOW:
+				if (opsize == TCPOLEN_WINDOW && th->syn) {
+					opt->wscale_ok = 1;
+					opt->wscale = min_t(u8, *ptr, ATCP_MAX_WSCALE);
+				}
+				break;
+			case TCPOPT_SACK_PERM:
+				if (opsize == TCPOLEN_SACK_PERM && th->syn)
+					opt->sack_ok = 1;
+				break;
+			case TCPOPT_TIMESTAMP:
+				if (opsize == TCPOLEN_TIMESTAMP) {
+					opt->ts_ok = 1;
+					opt->tsval = get_unaligned_be32(ptr);
+					opt->tsecr = get_unaligned_be32(ptr + 4);
+				}
+				break;
+			case TCPOPT_SACK:
+				if (opsize >= TCPOLEN_SACK_BASE + TCPOLEN_SACK_PERBLOCK &&
+				    !((opsize - TCPOLEN_SACK_BASE) % TCPOLEN_SACK_PERBLOCK)) {
+					int n = (opsize - TCPOLEN_SACK_BASE) /
+						TCPOLEN_SACK_PERBLOCK;
+					int i;
+
+					n = min(n, 4);
+					for (i = 0; i < n; i++) {
+						opt->sack[i][0] = get_unaligned_be32(ptr + 8 * i);
+						opt->sack[i][1] = get_unaligned_be32(ptr + 8 * i + 4);
+					}
+					opt->num_sacks = n;
+				} else {
+					opt->bad = 1;
+				}
+				break;
+			}
+			ptr += opsize - 2;
+			length -= opsize;
+		}
+	}
+}
+
+/* RFC 9293 3.10.7.4: is any part of the segment inside the window? */
+static bool atcp_sequence_ok(const struct atcp_sock *ap, u32 seq, u32 end_seq)
+{
+	u32 wnd_end = ap->rcv_wup + ap->rcv_wnd;
+
+	if (before(wnd_end, ap->rcv_nxt))
+		wnd_end = ap->rcv_nxt;
+	return !before(end_seq, ap->rcv_wup) && !after(seq, wnd_end);
+}
+
+static u32 atcp_receive_window(const struct atcp_sock *ap)
+{
+	s32 win = ap->rcv_wup + ap->rcv_wnd - ap->rcv_nxt;
+
+	return win < 0 ? 0 : win;
+}
+
+/* RFC 5961 section 7: challenge ACKs, at most one per 1/1000 s per netns. */
+static void atcp_send_challenge_ack(struct sock *sk)
+{
+	static DEFINE_RATELIMIT_STATE(atcp_challenge_rs, HZ, 1000);
+
+	if (!__ratelimit(&atcp_challenge_rs))
+		return;
+	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_CHALLENGE_ACKS);
+	trace_atcp_ack(sk, atcp_sk(sk)->rcv_nxt, ATCP_ACK_CHALLENGE, 0);
+	atcp_send_ack(sk);
+}
+
+static void atcp_send_dupack(struct sock *sk)
+{
+	atcp_enter_quickack_mode(sk, ATCP_MAX_QUICKACKS);
+	trace_atcp_ack(sk, atcp_sk(sk)->rcv_nxt, ATCP_ACK_DUP, 0);
+	atcp_send_ack(sk);
+}
+
+/* Quick-ack mode: ACK the next segments at once (tcp_incr_quickack). */
+static void atcp_incr_quickack(struct sock *sk, unsigned int max_quickacks)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	unsigned int quickacks;
+
+	quickacks = atcp_sk(sk)->rcv_wnd / (2 * max_t(u32, icsk->icsk_ack.rcv_mss, 1));
+	if (quickacks == 0)
+		quickacks = 2;
+	quickacks = min(quickacks, max_quickacks);
+	if (quickacks > icsk->icsk_ack.quick)
+		icsk->icsk_ack.quick = quickacks;
+}
+
+static u32 atcp_delack_min(const struct sock *sk)
+{
+	return msecs_to_jiffies(READ_ONCE(atcp_sk_net(sk)->delack_min));
+}
+
+void atcp_enter_quickack_mode(struct sock *sk, unsigned int max_quickacks)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+
+	atcp_incr_quickack(sk, max_quickacks);
+	inet_csk_exit_pingpong_mode(sk);
+	icsk->icsk_ack.ato = atcp_delack_min(sk);
+}
+
+/*
+ * Learn the peer's segment size for ACK decisions, and whether it pushes
+ * small segments (ICSK_ACK_PUSHED), as tcp_measure_rcv_mss() does.
+ */
+static void atcp_measure_rcv_mss(struct sock *sk, const struct sk_buff *skb)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct atcp_sock *ap = atcp_sk(sk);
+	unsigned int len = skb->len;
+
+	if (len >= icsk->icsk_ack.rcv_mss) {
+		icsk->icsk_ack.rcv_mss = min_t(unsigned int, len, ap->advmss);
+	} else {
+		if (len >= ATCP_MSS_DEFAULT ||
+		    (len >= ATCP_MIN_MSS &&
+		     !(ATCP_SKB_CB(skb)->tcp_flags & TCPHDR_PSH))) {
+			icsk->icsk_ack.last_seg_size = len;
+			if (len == icsk->icsk_ack.last_seg_size)
+				icsk->icsk_ack.rcv_mss = len;
+		}
+		if (icsk->icsk_ack.pending & ICSK_ACK_PUSHED)
+			icsk->icsk_ack.pending |= ICSK_ACK_PUSHED2;
+		icsk->icsk_ack.pending |= ICSK_ACK_PUSHED;
+	}
+}
+
+/*
+ * In-order data arrived: schedule an ACK and adapt the delayed-ACK
+ * timeout (ATO) to the inter-arrival time, within [delack_min, rto].
+ */
+static void atcp_event_data_recv(struct sock *sk, struct sk_buff *skb)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	u32 ato_min = atcp_delack_min(sk);
+	u32 now = tcp_jiffies32;
+
+	inet_csk_schedule_ack(sk);
+	atcp_measure_rcv_mss(sk, skb);
+
+	if (!icsk->icsk_ack.ato) {
+		atcp_incr_quickack(sk, ATCP_MAX_QUICKACKS);
+		icsk->icsk_ack.ato = ato_min;
+	} else {
+		int m = now - icsk->icsk_ack.lrcvtime;
+
+		if (m <= ato_min / 2) {
+			icsk->icsk_ack.ato = (icsk->icsk_ack.ato >> 1) + ato_min / 2;
+		} else if (m < icsk->icsk_ack.ato) {
+			icsk->icsk_ack.ato = (icsk->icsk_ack.ato >> 1) + m;
+			if (icsk->icsk_ack.ato > icsk->icsk_rto)
+				icsk->icsk_ack.ato = icsk->icsk_rto;
+		} else if (m > icsk->icsk_rto) {
+			/* A long gap: the sender restarted; ACK quickly again. */
+			atcp_incr_quickack(sk, ATCP_MAX_QUICKACKS);
+		}
+	}
+	icsk->icsk_ack.lrcvtime = now;
+}
+
+static bool atcp_in_quickack_mode(struct sock *sk)
+{
+	return inet_csk(sk)->icsk_ack.quick && !inet_csk_in_pingpong_mode(sk);
+}
+
+/* Send the scheduled ACK now, or arm the delayed-ACK timer. */
+static void atcp_ack_snd_check(struct sock *sk)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct atcp_sock *ap = atcp_sk(sk);
+	int reason;
+
+	if (!inet_csk_ack_scheduled(sk))
+		return;
+
+	if (ap->rcv_nxt - ap->rcv_wup > icsk->icsk_ack.rcv_mss)
+		reason = ATCP_ACK_TWO_FULL;
+	else if (atcp_in_quickack_mode(sk))
+		reason = ATCP_ACK_QUICK;
+	else if (icsk->icsk_ack.pending & ICSK_ACK_NOW)
+		reason = ATCP_ACK_NOW_FLAG;
+	else if (!skb_queue_empty(&ap->ofo_queue))
+		reason = ATCP_ACK_OFO;
+	else
+		reason = ATCP_ACK_DELAYED;
+
+	if (reason == ATCP_ACK_DELAYED) {
+		atcp_send_delayed_ack(sk);
+		return;
+	}
+	ap->quick_acks++;
+	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_QUICK_ACKS);
+	trace_atcp_ack(sk, ap->rcv_nxt, reason, 0);
+	atcp_send_ack(sk);
+}
+
+/* RFC 6298 section 2: update SRTT, RTTVAR and RTO from one sample. */
+static void atcp_rtt_sample(struct sock *sk, long rtt_us)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	u32 rto_min_us = jiffies_to_usecs(inet_csk(sk)->icsk_rto_min);
+	u32 rto;
+
+	if (rtt_us <= 0)
+		rtt_us = 1;
+	ap->rtt_last_us = rtt_us;
+	if (!ap->srtt_us) {
+		ap->srtt_us = rtt_us << 3;
+		ap->mdev_us = rtt_us << 1;
+	} else {
+		long err = rtt_us - (ap->srtt_us >> 3);
+
+		ap->srtt_us += err;
+		if (err < 0)
+			err = -err;
+		ap->mdev_us += err - (ap->mdev_us >> 2);
+	}
+	ap->rttvar_us = max(ap->mdev_us, rto_min_us);
+	rto = usecs_to_jiffies((ap->srtt_us >> 3) + ap->rttvar_us);
+	inet_csk(sk)->icsk_rto = min_t(u32, rto, ATCP_RTO_MAX);
+}
+
+/* Reno: slow start below ssthresh, one segment per window above. */
+static void atcp_cong_avoid(struct atcp_sock *ap, u32 acked_segs)
+{
+	if (ap->snd_cwnd < ap->snd_ssthresh) {
+		ap->snd_cwnd = min(ap->snd_cwnd + acked_segs, ap->snd_ssthresh);
+		return;
+	}
+	ap->snd_cwnd_cnt += acked_segs;
+	if (ap->snd_cwnd_cnt >= ap->snd_cwnd) {
+		ap->snd_cwnd_cnt -= ap->snd_cwnd;
+		ap->snd_cwnd++;
+	}
+}
+
+static u32 atcp_flight_segs(const struct atcp_sock *ap)
+{
+	return DIV_ROUND_UP(atcp_flight(ap), max_t(u32, ap->mss_cache, 1));
+}
+
+static void atcp_enter_recovery(struct sock *sk)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	struct sk_buff *head = skb_peek(&sk->sk_write_queue);
+
+	ap->snd_ssthresh = max(atcp_flight_segs(ap) / 2, 2U);
+	ap->snd_cwnd = ap->snd_ssthresh;
+	ap->snd_cwnd_cnt = 0;
+	ap->ca_state = ATCP_CA_RECOVERY;
+	ap->high_seq = ap->snd_max;
+	ap->fast_retrans++;
+	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_FAST_RETRANS);
+	if (head && head != ap->send_head) {
+		atcp_retransmit_skb(sk, head);
+		ap->rtx_next = ATCP_SKB_CB(head)->end_seq;
+	}
+}
+
+/* Free what the peer acknowledged; take an RTT sample (Karn's rule). */
+static u32 atcp_clean_rtx_queue(struct sock *sk, u32 ack)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	long rtt_us = -1;
+	struct sk_buff *skb;
+	u32 segs = 0;
+
+	while ((skb = skb_peek(&sk->sk_write_queue)) != NULL &&
+	       skb != ap->send_head) {
+		struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+
+		if (after(cb->end_seq, ack))
+			break;
+		if (!cb->retrans)
+			rtt_us = (u32)tcp_clock_us() - cb->sent;
+		else
+			rtt_us = -1;
+		segs++;
+		__skb_unlink(skb, &sk->sk_write_queue);
+		atcp_wmem_free_skb(sk, skb);
+	}
+	if (rtt_us >= 0)
+		atcp_rtt_sample(sk, rtt_us);
+	return segs;
+}
+
+/*
+ * Step 5 of RFC 9293 3.10.7.4, the ACK field.
+ * Returns <0 to drop the segment, 0 for an old or duplicate ACK,
+ * >0 when snd_una advanced or the window changed.
+ */
+static int atcp_ack(struct sock *sk, const struct sk_buff *skb)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct atcp_sock *ap = atcp_sk(sk);
+	const struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+	u32 ack = cb->ack_seq;
+	u32 prior_una = ap->snd_una;
+	u32 nwin = cb->window;
+	bool window_changed = false;
+	u32 acked_segs;
+
+	if (before(ack, prior_una)) {
+		/* RFC 5961 5.2: far too old is an injection attempt. */
+		if (before(ack, prior_una - ap->max_window)) {
+			atcp_send_challenge_ack(sk);
+			ATCP_INC_STATS(sock_net(sk), ATCP_MIB_DROP_BAD_ACK);
+			return -1;
+		}
+		return 0;
+	}
+	if (after(ack, ap->snd_max)) {
+		atcp_send_challenge_ack(sk);
+		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_DROP_BAD_ACK);
+		return -1;
+	}
+
+	ap->rcv_tstamp = tcp_jiffies32;
+	icsk->icsk_probes_out = 0;
+
+	if (!(cb->tcp_flags & TCPHDR_SYN))
+		nwin <<= ap->snd_wscale;
+	if (after(ack, prior_una) || after(cb->seq, ap->snd_wl1) ||
+	    (cb->seq == ap->snd_wl1 && nwin > ap->snd_wnd)) {
+		if (ap->snd_wnd != nwin)
+			window_changed = true;
+		ap->snd_wnd = nwin;
+		ap->snd_wl1 = cb->seq;
+		ap->snd_wl2 = ack;
+		if (nwin > ap->max_window)
+			ap->max_window = nwin;
+	}
+
+	if (ack == prior_una) {
+		/* RFC 5681 section 2: a duplicate ACK. */
+		if (atcp_flight(ap) && !window_changed &&
+		    cb->seq == cb->end_seq && !(cb->tcp_flags & (TCPHDR_SYN | TCPHDR_FIN))) {
+			ap->dup_acks++;
+			ap->dup_acks_in++;
+			if (ap->dup_acks == 3 && ap->ca_state == ATCP_CA_OPEN)
+				atcp_enter_recovery(sk);
+		}
+		if (window_changed && ap->snd_wnd)
+			inet_csk_clear_xmit_timer(sk, ICSK_TIME_PROBE0);
+		return window_changed ? 1 : 0;
+	}
+
+	ap->bytes_acked += ack - prior_una;
+	ap->snd_una = ack;
+	if (after(ack, ap->snd_nxt))
+		ap->snd_nxt = ack;
+	if (after(ack, ap->rtx_next))
+		ap->rtx_next = ack;
+	ap->dup_acks = 0;
+	acked_segs = atcp_clean_rtx_queue(sk, ack);
+	icsk->icsk_retransmits = 0;
+	icsk->icsk_backoff = 0;
+	ap->retrans_stamp = 0;
+
+	switch (ap->ca_state) {
+	case ATCP_CA_RECOVERY:
+		if (!before(ack, ap->high_seq)) {
+			ap->ca_state = ATCP_CA_OPEN;
+			ap->snd_cwnd = ap->snd_ssthresh;
+		} else {
+			/* NewReno partial ACK: the next hole is lost too. */
+			struct sk_buff *head = skb_peek(&sk->sk_write_queue);
+
+			if (head && head != ap->send_head) {
+				atcp_retransmit_skb(sk, head);
+				ap->rtx_next = ATCP_SKB_CB(head)->end_seq;
+			}
+		}
+		break;
+	case ATCP_CA_LOSS:
+		if (!before(ack, ap->high_seq))
+			ap->ca_state = ATCP_CA_OPEN;
+		atcp_cong_avoid(ap, acked_segs);
+		break;
+	default:
+		atcp_cong_avoid(ap, acked_segs);
+	}
+
+	if (atcp_flight(ap))
+		atcp_reset_rto(sk);
+	else
+		inet_csk_clear_xmit_timer(sk, ICSK_TIME_RETRANS);
+	atcp_check_space(sk);
+	return 1;
+}
+
+void atcp_reset(struct sock *sk)
+{
+	int err;
+
+	switch (sk->sk_state) {
+	case TCP_SYN_SENT:
+		err = ECONNREFUSED;
+		break;
+	case TCP_CLOSE_WAIT:
+		err = EPIPE;
+		break;
+	case TCP_CLOSE:
+		return;
+	default:
+		err = ECONNRESET;
+	}
+	WRITE_ONCE(sk->sk_err, err);
+	sk_error_report(sk);
+	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_ESTAB_RESETS);
+	atcp_done(sk);
+}
+
+/* The orphan's FIN was acknowledged: FIN_WAIT_2 lasts fin_timeout. */
+void atcp_fin_wait2_arm(struct sock *sk)
+{
+	inet_csk_reset_keepalive_timer(sk, atcp_fin_timeout(sk));
+}
+
+/* RFC 9293 3.10.7.4 step 8: our peer will send no more. */
+static void atcp_fin(struct sock *sk)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+
+	inet_csk_schedule_ack(sk);
+	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | RCV_SHUTDOWN);
+	sock_set_flag(sk, SOCK_DONE);
+
+	switch (sk->sk_state) {
+	case TCP_SYN_RECV:
+	case TCP_ESTABLISHED:
+		atcp_set_state(sk, TCP_CLOSE_WAIT);
+		/* Delay the ACK so that a prompt close() carries it. */
+		inet_csk_enter_pingpong_mode(sk);
+		break;
+	case TCP_CLOSE_WAIT:
+	case TCP_CLOSING:
+	case TCP_LAST_ACK:
+		break;
+	case TCP_FIN_WAIT1:
+		/* Simultaneous close: ACK their FIN, wait for ours. */
+		trace_atcp_ack(sk, ap->rcv_nxt, ATCP_ACK_STATE, 0);
+		atcp_send_ack(sk);
+		atcp_set_state(sk, TCP_CLOSING);
+		break;
+	case TCP_FIN_WAIT2:
+		trace_atcp_ack(sk, ap->rcv_nxt, ATCP_ACK_STATE, 0);
+		atcp_send_ack(sk);
+		atcp_time_wait(sk, TCP_TIME_WAIT, 0);
+		break;
+	default:
+		break;
+	}
+
+	/* Nothing after a FIN belongs to the stream. */
+	__skb_queue_purge(&ap->ofo_queue);
+
+	if (!sock_flag(sk, SOCK_DEAD)) {
+		sk->sk_state_change(sk);
+		if (sk->sk_shutdown == SHUTDOWN_MASK || sk->sk_state == TCP_CLOSE)
+			sk_wake_async(sk, SOCK_WAKE_WAITD, POLL_HUP);
+		else
+			sk_wake_async(sk, SOCK_WAKE_WAITD, POLL_IN);
+	}
+}
+
+/* Put an in-order segment on the receive queue and advance rcv_nxt. */
+static void atcp_queue_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	const struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+	bool fin = cb->tcp_flags & TCPHDR_FIN;
+
+	WRITE_ONCE(ap->rcv_nxt, cb->end_seq);
+	if (skb->len) {
+		ap->bytes_received += skb->len;
+		atcp_event_data_recv(sk, skb);
+		skb_set_owner_r(skb, sk);
+		__skb_queue_tail(&sk->sk_receive_queue, skb);
+	} else {
+		consume_skb(skb);
+	}
+	if (fin)
+		atcp_fin(sk);
+}
+
+/* Move segments that the last arrival made in-order. */
+static void atcp_ofo_drain(struct sock *sk)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	struct sk_buff *skb;
+
+	while ((skb = skb_peek(&ap->ofo_queue)) != NULL) {
+		struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+
+		if (after(cb->seq, ap->rcv_nxt))
+			break;
+		__skb_unlink(skb, &ap->ofo_queue);
+		if (!after(cb->end_seq, ap->rcv_nxt)) {
+			kfree_skb(skb);
+			continue;
+		}
+		skb->destructor = NULL;
+		skb->sk = NULL;
+		atomic_sub(skb->truesize, &sk->sk_rmem_alloc);
+		atcp_queue_rcv(sk, skb);
+		if (sk->sk_state == TCP_CLOSE || (sk->sk_shutdown & RCV_SHUTDOWN))
+			break;
+	}
+}
+
+/* Keep an out-of-order segment, sorted by sequence, within the rcvbuf. */
+static void atcp_data_queue_ofo(struct sock *sk, struct sk_buff *skb)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+	struct sk_buff *pos;
+
+	inet_csk_schedule_ack(sk);
+	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize > sk->sk_rcvbuf) {
+		atcp_drop(sk, skb, ATCP_MIB_OFO_DROPPED);
+		return;
+	}
+	skb_queue_reverse_walk(&ap->ofo_queue, pos) {
+		struct atcp_skb_cb *pcb = ATCP_SKB_CB(pos);
+
+		if (!after(pcb->seq, cb->seq)) {
+			if (!after(cb->end_seq, pcb->end_seq)) {
+				/* Already have all of it. */
+				atcp_drop(sk, skb, ATCP_MIB_OFO_DROPPED);
+				return;
+			}
+			ATCP_INC_STATS(sock_net(sk), ATCP_MIB_OFO_QUEUED);
+			skb_set_owner_r(skb, sk);
+			__skb_queue_after(&ap->ofo_queue, pos, skb);
+			return;
+		}
+	}
+	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_OFO_QUEUED);
+	skb_set_owner_r(skb, sk);
+	__skb_queue_head(&ap->ofo_queue, skb);
+}
+
+/* Step 7: the segment text.  Consumes the skb. */
+static void atcp_data_queue(struct sock *sk, struct sk_buff *skb)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+
+	if (cb->seq == cb->end_seq) {
+		kfree_skb(skb);
+		return;
+	}
+	__skb_pull(skb, cb->header_len);
+
+	if (!after(cb->end_seq, ap->rcv_nxt)) {
+		/* A retransmission of what we have: tell the peer at once. */
+		atcp_send_dupack(sk);
+		kfree_skb(skb);
+		return;
+	}
+	if (!before(cb->seq, ap->rcv_nxt + atcp_receive_window(ap)) ||
+	    (skb->len && !atcp_receive_window(ap))) {
+		atcp_send_dupack(sk);
+		atcp_drop(sk, skb, ATCP_MIB_DROP_OUT_OF_WINDOW);
+		return;
+	}
+	if (after(cb->seq, ap->rcv_nxt)) {
+		atcp_data_queue_ofo(sk, skb);
+		return;
+	}
+	if (skb->len && atomic_read(&sk->sk_rmem_alloc) > sk->sk_rcvbuf) {
+		atcp_drop(sk, skb, ATCP_MIB_DROP_RMEM);
+		return;
+	}
+
+	/* In order (possibly overlapping what we have: recvmsg skips it). */
+	atcp_queue_rcv(sk, skb);
+	if (!skb_queue_empty(&ap->ofo_queue) && sk->sk_state != TCP_CLOSE) {
+		atcp_ofo_drain(sk);
+		/* RFC 5681 4.2: ACK at once when a hole is filled. */
+		if (skb_queue_empty(&ap->ofo_queue)) {
+			inet_csk(sk)->icsk_ack.pending |= ICSK_ACK_NOW;
+			trace_atcp_ack(sk, ap->rcv_nxt, ATCP_ACK_HOLE_FILLED, 0);
+		}
+	}
+	if (!sock_flag(sk, SOCK_DEAD))
+		sk->sk_data_ready(sk);
+}
+
+/* SYN_SENT: RFC 9293 3.10.7.3.  Returns nonzero to answer with a RST. */
+static int atcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct atcp_options opt;
+
+	if (th->ack) {
+		if (!after(cb->ack_seq, ap->iss) || after(cb->ack_seq, ap->snd_max))
+			return th->rst ? 0 : 1;
+	}
+	if (th->rst) {
+		if (th->ack)
+			atcp_reset(sk);
+		return 0;
+	}
+	if (!th->syn)
+		return 0;
+
+	atcp_parse_options(skb, th, &opt);
+	if (opt.bad) {
+		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_DROP_BAD_OPTIONS);
+		return 0;
+	}
+	ap->irs = cb->seq;
+	ap->rcv_nxt = cb->seq + 1;
+	ap->copied_seq = ap->rcv_nxt;
+	ap->rcv_wup = ap->rcv_nxt;
+	ap->snd_wl1 = cb->seq;
+	ap->snd_wnd = ntohs(th->window);
+	ap->max_window = ap->snd_wnd;
+	if (opt.mss)
+		ap->rx_mss_clamp = opt.mss;
+	if (opt.wscale_ok && ap->wscale_ok) {
+		ap->snd_wscale = opt.wscale;
+	} else {
+		ap->wscale_ok = 0;
+		ap->snd_wscale = 0;
+		ap->rcv_wscale = 0;
+	}
+	ap->sack_ok = ap->sack_ok && opt.sack_ok;
+	ap->ts_ok = ap->ts_ok && opt.ts_ok;
+	if (ap->ts_ok) {
+		ap->ts_recent = opt.tsval;
+		ap->ts_recent_stamp = jiffies;
+	}
+
+	if (th->ack) {
+		/* Our SYN is acknowledged: the connection is open. */
+		ap->snd_una = cb->ack_seq;
+		atcp_clean_rtx_queue(sk, cb->ack_seq);
+		inet_csk(sk)->icsk_retransmits = 0;
+		inet_csk_clear_xmit_timer(sk, ICSK_TIME_RETRANS);
+		atcp_sync_mss(sk, dst_mtu(__sk_dst_get(sk)));
+		atcp_set_state(sk, TCP_ESTABLISHED);
+		atcp_init_transfer(sk);
+		if (!sock_flag(sk, SOCK_DEAD)) {
+			sk->sk_state_change(sk);
+			sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);
+		}
+		trace_atcp_ack(sk, ap->rcv_nxt, ATCP_ACK_STATE, 0);
+		atcp_send_ack(sk);
+		atcp_push(sk, 0);
+		kfree_skb(skb);
+		return -1;
+	}
+
+	/* Simultaneous open: both SYNs crossed. */
+	atcp_set_state(sk, TCP_SYN_RECV);
+	atcp_send_synack(sk);
+	return 0;
+}
+
+/*
+ * The segment for a synchronized state, RFC 9293 3.10.7.4.
+ * Returns 0 when the skb was consumed, nonzero when the caller should
+ * answer with a RST and free it.
+ */
+int atcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+	int ret;
+
+	ap->segs_in++;
+	if (sk->sk_state == TCP_CLOSE)
+		goto discard;
+	if (sk->sk_state == TCP_SYN_SENT) {
+		ret = atcp_rcv_synsent(sk, skb);
+		if (ret < 0)
+			return 0;
+		if (ret > 0)
+			return 1;
+		goto discard;
+	}
+
+	if (cb->has_ts && ap->ts_ok && !after(cb->seq, ap->rcv_wup) &&
+	    (s32)(cb->tsval - ap->ts_recent) >= 0) {
+		ap->ts_recent = cb->tsval;
+		ap->ts_recent_stamp = jiffies;
+	}
+
+	/* Step 1: sequence number. */
+	if (!atcp_sequence_ok(ap, cb->seq, cb->end_seq)) {
+		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_DROP_OUT_OF_WINDOW);
+		if (!th->rst) {
+			if (th->syn)
+				atcp_send_challenge_ack(sk);
+			else
+				atcp_send_dupack(sk);
+		}
+		goto discard;
+	}
+
+	/* Step 2: RST (RFC 5961 3.2: only the exact sequence resets). */
+	if (th->rst) {
+		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_IN_RSTS);
+		if (cb->seq == ap->rcv_nxt)
+			atcp_reset(sk);
+		else
+			atcp_send_challenge_ack(sk);
+		goto discard;
+	}
+
+	/* Step 4: SYN in a synchronized state (RFC 5961 4.2). */
+	if (th->syn) {
+		bool simultaneous_synack = sk->sk_state == TCP_SYN_RECV &&
+			th->ack && cb->seq + 1 == ap->rcv_nxt &&
+			cb->ack_seq == ap->snd_nxt;
+
+		if (!simultaneous_synack) {
+			atcp_send_challenge_ack(sk);
+			goto discard;
+		}
+	}
+
+	if (!th->ack) {
+		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_DROP_BAD_FLAGS);
+		goto discard;
+	}
+
+	/* Step 5: ACK. */
+	ret = atcp_ack(sk, skb);
+	if (ret < 0)
+		goto discard;
+
+	switch (sk->sk_state) {
+	case TCP_SYN_RECV:
+		if (before(ap->snd_una, ap->iss + 1))
+			return 1;
+		atcp_set_state(sk, TCP_ESTABLISHED);
+		atcp_init_transfer(sk);
+		if (!sock_flag(sk, SOCK_DEAD)) {
+			sk->sk_state_change(sk);
+			if (sk->sk_socket)
+				sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);
+		}
+		break;
+	case TCP_FIN_WAIT1:
+		if (ap->snd_una != ap->write_seq || !ap->fin_queued)
+			break;
+		atcp_set_state(sk, TCP_FIN_WAIT2);
+		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | SEND_SHUTDOWN);
+		if (!sock_flag(sk, SOCK_DEAD)) {
+			sk->sk_state_change(sk);
+			break;
+		}
+		if (ap->uopt.linger2 < 0) {
+			atcp_done(sk);
+			ATCP_INC_STATS(sock_net(sk), ATCP_MIB_ABORT_ON_DATA);
+			return 1;
+		}
+		if (cb->end_seq != cb->seq &&
+		    after(cb->end_seq - !!th->fin, ap->rcv_nxt)) {
+			/* An orphan takes no more data. */
+			atcp_done(sk);
+			ATCP_INC_STATS(sock_net(sk), ATCP_MIB_ABORT_ON_DATA);
+			return 1;
+		}
+		atcp_fin_wait2_arm(sk);
+		break;
+	case TCP_CLOSING:
+		if (ap->snd_una == ap->write_seq && ap->fin_queued) {
+			atcp_time_wait(sk, TCP_TIME_WAIT, 0);
+			goto discard;
+		}
+		break;
+	case TCP_LAST_ACK:
+		if (ap->snd_una == ap->write_seq && ap->fin_queued) {
+			atcp_done(sk);
+			goto discard;
+		}
+		break;
+	}
+
+	/* Step 7: the text, and step 8: FIN. */
+	switch (sk->sk_state) {
+	case TCP_CLOSE_WAIT:
+	case TCP_CLOSING:
+	case TCP_LAST_ACK:
+		if (!before(cb->seq, ap->rcv_nxt))
+			goto ack_and_discard;
+		fallthrough;
+	case TCP_FIN_WAIT1:
+	case TCP_FIN_WAIT2:
+		if ((sk->sk_shutdown & RCV_SHUTDOWN) &&
+		    cb->end_seq != cb->seq &&
+		    after(cb->end_seq - !!th->fin, ap->rcv_nxt)) {
+			/* Data after close(): abort (RFC 9293 3.10.7.4). */
+			ATCP_INC_STATS(sock_net(sk), ATCP_MIB_ABORT_ON_DATA);
+			atcp_reset(sk);
+			return 1;
+		}
+		fallthrough;
+	case TCP_ESTABLISHED:
+		atcp_data_queue(sk, skb);
+		skb = NULL;
+		break;
+	}
+
+ack_and_discard:
+	if (sk->sk_state != TCP_CLOSE) {
+		atcp_push(sk, 0);
+		atcp_ack_snd_check(sk);
+	}
+discard:
+	kfree_skb(skb);
+	return 0;
+}
+
+/* A segment for a listener: only a SYN opens anything. */
+static int atcp_listen_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	const struct tcphdr *th = tcp_hdr(skb);
+
+	if (th->ack)
+		return 1;
+	if (th->rst || !th->syn || th->fin) {
+		if (!th->rst)
+			ATCP_INC_STATS(sock_net(sk), ATCP_MIB_DROP_BAD_FLAGS);
+		kfree_skb(skb);
+		return 0;
+	}
+	atcp_v4_conn_request(sk, skb);
+	consume_skb(skb);
+	return 0;
+}
+
+/* With the socket locked (or from its backlog): one segment. */
+int atcp_v4_do_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	int ret;
+
+	if (sk->sk_state == TCP_LISTEN)
+		ret = atcp_listen_rcv(sk, skb);
+	else
+		ret = atcp_rcv_state_process(sk, skb);
+	if (ret) {
+		atcp_v4_send_reset(sk, skb);
+		kfree_skb(skb);
+	}
+	return 0;
+}
+
+/* Check the header and the checksum, and fill the control block. */
+static bool atcp_v4_validate(struct net *net, struct sk_buff *skb)
+{
+	const struct tcphdr *th;
+	struct atcp_skb_cb *cb;
+	struct atcp_options opt;
+
+	if (!pskb_may_pull(skb, sizeof(struct tcphdr))) {
+		ATCP_INC_STATS(net, ATCP_MIB_DROP_SHORT);
+		return false;
+	}
+	th = (const struct tcphdr *)skb->data;
+	if (th->doff < sizeof(struct tcphdr) / 4 ||
+	    !pskb_may_pull(skb, th->doff * 4)) {
+		ATCP_INC_STATS(net, ATCP_MIB_DROP_BAD_DOFF);
+		return false;
+	}
+	if (skb_checksum_init(skb, atcp_proto_num, inet_compute_pseudo) ||
+	    skb_checksum_complete(skb)) {
+		ATCP_INC_STATS(net, ATCP_MIB_DROP_CSUM);
+		return false;
+	}
+	th = (const struct tcphdr *)skb->data;
+	atcp_parse_options(skb, th, &opt);
+	if (opt.bad) {
+		ATCP_INC_STATS(net, ATCP_MIB_DROP_BAD_OPTIONS);
+		return false;
+	}
+	if (th->syn && th->fin) {
+		ATCP_INC_STATS(net, ATCP_MIB_DROP_BAD_FLAGS);
+		return false;
+	}
+
+	cb = ATCP_SKB_CB(skb);
+	memset(cb, 0, sizeof(*cb));
+	cb->seq = ntohl(th->seq);
+	cb->end_seq = cb->seq + th->syn + th->fin + skb->len - th->doff * 4;
+	cb->ack_seq = ntohl(th->ack_seq);
+	cb->tcp_flags = tcp_flag_byte(th);
+	cb->header_len = th->doff * 4;
+	cb->window = ntohs(th->window);
+	cb->has_ts = opt.ts_ok;
+	cb->tsval = opt.tsval;
+	cb->tsecr = opt.tsecr;
+	return true;
+}
+
+static void atcp_v4_timewait_ack(struct inet_timewait_sock *tw,
+				 struct sk_buff *skb)
+{
+	struct atcp_timewait_sock *atw = atcp_twsk((struct sock *)tw);
+
+	atcp_v4_send_ack(twsk_net(tw), skb, atw->snd_nxt, atw->rcv_nxt,
+			 atw->rcv_wnd >> atw->rcv_wscale,
+			 atw->ts_ok ? atcp_ts_now() + atw->ts_offset : 0,
+			 atw->ts_recent, TCPHDR_ACK);
+}
+
+/* The IP layer's handler for our protocol number. */
+int atcp_v4_rcv(struct sk_buff *skb)
+{
+	struct net *net = dev_net(skb->dev);
+	const struct iphdr *iph;
+	const struct tcphdr *th;
+	int sdif = inet_sdif(skb);
+	bool refcounted;
+	struct sock *sk;
+	int ret;
+
+	if (skb->pkt_type != PACKET_HOST)
+		goto discard_it;
+	ATCP_INC_STATS(net, ATCP_MIB_IN_SEGS);
+	if (!atcp_v4_validate(net, skb))
+		goto discard_it;
+	th = (const struct tcphdr *)skb->data;
+	iph = ip_hdr(skb);
+
+lookup:
+	sk = __inet_lookup_skb(&atcp_hashinfo, skb, __tcp_hdrlen(th), th->source,
+			       th->dest, sdif, &refcounted);
+	if (!sk)
+		goto no_socket;
+
+process:
+	if (sk->sk_state == TCP_TIME_WAIT)
+		goto do_time_wait;
+
+	if (sk->sk_state == TCP_NEW_SYN_RECV) {
+		struct request_sock *req = inet_reqsk(sk);
+		struct sock *nsk;
+
+		sk = req->rsk_listener;
+		if (unlikely(sk->sk_state != TCP_LISTEN)) {
+			inet_csk_reqsk_queue_drop_and_put(sk, req);
+			goto lookup;
+		}
+		sock_hold(sk);
+		refcounted = true;
+		nsk = atcp_check_req(sk, skb, req);
+		if (!nsk) {
+			reqsk_put(req);
+			goto discard_and_relse;
+		}
+		if (nsk == sk) {
+			reqsk_put(req);
+		} else if (atcp_child_process(sk, nsk, skb)) {
+			atcp_v4_send_reset(nsk, skb);
+			goto discard_and_relse;
+		} else {
+			sock_put(sk);
+			return 0;
+		}
+	}
+
+	if (!xfrm4_policy_check(sk, XFRM_POLICY_IN, skb))
+		goto discard_and_relse;
+	nf_reset_ct(skb);
+
+	if (sk->sk_state == TCP_LISTEN) {
+		ret = atcp_v4_do_rcv(sk, skb);
+		goto put_and_return;
+	}
+
+	sk_incoming_cpu_update(sk);
+	bh_lock_sock_nested(sk);
+	ret = 0;
+	if (!sock_owned_by_user(sk)) {
+		ret = atcp_v4_do_rcv(sk, skb);
+	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
+				  READ_ONCE(sk->sk_sndbuf))) {
+		bh_unlock_sock(sk);
+		ATCP_INC_STATS(net, ATCP_MIB_DROP_BACKLOG);
+		goto discard_and_relse;
+	}
+	bh_unlock_sock(sk);
+
+put_and_return:
+	if (refcounted)
+		sock_put(sk);
+	return ret;
+
+no_socket:
+	if (!xfrm4_policy_check(NULL, XFRM_POLICY_IN, skb))
+		goto discard_it;
+	ATCP_INC_STATS(net, ATCP_MIB_DROP_NO_SOCKET);
+	atcp_v4_send_reset(NULL, skb);
+discard_it:
+	kfree_skb(skb);
+	return 0;
+
+discard_and_relse:
+	if (refcounted)
+		sock_put(sk);
+	goto discard_it;
+
+do_time_wait:
+	switch (atcp_timewait_state_process(inet_twsk(sk), skb)) {
+	case TCP_TW_SYN: {
+		struct sock *sk2;
+
+		sk2 = inet_lookup_listener(net, &atcp_hashinfo, skb,
+					   __tcp_hdrlen(th), iph->saddr,
+					   th->source, iph->daddr, th->dest,
+					   inet_iif(skb), sdif);
+		if (sk2) {
+			inet_twsk_deschedule_put(inet_twsk(sk));
+			ATCP_INC_STATS(net, ATCP_MIB_TW_RECYCLED);
+			sk = sk2;
+			refcounted = false;
+			goto process;
+		}
+		atcp_v4_timewait_ack(inet_twsk(sk), skb);
+		inet_twsk_put(inet_twsk(sk));
+		break;
+	}
+	case TCP_TW_ACK:
+		atcp_v4_timewait_ack(inet_twsk(sk), skb);
+		inet_twsk_put(inet_twsk(sk));
+		break;
+	case TCP_TW_RST:
+		atcp_v4_send_reset(sk, skb);
+		inet_twsk_deschedule_put(inet_twsk(sk));
+		break;
+	case TCP_TW_SUCCESS:
+		break;
+	}
+	goto discard_it;
+}
+
+/* ICMP errors: PMTU updates and hard errors for connections in progress. */
+int atcp_v4_err(struct sk_buff *skb, u32 info)
+{
+	const struct iphdr *iph = (const struct iphdr *)skb->data;
+	const struct tcphdr *th;
+	struct net *net = dev_net(skb->dev);
+	const int type = icmp_hdr(skb)->type;
+	const int code = icmp_hdr(skb)->code;
+	struct sock *sk;
+	int err;
+
+	if (!pskb_may_pull(skb, iph->ihl * 4 + 8))
+		return -EINVAL;
+	iph = (const struct iphdr *)skb->data;
+	th = (const struct tcphdr *)(skb->data + (iph->ihl << 2));
+	sk = __inet_lookup_established(net, &atcp_hashinfo, iph->daddr,
+				       th->dest, iph->saddr, ntohs(th->source),
+				       inet_iif(skb), 0);
+	if (!sk)
+		return -ENOENT;
+	if (sk->sk_state == TCP_TIME_WAIT) {
+		inet_twsk_put(inet_twsk(sk));
+		return 0;
+	}
+	if (sk->sk_state == TCP_NEW_SYN_RECV) {
+		reqsk_put(inet_reqsk(sk));
+		return 0;
+	}
+
+	bh_lock_sock(sk);
+	if (type == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED) {
+		if (!sock_owned_by_user(sk) && sk->sk_state != TCP_LISTEN) {
+			struct dst_entry *dst = inet_csk_update_pmtu(sk, info);
+
+			if (dst)
+				atcp_sync_mss(sk, dst_mtu(dst));
+		}
+		goto out;
+	}
+	if (icmp_err_convert[code].fatal && type == ICMP_DEST_UNREACH &&
+	    code <= NR_ICMP_UNREACH) {
+		err = icmp_err_convert[code].errno;
+		if (sk->sk_state == TCP_SYN_SENT && !sock_owned_by_user(sk)) {
+			WRITE_ONCE(sk->sk_err, err);
+			sk_error_report(sk);
+			atcp_done(sk);
+		} else {
+			WRITE_ONCE(sk->sk_err_soft, err);
+		}
+	}
+out:
+	bh_unlock_sock(sk);
+	sock_put(sk);
+	return 0;
+}

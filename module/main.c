@@ -1,0 +1,442 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * atcp: module init and exit, protocol registration, per-netns setup.
+ *
+ * atcp registers a receive handler for its IP protocol number and a
+ * SOCK_STREAM protosw for AF_INET.  Binding, lookup, request socks and
+ * TIME_WAIT minisockets reuse the inet connection-socket infrastructure
+ * with a hash table of atcp's own, so atcp ports are a namespace apart
+ * from TCP's.
+ */
+#include <linux/module.h>
+#include <linux/init.h>
+#include <linux/random.h>
+#include <net/inet_common.h>
+#include <net/protocol.h>
+#include <net/ip.h>
+#include <net/tcp_states.h>
+#include <net/net_namespace.h>
+
+#include "atcp.h"
+
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
+int atcp_proto_num = IPPROTO_ATCP;
+module_param_named(proto, atcp_proto_num, int, 0444);
+MODULE_PARM_DESC(proto, "IP protocol number (default 253)");
+
+static unsigned long atcp_ehash_entries;
+module_param_named(ehash_entries, atcp_ehash_entries, ulong, 0444);
+MODULE_PARM_DESC(ehash_entries, "established hash buckets (0: sized from RAM)");
+
+struct inet_hashinfo atcp_hashinfo;
+unsigned int atcp_net_id __read_mostly;
+static DEFINE_PER_CPU(unsigned int, atcp_orphan_count);
+static struct percpu_counter atcp_sockets_allocated;
+static unsigned int atcp_ehash_order;
+static unsigned int atcp_bhash_order;
+
+static const char *const atcp_state_names[] = {
+	[TCP_ESTABLISHED]	= "ESTABLISHED",
+	[TCP_SYN_SENT]		= "SYN_SENT",
+	[TCP_SYN_RECV]		= "SYN_RECV",
+	[TCP_FIN_WAIT1]		= "FIN_WAIT1",
+	[TCP_FIN_WAIT2]		= "FIN_WAIT2",
+	[TCP_TIME_WAIT]		= "TIME_WAIT",
+	[TCP_CLOSE]		= "CLOSE",
+	[TCP_CLOSE_WAIT]	= "CLOSE_WAIT",
+	[TCP_LAST_ACK]		= "LAST_ACK",
+	[TCP_LISTEN]		= "LISTEN",
+	[TCP_CLOSING]		= "CLOSING",
+	[TCP_NEW_SYN_RECV]	= "NEW_SYN_RECV",
+};
+
+const char *atcp_state_name(int state)
+{
+	if (state <= 0 || state >= ARRAY_SIZE(atcp_state_names))
+		return "UNKNOWN";
+	return atcp_state_names[state];
+}
+
+/*
+ * Every state change goes through here: it keeps the hash tables and the
+ * port binding in step with the state, as tcp_set_state() does.
+ */
+void atcp_set_state(struct sock *sk, int state)
+{
+	int oldstate = sk->sk_state;
+
+	if (oldstate == state)
+		return;
+	trace_atcp_state(sk, oldstate, state);
+
+	if (state == TCP_CLOSE) {
+		sk->sk_prot->unhash(sk);
+		if (inet_csk(sk)->icsk_bind_hash &&
+		    !(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
+			inet_put_port(sk);
+	}
+	inet_sk_set_state(sk, state);
+}
+
+/* The connection is over: stop everything and let the owner see it. */
+void atcp_done(struct sock *sk)
+{
+	atcp_set_state(sk, TCP_CLOSE);
+	inet_csk_clear_xmit_timers(sk);
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+
+	if (!sock_flag(sk, SOCK_DEAD))
+		sk->sk_state_change(sk);
+	else
+		inet_csk_destroy_sock(sk);
+}
+
+/* Writers wait for a third of the send buffer (sk_stream_write_space). */
+static void atcp_write_space(struct sock *sk)
+{
+	struct socket *sock = sk->sk_socket;
+	struct socket_wq *wq;
+
+	if (!sock || !__sk_stream_is_writeable(sk, 1))
+		return;
+	clear_bit(SOCK_NOSPACE, &sock->flags);
+	rcu_read_lock();
+	wq = rcu_dereference(sk->sk_wq);
+	if (skwq_has_sleeper(wq))
+		wake_up_interruptible_poll(&wq->wait, EPOLLOUT | EPOLLWRNORM |
+					   EPOLLWRBAND);
+	if (wq && wq->fasync_list && !(sk->sk_shutdown & SEND_SHUTDOWN))
+		sock_wake_async(wq, SOCK_WAKE_SPACE, POLL_OUT);
+	rcu_read_unlock();
+}
+
+static int atcp_v4_init_sock(struct sock *sk)
+{
+	struct atcp_net *an = atcp_sk_net(sk);
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct atcp_sock *ap = atcp_sk(sk);
+
+	skb_queue_head_init(&ap->ofo_queue);
+	atcp_init_xmit_timers(sk);
+	icsk->icsk_af_ops = &atcp_ipv4_af_ops;
+	icsk->icsk_sync_mss = atcp_sync_mss;
+	icsk->icsk_rto = ATCP_TIMEOUT_INIT;
+	icsk->icsk_rto_min = ATCP_RTO_MIN;
+	icsk->icsk_delack_max = msecs_to_jiffies(READ_ONCE(an->delack_max));
+	ap->mss_cache = ATCP_MSS_DEFAULT;
+	ap->snd_cwnd = ATCP_INIT_CWND;
+	ap->snd_ssthresh = INT_MAX;
+	ap->mdev_us = jiffies_to_usecs(ATCP_TIMEOUT_INIT);
+
+	sk->sk_state = TCP_CLOSE;
+	sk->sk_write_space = atcp_write_space;
+	sock_set_flag(sk, SOCK_USE_WRITE_QUEUE);
+	WRITE_ONCE(sk->sk_sndbuf, READ_ONCE(an->wmem_default));
+	WRITE_ONCE(sk->sk_rcvbuf, READ_ONCE(an->rmem_default));
+	sk_sockets_allocated_inc(sk);
+	return 0;
+}
+
+static void atcp_purge_queues(struct sock *sk)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	struct sk_buff *skb;
+
+	while ((skb = __skb_dequeue(&sk->sk_write_queue)) != NULL)
+		atcp_wmem_free_skb(sk, skb);
+	ap->send_head = NULL;
+	ap->fin_queued = 0;
+	__skb_queue_purge(&sk->sk_receive_queue);
+	__skb_queue_purge(&ap->ofo_queue);
+}
+
+static void atcp_v4_destroy_sock(struct sock *sk)
+{
+	inet_csk_clear_xmit_timers(sk);
+	atcp_purge_queues(sk);
+	if (inet_csk(sk)->icsk_bind_hash)
+		inet_put_port(sk);
+	sk_sockets_allocated_dec(sk);
+}
+
+void atcp_reset_queues(struct sock *sk)
+{
+	atcp_purge_queues(sk);
+}
+
+struct proto atcp_prot = {
+	.name			= "ATCP",
+	.owner			= THIS_MODULE,
+	.close			= atcp_close,
+	.connect		= atcp_v4_connect,
+	.disconnect		= atcp_disconnect,
+	.accept			= inet_csk_accept,
+	.ioctl			= atcp_ioctl,
+	.init			= atcp_v4_init_sock,
+	.destroy		= atcp_v4_destroy_sock,
+	.shutdown		= atcp_shutdown,
+	.setsockopt		= atcp_setsockopt,
+	.getsockopt		= atcp_getsockopt,
+	.keepalive		= atcp_set_keepalive,
+	.recvmsg		= atcp_recvmsg,
+	.sendmsg		= atcp_sendmsg,
+	.backlog_rcv		= atcp_v4_do_rcv,
+	.release_cb		= atcp_release_cb,
+	.hash			= inet_hash,
+	.unhash			= inet_unhash,
+	.get_port		= inet_csk_get_port,
+	.put_port		= inet_put_port,
+	.sockets_allocated	= &atcp_sockets_allocated,
+	.orphan_count		= &atcp_orphan_count,
+	.max_header		= ATCP_MAX_HEADER,
+	.obj_size		= sizeof(struct atcp_sock),
+	.slab_flags		= SLAB_TYPESAFE_BY_RCU,
+	.rsk_prot		= &atcp_request_sock_ops,
+	.twsk_prot		= &atcp_timewait_sock_ops,
+	.h.hashinfo		= &atcp_hashinfo,
+	.no_autobind		= true,
+};
+
+static struct net_protocol atcp_net_protocol = {
+	.handler	= atcp_v4_rcv,
+	.err_handler	= atcp_v4_err,
+	.no_policy	= 1,
+	.icmp_strict_tag_validation = 1,
+};
+
+static struct inet_protosw atcp_protosw = {
+	.type		= SOCK_STREAM,
+	.protocol	= IPPROTO_ATCP,
+	.prot		= &atcp_prot,
+	.ops		= &atcp_stream_ops,
+	.flags		= INET_PROTOSW_ICSK,
+};
+
+static int __net_init atcp_net_init(struct net *net)
+{
+	struct atcp_net *an = atcp_pernet(net);
+	int err;
+
+	atcp_sysctl_defaults(an);
+	refcount_set(&an->tw_death_row.tw_refcount, 1);
+	an->tw_death_row.hashinfo = &atcp_hashinfo;
+
+	an->mib = alloc_percpu(struct atcp_mib_cpu);
+	if (!an->mib)
+		return -ENOMEM;
+
+	err = inet_ctl_sock_create(&an->ctl_sk, PF_INET, SOCK_RAW,
+				   atcp_proto_num, net);
+	if (err)
+		goto free_mib;
+
+	err = atcp_sysctl_net_init(net);
+	if (err)
+		goto free_ctl;
+
+	err = atcp_proc_net_init(net);
+	if (err)
+		goto free_sysctl;
+	return 0;
+
+free_sysctl:
+	atcp_sysctl_net_exit(net);
+free_ctl:
+	inet_ctl_sock_destroy(an->ctl_sk);
+free_mib:
+	free_percpu(an->mib);
+	return err;
+}
+
+static void __net_exit atcp_net_exit(struct net *net)
+{
+	struct atcp_net *an = atcp_pernet(net);
+
+	atcp_proc_net_exit(net);
+	atcp_sysctl_net_exit(net);
+	inet_ctl_sock_destroy(an->ctl_sk);
+}
+
+/*
+ * TIME_WAIT minisockets hold no reference on their netns: purge those of
+ * the dying namespaces once the sockets are gone, then free the counters.
+ */
+static void __net_exit atcp_net_exit_batch(struct list_head *net_exit_list)
+{
+	struct net *net;
+
+	inet_twsk_purge(&atcp_hashinfo);
+	list_for_each_entry(net, net_exit_list, exit_list) {
+		struct atcp_net *an = atcp_pernet(net);
+
+		WARN_ON_ONCE(!refcount_dec_and_test(&an->tw_death_row.tw_refcount));
+		free_percpu(an->mib);
+	}
+}
+
+static struct pernet_operations atcp_net_ops = {
+	.init		= atcp_net_init,
+	.exit		= atcp_net_exit,
+	.exit_batch	= atcp_net_exit_batch,
+	.id		= &atcp_net_id,
+	.size		= sizeof(struct atcp_net),
+};
+
+static int __init atcp_hashinfo_init(void)
+{
+	unsigned long goal, nr_pages = totalram_pages();
+	unsigned int i;
+	int err;
+
+	err = inet_hashinfo2_init_mod(&atcp_hashinfo);
+	if (err)
+		return err;
+
+	err = -ENOMEM;
+	atcp_hashinfo.bind_bucket_cachep =
+		kmem_cache_create("atcp_bind_bucket",
+				  sizeof(struct inet_bind_bucket), 0,
+				  SLAB_HWCACHE_ALIGN | SLAB_ACCOUNT, NULL);
+	if (!atcp_hashinfo.bind_bucket_cachep)
+		goto free_lhash2;
+	atcp_hashinfo.bind2_bucket_cachep =
+		kmem_cache_create("atcp_bind2_bucket",
+				  sizeof(struct inet_bind2_bucket), 0,
+				  SLAB_HWCACHE_ALIGN | SLAB_ACCOUNT, NULL);
+	if (!atcp_hashinfo.bind2_bucket_cachep)
+		goto free_bind_cache;
+
+	/* One bucket page per 2 MiB of RAM by default, as DCCP sizes it. */
+	goal = nr_pages >> (21 - PAGE_SHIFT);
+	if (atcp_ehash_entries)
+		goal = (atcp_ehash_entries * sizeof(struct inet_ehash_bucket))
+			>> PAGE_SHIFT;
+	for (atcp_ehash_order = 0; (1UL << atcp_ehash_order) < goal;
+	     atcp_ehash_order++)
+		;
+	do {
+		unsigned long size = (1UL << atcp_ehash_order) * PAGE_SIZE /
+				     sizeof(struct inet_ehash_bucket);
+
+		atcp_hashinfo.ehash_mask = rounddown_pow_of_two(size) - 1;
+		atcp_hashinfo.ehash = (struct inet_ehash_bucket *)
+			__get_free_pages(GFP_KERNEL | __GFP_NOWARN,
+					 atcp_ehash_order);
+	} while (!atcp_hashinfo.ehash && atcp_ehash_order-- > 0);
+	if (!atcp_hashinfo.ehash)
+		goto free_bind2_cache;
+	for (i = 0; i <= atcp_hashinfo.ehash_mask; i++)
+		INIT_HLIST_NULLS_HEAD(&atcp_hashinfo.ehash[i].chain, i);
+
+	if (inet_ehash_locks_alloc(&atcp_hashinfo))
+		goto free_ehash;
+
+	atcp_bhash_order = min(atcp_ehash_order, 4U);
+	atcp_hashinfo.bhash_size = (1UL << atcp_bhash_order) * PAGE_SIZE /
+				   sizeof(struct inet_bind_hashbucket);
+	atcp_hashinfo.bhash = (struct inet_bind_hashbucket *)
+		__get_free_pages(GFP_KERNEL | __GFP_NOWARN, atcp_bhash_order);
+	if (!atcp_hashinfo.bhash)
+		goto free_locks;
+	atcp_hashinfo.bhash2 = (struct inet_bind_hashbucket *)
+		__get_free_pages(GFP_KERNEL | __GFP_NOWARN, atcp_bhash_order);
+	if (!atcp_hashinfo.bhash2)
+		goto free_bhash;
+	for (i = 0; i < atcp_hashinfo.bhash_size; i++) {
+		spin_lock_init(&atcp_hashinfo.bhash[i].lock);
+		INIT_HLIST_HEAD(&atcp_hashinfo.bhash[i].chain);
+		spin_lock_init(&atcp_hashinfo.bhash2[i].lock);
+		INIT_HLIST_HEAD(&atcp_hashinfo.bhash2[i].chain);
+	}
+	atcp_hashinfo.pernet = false;
+	return 0;
+
+free_bhash:
+	free_pages((unsigned long)atcp_hashinfo.bhash, atcp_bhash_order);
+free_locks:
+	inet_ehash_locks_free(&atcp_hashinfo);
+free_ehash:
+	free_pages((unsigned long)atcp_hashinfo.ehash, atcp_ehash_order);
+free_bind2_cache:
+	kmem_cache_destroy(atcp_hashinfo.bind2_bucket_cachep);
+free_bind_cache:
+	kmem_cache_destroy(atcp_hashinfo.bind_bucket_cachep);
+free_lhash2:
+	inet_hashinfo2_free_mod(&atcp_hashinfo);
+	return err;
+}
+
+static void atcp_hashinfo_exit(void)
+{
+	free_pages((unsigned long)atcp_hashinfo.bhash2, atcp_bhash_order);
+	free_pages((unsigned long)atcp_hashinfo.bhash, atcp_bhash_order);
+	inet_ehash_locks_free(&atcp_hashinfo);
+	free_pages((unsigned long)atcp_hashinfo.ehash, atcp_ehash_order);
+	kmem_cache_destroy(atcp_hashinfo.bind2_bucket_cachep);
+	kmem_cache_destroy(atcp_hashinfo.bind_bucket_cachep);
+	inet_hashinfo2_free_mod(&atcp_hashinfo);
+}
+
+static int __init atcp_init(void)
+{
+	int err;
+
+	BUILD_BUG_ON(sizeof(struct atcp_skb_cb) > sizeof_field(struct sk_buff, cb));
+	if (atcp_proto_num <= 0 || atcp_proto_num >= IPPROTO_MAX ||
+	    atcp_proto_num == IPPROTO_TCP) {
+		pr_err("atcp: invalid protocol number %d\n", atcp_proto_num);
+		return -EINVAL;
+	}
+	atcp_protosw.protocol = atcp_proto_num;
+
+	err = percpu_counter_init(&atcp_sockets_allocated, 0, GFP_KERNEL);
+	if (err)
+		return err;
+	err = atcp_hashinfo_init();
+	if (err)
+		goto free_counter;
+	err = proto_register(&atcp_prot, 1);
+	if (err)
+		goto free_hashinfo;
+	err = register_pernet_subsys(&atcp_net_ops);
+	if (err)
+		goto unregister_proto;
+	err = inet_add_protocol(&atcp_net_protocol, atcp_proto_num);
+	if (err) {
+		pr_err("atcp: IP protocol %d is taken\n", atcp_proto_num);
+		goto unregister_pernet;
+	}
+	inet_register_protosw(&atcp_protosw);
+	pr_info("atcp: registered on IP protocol %d\n", atcp_proto_num);
+	return 0;
+
+unregister_pernet:
+	unregister_pernet_subsys(&atcp_net_ops);
+unregister_proto:
+	proto_unregister(&atcp_prot);
+free_hashinfo:
+	atcp_hashinfo_exit();
+free_counter:
+	percpu_counter_destroy(&atcp_sockets_allocated);
+	return err;
+}
+
+static void __exit atcp_exit(void)
+{
+	inet_unregister_protosw(&atcp_protosw);
+	inet_del_protocol(&atcp_net_protocol, atcp_proto_num);
+	/* No handler runs past here: the above wait for an RCU grace period. */
+	unregister_pernet_subsys(&atcp_net_ops);
+	proto_unregister(&atcp_prot);
+	atcp_hashinfo_exit();
+	percpu_counter_destroy(&atcp_sockets_allocated);
+}
+
+module_init(atcp_init);
+module_exit(atcp_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("atcp: TCP as a transport of its own IP protocol number");
+MODULE_ALIAS_NET_PF_PROTO_TYPE(PF_INET, IPPROTO_ATCP, SOCK_STREAM);

@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * atcp: request sockets (SYN_RCVD) and TIME_WAIT minisockets.
+ *
+ * A SYN to a listener makes a request sock, hashed in the established
+ * table, whose SYN-ACK the inet request timer retransmits; the ACK that
+ * completes the handshake turns it into a full child socket on the
+ * listener's accept queue.  A connection that reaches TIME_WAIT leaves a
+ * minisocket of a few dozen bytes behind in place of the full socket.
+ */
+#include <linux/module.h>
+#include <net/ip.h>
+#include <net/inet_common.h>
+#include <net/tcp_states.h>
+
+#include "atcp.h"
+
+static int atcp_rtx_synack(const struct sock *sk, struct request_sock *req)
+{
+	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_SYNACK_RETRANS);
+	return atcp_v4_send_synack(sk, req);
+}
+
+static void atcp_reqsk_send_ack(const struct sock *sk, struct sk_buff *skb,
+				struct request_sock *req)
+{
+	struct atcp_request_sock *areq = atcp_rsk(req);
+
+	atcp_v4_send_ack(sock_net(sk), skb, areq->snt_isn + 1, areq->rcv_isn + 1,
+			 areq->rcv_wnd >> inet_rsk(req)->rcv_wscale,
+			 inet_rsk(req)->tstamp_ok ? atcp_ts_now() + areq->ts_off : 0,
+			 req->ts_recent, TCPHDR_ACK);
+}
+
+static void atcp_reqsk_send_reset(const struct sock *sk, struct sk_buff *skb)
+{
+	atcp_v4_send_reset(sk, skb);
+}
+
+static void atcp_syn_ack_timeout(const struct request_sock *req)
+{
+}
+
+struct request_sock_ops atcp_request_sock_ops __read_mostly = {
+	.family		= PF_INET,
+	.obj_size	= sizeof(struct atcp_request_sock),
+	.rtx_syn_ack	= atcp_rtx_synack,
+	.send_ack	= atcp_reqsk_send_ack,
+	.send_reset	= atcp_reqsk_send_reset,
+	.syn_ack_timeout = atcp_syn_ack_timeout,
+};
+
+struct timewait_sock_ops atcp_timewait_sock_ops = {
+	.twsk_obj_size	= sizeof(struct atcp_timewait_sock),
+};
+
+/* A SYN for a listener (RFC 9293 3.10.7.2). */
+int atcp_v4_conn_request(struct sock *sk, struct sk_buff *skb)
+{
+	struct atcp_net *an = atcp_sk_net(sk);
+	const struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct atcp_request_sock *areq;
+	struct inet_request_sock *ireq;
+	struct request_sock *req;
+	struct atcp_options opt;
+	u32 space, wscale = 0;
+
+	if (skb_rtable(skb)->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST))
+		goto drop;
+
+	/* The inet request timer reads the listener's retry count. */
+	WRITE_ONCE(inet_csk(sk)->icsk_syn_retries,
+		   READ_ONCE(an->synack_retries));
+
+	if (inet_csk_reqsk_queue_is_full(sk)) {
+		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_REQ_QUEUE_FULL);
+		goto drop;
+	}
+	if (sk_acceptq_is_full(sk)) {
+		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_LISTEN_OVERFLOWS);
+		goto drop;
+	}
+
+	atcp_parse_options(skb, th, &opt);
+	req = inet_reqsk_alloc(&atcp_request_sock_ops, sk, true);
+	if (!req)
+		goto drop;
+	ireq = inet_rsk(req);
+	areq = atcp_rsk(req);
+
+	req->mss = opt.mss ? : ATCP_MSS_DEFAULT;
+	req->ts_recent = opt.ts_ok ? opt.tsval : 0;
+	ireq->tstamp_ok = opt.ts_ok;
+	ireq->sack_ok = opt.sack_ok;
+	ireq->wscale_ok = opt.wscale_ok;
+	ireq->snd_wscale = opt.wscale;
+	ireq->ir_rmt_port = th->source;
+	ireq->ir_num = ntohs(th->dest);
+	sk_rcv_saddr_set(req_to_sk(req), ip_hdr(skb)->daddr);
+	sk_daddr_set(req_to_sk(req), ip_hdr(skb)->saddr);
+	ireq->ir_mark = inet_request_mark(sk, skb);
+	ireq->ir_iif = inet_request_bound_dev_if(sk, skb);
+	ireq->ireq_family = AF_INET;
+	RCU_INIT_POINTER(ireq->ireq_opt, NULL);
+
+	space = READ_ONCE(sk->sk_rcvbuf);
+	space -= space >> 1;
+	if (opt.wscale_ok)
+		while (wscale < ATCP_MAX_WSCALE &&
+		       (65535U << wscale) < max_t(u32, space, 6 << 20))
+			wscale++;
+	ireq->rcv_wscale = wscale;
+	areq->rcv_wnd = round_down(min(space, 65535U << wscale), 1U << wscale);
+	areq->rcv_isn = cb->seq;
+	areq->snt_isn = cb->tw_isn ? :
+		atcp_init_isn(ip_hdr(skb)->daddr, ip_hdr(skb)->saddr,
+			      th->dest, th->source);
+	areq->ts_off = prandom_u32_max(U32_MAX);
+	areq->peer_window = ntohs(th->window);
+	req->timeout = ATCP_TIMEOUT_INIT;
+
+	if (security_inet_conn_request(sk, skb, req))
+		goto drop_and_free;
+	if (atcp_v4_send_synack(sk, req))
+		goto drop_and_free;
+	if (unlikely(!inet_csk_reqsk_queue_hash_add(sk, req, req->timeout)))
+		reqsk_free(req);
+	else
+		reqsk_put(req);
+	return 0;
+
+drop_and_free:
+	reqsk_free(req);
+drop:
+	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_LISTEN_DROPS);
+	return 0;
+}
+
+/* Make the full socket for a completed handshake (syn_recv_sock). */
+struct sock *atcp_v4_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
+				   struct request_sock *req,
+				   struct dst_entry *dst,
+				   struct request_sock *req_unhash,
+				   bool *own_req)
+{
+	struct inet_request_sock *ireq = inet_rsk(req);
+	struct atcp_request_sock *areq = atcp_rsk(req);
+	const struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+	struct inet_sock *newinet;
+	struct atcp_sock *ap;
+	struct sock *newsk;
+
+	if (sk_acceptq_is_full(sk))
+		goto overflow;
+	newsk = inet_csk_clone_lock(sk, req, GFP_ATOMIC);
+	if (!newsk)
+		goto exit;
+
+	ap = atcp_sk(newsk);
+	atcp_clear_connection(ap);
+	skb_queue_head_init(&ap->ofo_queue);
+	atcp_init_xmit_timers(newsk);
+	memset(&inet_csk(newsk)->icsk_ack, 0, sizeof(inet_csk(newsk)->icsk_ack));
+	inet_csk(newsk)->icsk_ack.lrcvtime = tcp_jiffies32;
+	inet_csk(newsk)->icsk_rto = ATCP_TIMEOUT_INIT;
+
+	ap->iss = areq->snt_isn;
+	ap->snd_una = areq->snt_isn + 1;
+	ap->snd_nxt = ap->snd_una;
+	ap->snd_max = ap->snd_una;
+	ap->write_seq = ap->snd_una;
+	ap->irs = areq->rcv_isn;
+	ap->rcv_nxt = areq->rcv_isn + 1;
+	ap->copied_seq = ap->rcv_nxt;
+	ap->rcv_wup = ap->rcv_nxt;
+	ap->rcv_wnd = areq->rcv_wnd;
+	ap->snd_wl1 = areq->rcv_isn;
+	ap->snd_wnd = areq->peer_window;
+	ap->max_window = ap->snd_wnd;
+	ap->wscale_ok = ireq->wscale_ok;
+	ap->snd_wscale = ireq->wscale_ok ? ireq->snd_wscale : 0;
+	ap->rcv_wscale = ireq->rcv_wscale;
+	ap->window_clamp = 65535U << ap->rcv_wscale;
+	ap->sack_ok = ireq->sack_ok;
+	ap->ts_ok = ireq->tstamp_ok;
+	ap->ts_offset = areq->ts_off;
+	ap->ts_recent = cb->has_ts ? cb->tsval : req->ts_recent;
+	ap->ts_recent_stamp = jiffies;
+	ap->rx_mss_clamp = req->mss;
+	ap->snd_cwnd = ATCP_INIT_CWND;
+	ap->snd_ssthresh = INT_MAX;
+	ap->mdev_us = jiffies_to_usecs(ATCP_TIMEOUT_INIT);
+	ap->rcv_tstamp = tcp_jiffies32;
+
+	newinet = inet_sk(newsk);
+	sk_daddr_set(newsk, ireq->ir_rmt_addr);
+	sk_rcv_saddr_set(newsk, ireq->ir_loc_addr);
+	newinet->inet_saddr = ireq->ir_loc_addr;
+	RCU_INIT_POINTER(newinet->inet_opt, NULL);
+	newinet->mc_index = inet_iif(skb);
+	newinet->mc_ttl = ip_hdr(skb)->ttl;
+	atomic_set(&newinet->inet_id, get_random_u16());
+
+	if (!dst) {
+		dst = inet_csk_route_child_sock(sk, newsk, req);
+		if (!dst)
+			goto put_and_exit;
+	}
+	sk_setup_caps(newsk, dst);
+	ap->advmss = dst_metric_advmss(dst);
+	if (ap->uopt.user_mss && ap->uopt.user_mss < ap->advmss)
+		ap->advmss = ap->uopt.user_mss;
+	atcp_sync_mss(newsk, dst_mtu(dst));
+	inet_csk(newsk)->icsk_ack.rcv_mss = min_t(u32, ap->advmss, ATCP_MSS_DEFAULT);
+
+	if (__inet_inherit_port(sk, newsk) < 0)
+		goto put_and_exit;
+	*own_req = inet_ehash_nolisten(newsk, req_to_sk(req_unhash), NULL);
+	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_PASSIVE_OPENS);
+	return newsk;
+
+overflow:
+	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_LISTEN_OVERFLOWS);
+exit:
+	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_LISTEN_DROPS);
+	return NULL;
+put_and_exit:
+	inet_csk_prepare_forced_close(newsk);
+	atcp_done(newsk);
+	goto exit;
+}
+
+static bool atcp_in_window(u32 seq, u32 end_seq, u32 s_win, u32 e_win)
+{
+	if (seq == s_win)
+		return true;
+	if (after(end_seq, s_win) && before(seq, e_win))
+		return true;
+	return seq == e_win && seq == end_seq;
+}
+
+/*
+ * A segment for a request sock, without the listener's lock.  Returns
+ * the child on a completed handshake, the listener when the listener
+ * should answer (with a RST), or NULL when the segment is done with.
+ */
+struct sock *atcp_check_req(struct sock *sk, struct sk_buff *skb,
+			    struct request_sock *req)
+{
+	struct atcp_request_sock *areq = atcp_rsk(req);
+	const struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct sock *child;
+	bool own_req;
+
+	/* A retransmitted SYN: our SYN-ACK was lost. */
+	if (th->syn && !th->rst && cb->seq == areq->rcv_isn) {
+		if (!inet_rtx_syn_ack(sk, req))
+			mod_timer_pending(&req->rsk_timer, jiffies +
+					  min_t(unsigned long,
+						req->timeout << req->num_timeout,
+						ATCP_RTO_MAX));
+		return NULL;
+	}
+
+	/* An ACK of something we did not send: the listener resets it. */
+	if (th->ack && cb->ack_seq != areq->snt_isn + 1)
+		return sk;
+
+	if (!atcp_in_window(cb->seq, cb->end_seq, areq->rcv_isn + 1,
+			    areq->rcv_isn + 1 + areq->rcv_wnd)) {
+		if (!th->rst)
+			req->rsk_ops->send_ack(sk, skb, req);
+		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_DROP_OUT_OF_WINDOW);
+		return NULL;
+	}
+
+	if (th->rst || th->syn) {
+		if (!th->rst)
+			req->rsk_ops->send_reset(sk, skb);
+		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_ATTEMPT_FAILS);
+		inet_csk_reqsk_queue_drop(sk, req);
+		return NULL;
+	}
+	if (!th->ack)
+		return NULL;
+
+	if (cb->has_ts)
+		req->ts_recent = cb->tsval;
+	child = atcp_v4_syn_recv_sock(sk, skb, req, NULL, req, &own_req);
+	if (!child) {
+		/* Accept queue full: let the client retry on our SYN-ACK. */
+		inet_rsk(req)->acked = 1;
+		return NULL;
+	}
+	return inet_csk_complete_hashdance(sk, child, req, own_req);
+}
+
+/* Feed the completing segment to the new child (tcp_child_process). */
+int atcp_child_process(struct sock *parent, struct sock *child,
+		       struct sk_buff *skb)
+{
+	int state = child->sk_state;
+	int ret = 0;
+
+	if (!sock_owned_by_user(child)) {
+		ret = atcp_rcv_state_process(child, skb);
+		if (state == TCP_SYN_RECV && child->sk_state != state)
+			parent->sk_data_ready(parent);
+	} else {
+		__sk_add_backlog(child, skb);
+	}
+	bh_unlock_sock(child);
+	sock_put(child);
+	return ret;
+}
+
+/* Replace the socket by a TIME_WAIT minisocket and close it. */
+void atcp_time_wait(struct sock *sk, int state, int timeo)
+{
+	struct atcp_net *an = atcp_sk_net(sk);
+	struct atcp_sock *ap = atcp_sk(sk);
+	struct inet_timewait_sock *tw;
+
+	tw = inet_twsk_alloc(sk, &an->tw_death_row, state);
+	if (tw) {
+		struct atcp_timewait_sock *atw = atcp_twsk((struct sock *)tw);
+
+		atw->rcv_nxt = ap->rcv_nxt;
+		atw->snd_nxt = ap->snd_nxt;
+		atw->rcv_wnd = ap->rcv_wnd;
+		atw->rcv_wscale = ap->rcv_wscale;
+		atw->ts_ok = ap->ts_ok;
+		atw->ts_recent = ap->ts_recent;
+		atw->ts_recent_stamp = ap->ts_recent_stamp;
+		atw->ts_offset = ap->ts_offset;
+		if (!timeo)
+			timeo = READ_ONCE(an->tw_timeout) * HZ;
+
+		/* The timer is pinned: finish the setup before it can run. */
+		local_bh_disable();
+		inet_twsk_schedule(tw, timeo);
+		inet_twsk_hashdance(tw, sk, &atcp_hashinfo);
+		local_bh_enable();
+		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_TW_CREATED);
+	}
+	atcp_done(sk);
+}
+
+/*
+ * A segment for a TIME_WAIT minisocket (RFC 9293 3.10.7.4 and RFC 1337).
+ * The caller owns the lookup reference and drops it as the verdict says.
+ */
+enum tcp_tw_status atcp_timewait_state_process(struct inet_timewait_sock *tw,
+					       struct sk_buff *skb)
+{
+	struct atcp_timewait_sock *atw = atcp_twsk((struct sock *)tw);
+	struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct atcp_net *an = atcp_pernet(twsk_net(tw));
+	int timeo = READ_ONCE(an->tw_timeout) * HZ;
+
+	if (cb->seq == atw->rcv_nxt && (cb->seq == cb->end_seq || th->rst)) {
+		/* In window: a bare ACK, or a RST that may end TIME_WAIT. */
+		if (th->rst) {
+			ATCP_INC_STATS(twsk_net(tw), ATCP_MIB_IN_RSTS);
+			if (!READ_ONCE(an->rfc1337)) {
+				ATCP_INC_STATS(twsk_net(tw), ATCP_MIB_TW_KILLED_BY_RST);
+				inet_twsk_deschedule_put(tw);
+				return TCP_TW_SUCCESS;
+			}
+		} else {
+			inet_twsk_reschedule(tw, timeo);
+		}
+		if (cb->has_ts) {
+			atw->ts_recent = cb->tsval;
+			atw->ts_recent_stamp = jiffies;
+		}
+		inet_twsk_put(tw);
+		return TCP_TW_SUCCESS;
+	}
+
+	/* A new SYN above the old connection may reopen the tuple. */
+	if (th->syn && !th->rst && !th->ack && after(cb->seq, atw->rcv_nxt)) {
+		u32 isn = atw->snd_nxt + 65535 + 2;
+
+		cb->tw_isn = isn ? : 1;
+		return TCP_TW_SYN;
+	}
+
+	if (!th->rst) {
+		/* A retransmitted FIN (or anything else): ACK it again. */
+		if (th->ack)
+			inet_twsk_reschedule(tw, timeo);
+		return TCP_TW_ACK;
+	}
+	inet_twsk_put(tw);
+	return TCP_TW_SUCCESS;
+}

@@ -1,0 +1,827 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * atcp: building and sending segments, the retransmission queue.
+ *
+ * Every segment of a full socket leaves through atcp_transmit_skb(), which
+ * writes the current ACK and window into it: that single path is what lets
+ * data and FIN carry a pending ACK and cancel the delayed-ACK timer.
+ * Segments without a full socket (SYN-ACK of a request sock, RST for no
+ * socket, ACK from TIME_WAIT) are built by atcp_build_ctl_skb().
+ *
+ * The write queue holds, in order, the segments sent but not yet
+ * acknowledged, then from ap->send_head on those not yet sent.
+ */
+#include <linux/module.h>
+#include <linux/siphash.h>
+#include <net/ip.h>
+#include <net/route.h>
+#include <net/inet_common.h>
+#include <net/tcp_states.h>
+
+#include "atcp.h"
+#include "trace.h"
+
+#define ATCP_NAGLE_OFF	1	/* TCP_NODELAY */
+#define ATCP_NAGLE_PUSH	2	/* send what we have */
+
+static siphash_aligned_key_t atcp_isn_secret;
+
+/* RFC 6528: keyed hash of the 4-tuple plus a 4 us clock. */
+u32 atcp_init_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport)
+{
+	u32 hash;
+
+	net_get_random_once(&atcp_isn_secret, sizeof(atcp_isn_secret));
+	hash = siphash_3u32((__force u32)saddr, (__force u32)daddr,
+			    (__force u32)sport << 16 | (__force u32)dport,
+			    &atcp_isn_secret);
+	return hash + (u32)(ktime_get_real_ns() >> 12);
+}
+
+void atcp_wmem_free_skb(struct sock *sk, struct sk_buff *skb)
+{
+	sk_wmem_queued_add(sk, -skb->truesize);
+	__kfree_skb(skb);
+}
+
+/* Wake writers once acknowledged data freed send-buffer space. */
+void atcp_check_space(struct sock *sk)
+{
+	/* Pairs with the barrier in atcp_poll(). */
+	smp_mb();
+	if (sk->sk_socket && test_bit(SOCK_NOSPACE, &sk->sk_socket->flags))
+		sk->sk_write_space(sk);
+}
+
+/* Send MSS: path MTU less headers and options, bounded by the peer. */
+unsigned int atcp_sync_mss(struct sock *sk, u32 pmtu)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	int mss;
+
+	pmtu = min_t(u32, pmtu, IP_MAX_MTU);
+	mss = pmtu - sizeof(struct iphdr) - sizeof(struct tcphdr) -
+	      inet_csk(sk)->icsk_ext_hdr_len;
+	if (ap->rx_mss_clamp && mss > ap->rx_mss_clamp)
+		mss = ap->rx_mss_clamp;
+	if (ap->uopt.user_mss && mss > ap->uopt.user_mss)
+		mss = ap->uopt.user_mss;
+	if (ap->ts_ok)
+		mss -= TCPOLEN_TSTAMP_ALIGNED;
+	mss = max_t(int, mss, ATCP_MIN_MSS);
+	inet_csk(sk)->icsk_pmtu_cookie = pmtu;
+	ap->mss_cache = mss;
+	return mss;
+}
+
+u32 atcp_current_mss(struct sock *sk)
+{
+	struct dst_entry *dst = __sk_dst_get(sk);
+	struct atcp_sock *ap = atcp_sk(sk);
+
+	if (dst && dst_mtu(dst) != inet_csk(sk)->icsk_pmtu_cookie)
+		atcp_sync_mss(sk, dst_mtu(dst));
+	return ap->mss_cache;
+}
+
+/* Half the free receive buffer: the rest pays for skb overhead. */
+static u32 atcp_space(const struct sock *sk)
+{
+	int space = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
+
+	return space > 0 ? space - (space >> 1) : 0;
+}
+
+static u32 atcp_full_space(const struct sock *sk)
+{
+	int space = READ_ONCE(sk->sk_rcvbuf);
+
+	return space - (space >> 1);
+}
+
+/* Pick the window scale and the first window (tcp_select_initial_window). */
+void atcp_init_rcv_wnd(struct sock *sk)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	u32 space = atcp_full_space(sk);
+	u32 max_space = max_t(u32, space, 6 << 20);
+	u8 wscale = 0;
+
+	while (wscale < ATCP_MAX_WSCALE && (65535U << wscale) < max_space)
+		wscale++;
+	ap->rcv_wscale = ap->wscale_ok ? wscale : 0;
+	ap->window_clamp = 65535U << ap->rcv_wscale;
+	ap->rcv_wnd = min(space, ap->window_clamp);
+	ap->rcv_wnd = round_down(ap->rcv_wnd, 1U << ap->rcv_wscale);
+}
+
+/*
+ * The window to advertise now: never shrink what was offered (RFC 9293
+ * 3.8.6.2.2), and avoid silly windows by offering nothing rather than a
+ * sliver smaller than one segment.
+ */
+static u32 __atcp_select_window(struct sock *sk)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	u32 mss = max_t(u32, inet_csk(sk)->icsk_ack.rcv_mss, ATCP_MIN_MSS);
+	u32 free = atcp_space(sk);
+	u32 full = atcp_full_space(sk);
+
+	if (free < min(mss, full / 2))
+		return 0;
+	free = min(free, ap->window_clamp);
+	return round_down(free, 1U << ap->rcv_wscale);
+}
+
+u32 atcp_select_window(struct sock *sk)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	s32 cur = ap->rcv_wup + ap->rcv_wnd - ap->rcv_nxt;
+	u32 new_win = __atcp_select_window(sk);
+
+	if (cur < 0)
+		cur = 0;
+	if (new_win < cur)
+		new_win = round_up(cur, 1U << ap->rcv_wscale);
+	new_win = min(new_win, 65535U << ap->rcv_wscale);
+	ap->rcv_wnd = new_win;
+	ap->rcv_wup = ap->rcv_nxt;
+	return new_win >> ap->rcv_wscale;
+}
+
+static u32 atcp_tsval(const struct atcp_sock *ap)
+{
+	return atcp_ts_now() + ap->ts_offset;
+}
+
+/* Options, laid out as Linux lays them out so captures compare 1:1. */
+struct atcp_out_options {
+	u16 mss;
+	u8 wscale;
+	u8 sack_ok:1,
+	   ws_ok:1,
+	   ts_ok:1;
+	u32 tsval;
+	u32 tsecr;
+};
+
+static unsigned int atcp_options_size(const struct atcp_out_options *o)
+{
+	unsigned int size = 0;
+
+	if (o->mss)
+		size += TCPOLEN_MSS_ALIGNED;
+	if (o->ts_ok)
+		size += TCPOLEN_TSTAMP_ALIGNED;
+	else if (o->sack_ok)
+		size += TCPOLEN_SACKPERM_ALIGNED;
+	if (o->ws_ok)
+		size += TCPOLEN_WSCALE_ALIGNED;
+	return size;
+}
+
+static void atcp_write_options(__be32 *ptr, const struct atcp_out_options *o)
+{
+	if (o->mss)
+		*ptr++ = htonl((TCPOPT_MSS << 24) | (TCPOLEN_MSS << 16) | o->mss);
+	if (o->ts_ok) {
+		if (o->sack_ok)
+			*ptr++ = htonl((TCPOPT_SACK_PERM << 24) |
+				       (TCPOLEN_SACK_PERM << 16) |
+				       (TCPOPT_TIMESTAMP << 8) | TCPOLEN_TIMESTAMP);
+		else
+			*ptr++ = htonl((TCPOPT_NOP << 24) | (TCPOPT_NOP << 16) |
+				       (TCPOPT_TIMESTAMP << 8) | TCPOLEN_TIMESTAMP);
+		*ptr++ = htonl(o->tsval);
+		*ptr++ = htonl(o->tsecr);
+	} else if (o->sack_ok) {
+		*ptr++ = htonl((TCPOPT_NOP << 24) | (TCPOPT_NOP << 16) |
+			       (TCPOPT_SACK_PERM << 8) | TCPOLEN_SACK_PERM);
+	}
+	if (o->ws_ok)
+		*ptr++ = htonl((TCPOPT_NOP << 24) | (TCPOPT_WINDOW << 16) |
+			       (TCPOLEN_WINDOW << 8) | o->wscale);
+}
+
+/* Push the header (and options) in front of the payload. */
+static struct tcphdr *atcp_push_header(struct sk_buff *skb, __be16 sport,
+				       __be16 dport, u32 seq, u32 ack,
+				       u8 flags, u16 window,
+				       const struct atcp_out_options *o)
+{
+	unsigned int hlen = sizeof(struct tcphdr) + atcp_options_size(o);
+	struct tcphdr *th;
+
+	skb_push(skb, hlen);
+	skb_reset_transport_header(skb);
+	th = (struct tcphdr *)skb->data;
+	memset(th, 0, sizeof(*th));
+	th->source = sport;
+	th->dest = dport;
+	th->seq = htonl(seq);
+	th->ack_seq = htonl(ack);
+	*(((__be16 *)th) + 6) = htons(((hlen >> 2) << 12) | flags);
+	th->window = htons(window);
+	atcp_write_options((__be32 *)(th + 1), o);
+	return th;
+}
+
+static void atcp_csum(struct sk_buff *skb, struct tcphdr *th, __be32 saddr,
+		      __be32 daddr, bool offload)
+{
+	if (offload) {
+		skb->ip_summed = CHECKSUM_PARTIAL;
+		skb->csum_start = skb_transport_header(skb) - skb->head;
+		skb->csum_offset = offsetof(struct tcphdr, check);
+		th->check = ~csum_tcpudp_magic(saddr, daddr, skb->len,
+					       atcp_proto_num, 0);
+	} else {
+		skb->ip_summed = CHECKSUM_NONE;
+		th->check = 0;
+		th->check = csum_tcpudp_magic(saddr, daddr, skb->len,
+					      atcp_proto_num,
+					      skb_checksum(skb, 0, skb->len, 0));
+	}
+}
+
+/* Every segment that carries an ACK settles the delayed-ACK state. */
+static void atcp_event_ack_sent(struct sock *sk, bool carries_data)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct atcp_sock *ap = atcp_sk(sk);
+
+	if (carries_data && inet_csk_ack_scheduled(sk)) {
+		ap->piggybacked_acks++;
+		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_PIGGYBACKED_ACKS);
+		trace_atcp_ack(sk, ap->rcv_nxt, ATCP_ACK_PIGGYBACK, 0);
+	}
+	if (icsk->icsk_ack.quick) {
+		if (icsk->icsk_ack.quick == 1)
+			icsk->icsk_ack.ato = msecs_to_jiffies(READ_ONCE(atcp_sk_net(sk)->delack_min));
+		icsk->icsk_ack.quick--;
+	}
+	inet_csk_clear_xmit_timer(sk, ICSK_TIME_DACK);
+}
+
+/* A reply within ATO of the last arrival suggests an interactive flow. */
+static void atcp_event_data_sent(struct sock *sk)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	u32 now = tcp_jiffies32;
+
+	atcp_sk(sk)->lsndtime = now;
+	if ((u32)(now - icsk->icsk_ack.lrcvtime) < icsk->icsk_ack.ato)
+		inet_csk_enter_pingpong_mode(sk);
+}
+
+/*
+ * Send one segment of a full socket: a clone of a queued skb (data, SYN,
+ * FIN) or a bare skb of its own (ACK, RST, probe).
+ */
+static int __atcp_transmit_skb(struct sock *sk, struct sk_buff *skb,
+			       bool clone_it, gfp_t gfp)
+{
+	struct inet_sock *inet = inet_sk(sk);
+	struct atcp_sock *ap = atcp_sk(sk);
+	struct atcp_out_options opts = {};
+	struct atcp_skb_cb *cb;
+	struct tcphdr *th;
+	u16 window;
+	int err;
+
+	if (clone_it) {
+		struct sk_buff *oskb = skb;
+
+		ATCP_SKB_CB(oskb)->sent = tcp_clock_us();
+		skb = skb_cloned(oskb) ? pskb_copy(oskb, gfp) : skb_clone(oskb, gfp);
+		if (!skb)
+			return -ENOBUFS;
+	}
+	cb = ATCP_SKB_CB(skb);
+
+	if (unlikely(cb->tcp_flags & TCPHDR_SYN)) {
+		opts.mss = ap->advmss;
+		opts.ts_ok = ap->ts_ok;
+		opts.sack_ok = ap->sack_ok;
+		opts.ws_ok = ap->wscale_ok;
+		opts.wscale = ap->rcv_wscale;
+		window = min(ap->rcv_wnd, 65535U);
+	} else {
+		opts.ts_ok = ap->ts_ok;
+		window = atcp_select_window(sk);
+	}
+	if (opts.ts_ok) {
+		opts.tsval = atcp_tsval(ap);
+		opts.tsecr = ap->ts_recent;
+	}
+
+	skb_orphan(skb);
+	skb_set_owner_w(skb, sk);
+	th = atcp_push_header(skb, inet->inet_sport, inet->inet_dport, cb->seq,
+			      (cb->tcp_flags & TCPHDR_ACK) ? ap->rcv_nxt : 0,
+			      cb->tcp_flags, window, &opts);
+	if (cb->tcp_flags & TCPHDR_ACK)
+		atcp_event_ack_sent(sk, cb->seq != cb->end_seq);
+	if (skb->len != tcp_hdrlen(skb))
+		atcp_event_data_sent(sk);
+	atcp_csum(skb, th, inet->inet_saddr, inet->inet_daddr,
+		  sk->sk_route_caps & NETIF_F_HW_CSUM);
+
+	memset(skb->cb, 0, sizeof(struct inet_skb_parm));
+	ap->segs_out++;
+	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_OUT_SEGS);
+	if (cb->tcp_flags & TCPHDR_RST)
+		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_OUT_RSTS);
+	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
+	return net_xmit_eval(err);
+}
+
+int atcp_transmit_skb(struct sock *sk, struct sk_buff *skb, gfp_t gfp)
+{
+	return __atcp_transmit_skb(sk, skb, true, gfp);
+}
+
+static struct sk_buff *atcp_alloc_ctl(struct sock *sk, gfp_t gfp, u32 seq,
+				      u8 flags)
+{
+	struct sk_buff *skb = alloc_skb(ATCP_MAX_HEADER, gfp);
+
+	if (!skb)
+		return NULL;
+	skb_reserve(skb, ATCP_MAX_HEADER);
+	memset(ATCP_SKB_CB(skb), 0, sizeof(struct atcp_skb_cb));
+	ATCP_SKB_CB(skb)->seq = seq;
+	ATCP_SKB_CB(skb)->end_seq = seq;
+	ATCP_SKB_CB(skb)->tcp_flags = flags;
+	return skb;
+}
+
+/* A pure ACK with the current rcv_nxt and window. */
+void atcp_send_ack(struct sock *sk)
+{
+	struct sk_buff *skb;
+
+	if (sk->sk_state == TCP_CLOSE)
+		return;
+	skb = atcp_alloc_ctl(sk, GFP_ATOMIC | __GFP_NOWARN,
+			     atcp_sk(sk)->snd_nxt, TCPHDR_ACK);
+	if (!skb) {
+		/* Try again from the delayed-ACK timer. */
+		inet_csk_schedule_ack(sk);
+		inet_csk_reset_xmit_timer(sk, ICSK_TIME_DACK, HZ / 5, ATCP_RTO_MAX);
+		return;
+	}
+	__atcp_transmit_skb(sk, skb, false, GFP_ATOMIC);
+}
+
+/*
+ * Arm the delayed-ACK timer (tcp_send_delayed_ack): ATO, bounded by the
+ * RTT and by [delack_min, delack_max] of this namespace.
+ */
+void atcp_send_delayed_ack(struct sock *sk)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct atcp_net *an = atcp_sk_net(sk);
+	struct atcp_sock *ap = atcp_sk(sk);
+	u32 dmin = msecs_to_jiffies(READ_ONCE(an->delack_min));
+	u32 dmax = msecs_to_jiffies(READ_ONCE(an->delack_max));
+	u32 ato = icsk->icsk_ack.ato;
+	unsigned long timeout;
+
+	dmax = max(dmax, dmin);
+	if (ato > dmin) {
+		u32 max_ato = HZ / 2;
+
+		if (inet_csk_in_pingpong_mode(sk) ||
+		    (icsk->icsk_ack.pending & ICSK_ACK_PUSHED))
+			max_ato = dmax;
+		if (ap->srtt_us) {
+			u32 rtt = max_t(u32, usecs_to_jiffies(ap->srtt_us >> 3), dmin);
+
+			if (rtt < max_ato)
+				max_ato = rtt;
+		}
+		ato = min(ato, max_ato);
+	}
+	ato = clamp(ato, dmin, dmax);
+
+	timeout = jiffies + ato;
+	if (icsk->icsk_ack.pending & ICSK_ACK_TIMER) {
+		/* The timer is about to fire anyway: ACK now. */
+		if (time_before_eq(icsk->icsk_ack.timeout, jiffies + (ato >> 2))) {
+			trace_atcp_ack(sk, ap->rcv_nxt, ATCP_ACK_TIMER, 0);
+			atcp_send_ack(sk);
+			return;
+		}
+		if (!time_before(timeout, icsk->icsk_ack.timeout))
+			timeout = icsk->icsk_ack.timeout;
+	}
+	trace_atcp_ack(sk, ap->rcv_nxt, ATCP_ACK_DELAYED,
+		       jiffies_to_msecs(timeout - jiffies));
+	icsk->icsk_ack.pending |= ICSK_ACK_SCHED | ICSK_ACK_TIMER;
+	icsk->icsk_ack.timeout = timeout;
+	sk_reset_timer(sk, &icsk->icsk_delack_timer, timeout);
+}
+
+/* RST with the next sequence number: abort (RFC 9293 3.10.5). */
+void atcp_send_active_reset(struct sock *sk, gfp_t gfp)
+{
+	struct sk_buff *skb;
+
+	skb = atcp_alloc_ctl(sk, gfp, atcp_sk(sk)->snd_nxt,
+			     TCPHDR_ACK | TCPHDR_RST);
+	if (skb)
+		__atcp_transmit_skb(sk, skb, false, gfp);
+}
+
+/* A segment the peer must answer: keepalive or zero-window probe. */
+int atcp_send_probe(struct sock *sk, bool zero_window)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	struct sk_buff *skb;
+
+	skb = atcp_alloc_ctl(sk, GFP_ATOMIC | __GFP_NOWARN, ap->snd_una - 1,
+			     TCPHDR_ACK);
+	if (!skb)
+		return -ENOBUFS;
+	if (zero_window) {
+		ap->zwp_sent++;
+		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_ZERO_WINDOW_PROBES);
+	}
+	return __atcp_transmit_skb(sk, skb, false, GFP_ATOMIC);
+}
+
+static void atcp_entail(struct sock *sk, struct sk_buff *skb)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+
+	__skb_header_release(skb);
+	__skb_queue_tail(&sk->sk_write_queue, skb);
+	sk_wmem_queued_add(sk, skb->truesize);
+	if (!ap->send_head)
+		ap->send_head = skb;
+}
+
+/* Split a queued skb: the first len bytes stay, the rest follow it. */
+static int atcp_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
+{
+	struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+	struct sk_buff *buff;
+	u32 moved;
+
+	if (WARN_ON_ONCE(len >= skb->len))
+		return -EINVAL;
+	if (skb_unclone(skb, GFP_ATOMIC))
+		return -ENOMEM;
+	buff = alloc_skb_fclone(ATCP_MAX_HEADER, GFP_ATOMIC | __GFP_NOWARN);
+	if (!buff)
+		return -ENOMEM;
+	skb_reserve(buff, ATCP_MAX_HEADER);
+	sk_wmem_queued_add(sk, buff->truesize);
+
+	moved = skb->len - len;
+	skb_split(skb, buff, len);
+	skb->truesize -= moved;
+	buff->truesize += moved;
+
+	*ATCP_SKB_CB(buff) = *cb;
+	ATCP_SKB_CB(buff)->seq = cb->seq + len;
+	cb->end_seq = cb->seq + len;
+	cb->tcp_flags &= ~(TCPHDR_FIN | TCPHDR_PSH);
+	__skb_header_release(buff);
+	__skb_queue_after(&sk->sk_write_queue, skb, buff);
+	return 0;
+}
+
+int atcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	u32 mss = atcp_current_mss(sk);
+	int err;
+
+	if (skb->len > mss && atcp_fragment(sk, skb, mss))
+		return -ENOMEM;
+	err = atcp_transmit_skb(sk, skb, GFP_ATOMIC);
+	if (err)
+		return err;
+	trace_atcp_retransmit(sk);
+	ATCP_SKB_CB(skb)->retrans++;
+	ap->total_retrans++;
+	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_RETRANS_SEGS);
+	if (!ap->retrans_stamp)
+		ap->retrans_stamp = tcp_jiffies32 ? : 1;
+	return 0;
+}
+
+/* Bytes that count against cwnd now. */
+static u32 atcp_in_flight(const struct atcp_sock *ap)
+{
+	if (ap->ca_state == ATCP_CA_LOSS)
+		return (ap->rtx_next - ap->snd_una) + (ap->snd_nxt - ap->high_seq);
+	return atcp_flight(ap);
+}
+
+/* After an RTO, resend everything outstanding as cwnd opens (go-back-N). */
+static void atcp_xmit_retransmit_queue(struct sock *sk, u32 mss)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	struct sk_buff *skb;
+
+	if (ap->ca_state != ATCP_CA_LOSS)
+		return;
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+
+		if (skb == ap->send_head || !before(cb->seq, ap->high_seq))
+			break;
+		if (!after(cb->end_seq, ap->rtx_next))
+			continue;
+		if (atcp_in_flight(ap) >= ap->snd_cwnd * mss)
+			break;
+		if (atcp_retransmit_skb(sk, skb))
+			break;
+		ap->rtx_next = ATCP_SKB_CB(skb)->end_seq;
+	}
+}
+
+/* Send what the windows, Nagle and the cork allow (tcp_write_xmit). */
+static void atcp_write_xmit(struct sock *sk, int nonagle)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	u32 mss = atcp_current_mss(sk);
+	struct sk_buff *skb;
+	bool sent = false;
+
+	atcp_xmit_retransmit_queue(sk, mss);
+
+	while ((skb = ap->send_head) != NULL) {
+		struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+		u32 wnd_end = ap->snd_una + ap->snd_wnd;
+		u32 limit;
+
+		if (atcp_in_flight(ap) >= ap->snd_cwnd * mss)
+			break;
+		if (!before(cb->seq, wnd_end) && skb->len)
+			break;
+		limit = min_t(u32, mss, wnd_end - cb->seq);
+		if (skb->len > limit) {
+			if (atcp_fragment(sk, skb, limit))
+				break;
+		} else if (skb->len < mss && !(cb->tcp_flags & TCPHDR_FIN) &&
+			   skb_queue_is_last(&sk->sk_write_queue, skb) &&
+			   !(nonagle & (ATCP_NAGLE_OFF | ATCP_NAGLE_PUSH)) &&
+			   atcp_flight(ap)) {
+			/* Nagle: hold a small segment while data is in flight. */
+			break;
+		}
+		if (atcp_transmit_skb(sk, skb, sk->sk_allocation))
+			break;
+		ap->snd_nxt = cb->end_seq;
+		if (after(ap->snd_nxt, ap->snd_max))
+			ap->snd_max = ap->snd_nxt;
+		ap->bytes_sent += skb->len;
+		ap->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
+				NULL : skb_queue_next(&sk->sk_write_queue, skb);
+		sent = true;
+	}
+
+	if (sent && inet_csk(sk)->icsk_pending != ICSK_TIME_RETRANS)
+		atcp_reset_rto(sk);
+	if (ap->send_head && !atcp_flight(ap) &&
+	    !inet_csk(sk)->icsk_pending) {
+		/* Data waits on a closed window: probe it. */
+		inet_csk_reset_xmit_timer(sk, ICSK_TIME_PROBE0,
+					  min_t(u32, inet_csk(sk)->icsk_rto << inet_csk(sk)->icsk_backoff,
+						ATCP_PROBE_MAX),
+					  ATCP_PROBE_MAX);
+	}
+}
+
+void atcp_push(struct sock *sk, int nonagle)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+
+	if (!ap->send_head)
+		return;
+	if (ap->uopt.nodelay)
+		nonagle |= ATCP_NAGLE_OFF;
+	atcp_write_xmit(sk, nonagle);
+}
+
+/* Queue our FIN: on the last unsent segment if there is one. */
+void atcp_send_fin(struct sock *sk)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	struct sk_buff *tail = skb_peek_tail(&sk->sk_write_queue);
+
+	if (ap->fin_queued)
+		return;
+	if (tail && ap->send_head && !(ATCP_SKB_CB(tail)->tcp_flags & TCPHDR_SYN)) {
+		ATCP_SKB_CB(tail)->tcp_flags |= TCPHDR_FIN;
+		ATCP_SKB_CB(tail)->end_seq++;
+	} else {
+		struct sk_buff *skb;
+
+		skb = alloc_skb_fclone(ATCP_MAX_HEADER,
+				       sk_gfp_mask(sk, GFP_ATOMIC | __GFP_NOWARN));
+		if (unlikely(!skb))
+			return;
+		skb_reserve(skb, ATCP_MAX_HEADER);
+		memset(ATCP_SKB_CB(skb), 0, sizeof(struct atcp_skb_cb));
+		ATCP_SKB_CB(skb)->seq = ap->write_seq;
+		ATCP_SKB_CB(skb)->end_seq = ap->write_seq + 1;
+		ATCP_SKB_CB(skb)->tcp_flags = TCPHDR_FIN | TCPHDR_ACK;
+		atcp_entail(sk, skb);
+	}
+	ap->write_seq++;
+	ap->fin_queued = 1;
+	atcp_write_xmit(sk, ATCP_NAGLE_PUSH);
+}
+
+/* Sequence space and windows for a new active open. */
+static void atcp_connect_init(struct sock *sk)
+{
+	struct dst_entry *dst = __sk_dst_get(sk);
+	struct atcp_sock *ap = atcp_sk(sk);
+
+	ap->advmss = dst_metric_advmss(dst);
+	if (ap->uopt.user_mss && ap->uopt.user_mss < ap->advmss)
+		ap->advmss = ap->uopt.user_mss;
+	ap->wscale_ok = 1;
+	ap->sack_ok = 1;
+	ap->ts_ok = 1;
+	ap->ts_offset = prandom_u32_max(U32_MAX);
+	atcp_init_rcv_wnd(sk);
+	atcp_sync_mss(sk, dst_mtu(dst));
+	inet_csk(sk)->icsk_ack.rcv_mss = min_t(u32, ap->advmss, ATCP_MSS_DEFAULT);
+
+	ap->snd_una = ap->iss;
+	ap->snd_nxt = ap->iss;
+	ap->snd_max = ap->iss;
+	ap->write_seq = ap->iss;
+	ap->snd_wnd = 0;
+	ap->rcv_nxt = 0;
+	ap->rcv_wup = 0;
+	ap->copied_seq = 0;
+	ap->snd_cwnd = ATCP_INIT_CWND;
+	ap->snd_ssthresh = INT_MAX;
+	inet_csk(sk)->icsk_rto = ATCP_TIMEOUT_INIT;
+	inet_csk(sk)->icsk_retransmits = 0;
+	sock_reset_flag(sk, SOCK_DONE);
+}
+
+/* Send our SYN: queued, so the retransmission timer can resend it. */
+int atcp_connect(struct sock *sk)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	struct sk_buff *skb;
+
+	atcp_connect_init(sk);
+	skb = alloc_skb_fclone(ATCP_MAX_HEADER, sk->sk_allocation);
+	if (unlikely(!skb))
+		return -ENOBUFS;
+	skb_reserve(skb, ATCP_MAX_HEADER);
+	memset(ATCP_SKB_CB(skb), 0, sizeof(struct atcp_skb_cb));
+	ATCP_SKB_CB(skb)->seq = ap->iss;
+	ATCP_SKB_CB(skb)->end_seq = ap->iss + 1;
+	ATCP_SKB_CB(skb)->tcp_flags = TCPHDR_SYN;
+	ap->write_seq = ap->iss + 1;
+	atcp_entail(sk, skb);
+	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_ACTIVE_OPENS);
+	atcp_write_xmit(sk, ATCP_NAGLE_PUSH);
+	return 0;
+}
+
+/* Simultaneous open: our queued SYN goes out again as a SYN-ACK. */
+int atcp_send_synack(struct sock *sk)
+{
+	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+
+	if (!skb || !(ATCP_SKB_CB(skb)->tcp_flags & TCPHDR_SYN))
+		return -EINVAL;
+	ATCP_SKB_CB(skb)->tcp_flags |= TCPHDR_ACK;
+	return atcp_transmit_skb(sk, skb, GFP_ATOMIC);
+}
+
+/* The SYN-ACK of a request sock, sent from the listener. */
+int atcp_v4_send_synack(const struct sock *sk, struct request_sock *req)
+{
+	const struct inet_request_sock *ireq = inet_rsk(req);
+	struct atcp_request_sock *areq = atcp_rsk(req);
+	struct atcp_out_options opts = {};
+	struct dst_entry *dst;
+	struct sk_buff *skb;
+	struct tcphdr *th;
+	struct flowi4 fl4;
+	int err;
+
+	dst = inet_csk_route_req(sk, &fl4, req);
+	if (!dst)
+		return -EHOSTUNREACH;
+	skb = alloc_skb(ATCP_MAX_HEADER, GFP_ATOMIC);
+	if (!skb) {
+		dst_release(dst);
+		return -ENOBUFS;
+	}
+	skb_reserve(skb, ATCP_MAX_HEADER);
+	skb_dst_set(skb, dst);
+
+	opts.mss = dst_metric_advmss(dst);
+	if (atcp_sk(sk)->uopt.user_mss && atcp_sk(sk)->uopt.user_mss < opts.mss)
+		opts.mss = atcp_sk(sk)->uopt.user_mss;
+	opts.sack_ok = ireq->sack_ok;
+	opts.ts_ok = ireq->tstamp_ok;
+	opts.ws_ok = ireq->wscale_ok;
+	opts.wscale = ireq->rcv_wscale;
+	opts.tsval = atcp_ts_now() + areq->ts_off;
+	opts.tsecr = req->ts_recent;
+	th = atcp_push_header(skb, htons(ireq->ir_num), ireq->ir_rmt_port,
+			      areq->snt_isn, areq->rcv_isn + 1,
+			      TCPHDR_SYN | TCPHDR_ACK,
+			      min(areq->rcv_wnd, 65535U), &opts);
+	atcp_csum(skb, th, ireq->ir_loc_addr, ireq->ir_rmt_addr, false);
+
+	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_OUT_SEGS);
+	rcu_read_lock();
+	err = ip_build_and_send_pkt(skb, sk, ireq->ir_loc_addr,
+				    ireq->ir_rmt_addr,
+				    rcu_dereference(ireq->ireq_opt),
+				    inet_sk(sk)->tos);
+	rcu_read_unlock();
+	return net_xmit_eval(err);
+}
+
+/*
+ * A segment without a full socket behind it (RST for no socket, ACK from
+ * TIME_WAIT or a request sock), sent through the netns control socket.
+ */
+void atcp_v4_send_ack(struct net *net, struct sk_buff *rxskb, u32 seq, u32 ack,
+		      u32 win, u32 tsval, u32 tsecr, u8 flags)
+{
+	bool rst = flags & TCPHDR_RST;
+	const struct tcphdr *rxth = tcp_hdr(rxskb);
+	const struct iphdr *rxiph = ip_hdr(rxskb);
+	struct atcp_net *an = atcp_pernet(net);
+	struct atcp_out_options opts = {};
+	struct sock *ctl_sk = an->ctl_sk;
+	struct flowi4 fl4 = {};
+	struct sk_buff *skb;
+	struct tcphdr *th;
+	struct rtable *rt;
+
+	if (skb_rtable(rxskb)->rt_type != RTN_LOCAL)
+		return;
+
+	fl4.flowi4_oif = inet_iif(rxskb);
+	fl4.daddr = rxiph->saddr;
+	fl4.saddr = rxiph->daddr;
+	fl4.flowi4_proto = atcp_proto_num;
+	fl4.fl4_sport = rxth->dest;
+	fl4.fl4_dport = rxth->source;
+	rt = ip_route_output_flow(net, &fl4, ctl_sk);
+	if (IS_ERR(rt))
+		return;
+
+	skb = alloc_skb(ATCP_MAX_HEADER, GFP_ATOMIC);
+	if (!skb) {
+		ip_rt_put(rt);
+		return;
+	}
+	skb_reserve(skb, ATCP_MAX_HEADER);
+	skb_dst_set(skb, &rt->dst);
+
+	if (tsval && !rst) {
+		opts.ts_ok = 1;
+		opts.tsval = tsval;
+		opts.tsecr = tsecr;
+	}
+	th = atcp_push_header(skb, rxth->dest, rxth->source, seq, ack, flags,
+			      rst ? 0 : win, &opts);
+	atcp_csum(skb, th, rxiph->daddr, rxiph->saddr, false);
+
+	local_bh_disable();
+	bh_lock_sock(ctl_sk);
+	ATCP_INC_STATS(net, ATCP_MIB_OUT_SEGS);
+	if (rst)
+		ATCP_INC_STATS(net, ATCP_MIB_OUT_RSTS);
+	ip_build_and_send_pkt(skb, ctl_sk, rxiph->daddr, rxiph->saddr, NULL,
+			      inet_sk(ctl_sk)->tos);
+	bh_unlock_sock(ctl_sk);
+	local_bh_enable();
+}
+
+/* RFC 9293 3.10.7.1: the RST that answers a segment; never answer a RST. */
+void atcp_v4_send_reset(const struct sock *sk, struct sk_buff *skb)
+{
+	const struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+	struct net *net;
+
+	if (cb->tcp_flags & TCPHDR_RST)
+		return;
+	net = sk ? sock_net(sk) : dev_net(skb_dst(skb)->dev);
+	if (cb->tcp_flags & TCPHDR_ACK)
+		atcp_v4_send_ack(net, skb, cb->ack_seq, 0, 0, 0, 0, TCPHDR_RST);
+	else
+		atcp_v4_send_ack(net, skb, 0, cb->end_seq, 0, 0, 0,
+				 TCPHDR_RST | TCPHDR_ACK);
+}

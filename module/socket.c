@@ -1,0 +1,957 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * atcp: the socket calls.  Everything here runs in process context with
+ * the socket lock held (lock_sock), except poll, which reads lockless.
+ */
+#include <linux/module.h>
+#include <linux/sched/signal.h>
+#include <linux/sockios.h>
+#include <asm/ioctls.h>
+#include <net/ip.h>
+#include <net/route.h>
+#include <net/inet_common.h>
+#include <net/tcp_states.h>
+
+#include "atcp.h"
+
+#define ATCP_NAGLE_PUSH	2
+
+/* Once established: timers and windows that need the peer's numbers. */
+void atcp_init_transfer(struct sock *sk)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct atcp_sock *ap = atcp_sk(sk);
+
+	ap->rcv_tstamp = tcp_jiffies32;
+	if (!icsk->icsk_ack.ato)
+		icsk->icsk_ack.ato = msecs_to_jiffies(READ_ONCE(atcp_sk_net(sk)->delack_min));
+	icsk->icsk_ack.lrcvtime = tcp_jiffies32;
+	if (!ap->srtt_us)
+		icsk->icsk_rto = ATCP_TIMEOUT_INIT;
+	atcp_reset_keepalive(sk);
+}
+
+int atcp_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
+{
+	const struct sockaddr_in *usin = (struct sockaddr_in *)uaddr;
+	struct atcp_net *an = atcp_sk_net(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	struct atcp_sock *ap = atcp_sk(sk);
+	__be16 orig_sport, orig_dport;
+	struct flowi4 *fl4;
+	struct rtable *rt;
+	__be32 daddr;
+	int err;
+
+	if (addr_len < sizeof(struct sockaddr_in))
+		return -EINVAL;
+	if (usin->sin_family != AF_INET)
+		return -EAFNOSUPPORT;
+
+	daddr = usin->sin_addr.s_addr;
+	orig_sport = inet->inet_sport;
+	orig_dport = usin->sin_port;
+	fl4 = &inet->cork.fl.u.ip4;
+	rt = ip_route_connect(fl4, daddr, inet->inet_saddr,
+			      sk->sk_bound_dev_if, atcp_proto_num, orig_sport,
+			      orig_dport, sk);
+	if (IS_ERR(rt))
+		return PTR_ERR(rt);
+	if (rt->rt_flags & (RTCF_MULTICAST | RTCF_BROADCAST)) {
+		ip_rt_put(rt);
+		return -ENETUNREACH;
+	}
+	daddr = fl4->daddr;
+
+	if (!inet->inet_saddr) {
+		err = inet_bhash2_update_saddr(sk, &fl4->saddr, AF_INET);
+		if (err) {
+			ip_rt_put(rt);
+			return err;
+		}
+	} else {
+		sk_rcv_saddr_set(sk, inet->inet_saddr);
+	}
+	inet->inet_dport = usin->sin_port;
+	sk_daddr_set(sk, daddr);
+	inet_csk(sk)->icsk_ext_hdr_len = 0;
+
+	/* Pick the source port and hash the socket while in SYN_SENT. */
+	atcp_set_state(sk, TCP_SYN_SENT);
+	err = inet_hash_connect(&an->tw_death_row, sk);
+	if (err)
+		goto failure;
+
+	rt = ip_route_newports(fl4, rt, orig_sport, orig_dport,
+			       inet->inet_sport, inet->inet_dport, sk);
+	if (IS_ERR(rt)) {
+		err = PTR_ERR(rt);
+		rt = NULL;
+		goto failure;
+	}
+	sk_setup_caps(sk, &rt->dst);
+	rt = NULL;
+
+	if (!ap->iss)
+		ap->iss = atcp_init_isn(inet->inet_saddr, inet->inet_daddr,
+					inet->inet_sport, inet->inet_dport);
+	atomic_set(&inet->inet_id, get_random_u16());
+
+	err = atcp_connect(sk);
+	if (err)
+		goto failure;
+	return 0;
+
+failure:
+	atcp_set_state(sk, TCP_CLOSE);
+	inet_bhash2_reset_saddr(sk);
+	ip_rt_put(rt);
+	sk->sk_route_caps = 0;
+	inet->inet_dport = 0;
+	return err;
+}
+
+static int atcp_listen(struct socket *sock, int backlog)
+{
+	struct sock *sk = sock->sk;
+	int err = -EINVAL;
+
+	lock_sock(sk);
+	if (sock->state != SS_UNCONNECTED || sock->type != SOCK_STREAM)
+		goto out;
+	if (!((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN)))
+		goto out;
+	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
+	if (sk->sk_state != TCP_LISTEN) {
+		err = inet_csk_listen_start(sk);
+		if (err)
+			goto out;
+	}
+	err = 0;
+out:
+	release_sock(sk);
+	return err;
+}
+
+static bool atcp_need_reset(int state)
+{
+	return (1 << state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
+			       TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2 | TCPF_SYN_RECV);
+}
+
+/* Abort: back to CLOSE, ready for another connect() (tcp_disconnect). */
+int atcp_disconnect(struct sock *sk, int flags)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	struct atcp_sock *ap = atcp_sk(sk);
+	int old_state = sk->sk_state;
+
+	if (old_state != TCP_CLOSE)
+		atcp_set_state(sk, TCP_CLOSE);
+
+	if (old_state == TCP_LISTEN) {
+		inet_csk_listen_stop(sk);
+	} else if (atcp_need_reset(old_state) ||
+		   (ap->snd_nxt != ap->write_seq &&
+		    (1 << old_state) & (TCPF_CLOSING | TCPF_LAST_ACK))) {
+		atcp_send_active_reset(sk, gfp_any());
+		WRITE_ONCE(sk->sk_err, ECONNRESET);
+	} else if (old_state == TCP_SYN_SENT) {
+		WRITE_ONCE(sk->sk_err, ECONNRESET);
+	}
+
+	inet_csk_clear_xmit_timers(sk);
+	atcp_reset_queues(sk);
+	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
+		inet_reset_saddr(sk);
+	inet->inet_dport = 0;
+	WRITE_ONCE(sk->sk_shutdown, 0);
+	sock_reset_flag(sk, SOCK_DONE);
+	atcp_clear_connection(ap);
+	skb_queue_head_init(&ap->ofo_queue);
+	ap->mss_cache = ATCP_MSS_DEFAULT;
+	icsk->icsk_backoff = 0;
+	icsk->icsk_probes_out = 0;
+	icsk->icsk_retransmits = 0;
+	icsk->icsk_rto = ATCP_TIMEOUT_INIT;
+	memset(&icsk->icsk_ack, 0, sizeof(icsk->icsk_ack));
+	__sk_dst_reset(sk);
+	sk->sk_route_caps = 0;
+	sk_error_report(sk);
+	return 0;
+}
+
+/* Where close() or shutdown(SHUT_WR) leads, and whether a FIN goes out. */
+static const unsigned char atcp_close_states[] = {
+#define ATCP_ACTION_FIN	(1 << 7)
+#define ATCP_STATE_MASK	0xF
+	[0]			= TCP_CLOSE,
+	[TCP_ESTABLISHED]	= TCP_FIN_WAIT1 | ATCP_ACTION_FIN,
+	[TCP_SYN_SENT]		= TCP_CLOSE,
+	[TCP_SYN_RECV]		= TCP_FIN_WAIT1 | ATCP_ACTION_FIN,
+	[TCP_FIN_WAIT1]		= TCP_FIN_WAIT1,
+	[TCP_FIN_WAIT2]		= TCP_FIN_WAIT2,
+	[TCP_TIME_WAIT]		= TCP_CLOSE,
+	[TCP_CLOSE]		= TCP_CLOSE,
+	[TCP_CLOSE_WAIT]	= TCP_LAST_ACK | ATCP_ACTION_FIN,
+	[TCP_LAST_ACK]		= TCP_LAST_ACK,
+	[TCP_LISTEN]		= TCP_CLOSE,
+	[TCP_CLOSING]		= TCP_CLOSING,
+	[TCP_NEW_SYN_RECV]	= TCP_CLOSE,
+};
+
+static bool atcp_close_state(struct sock *sk)
+{
+	int next = atcp_close_states[sk->sk_state];
+
+	atcp_set_state(sk, next & ATCP_STATE_MASK);
+	return next & ATCP_ACTION_FIN;
+}
+
+void atcp_shutdown(struct sock *sk, int how)
+{
+	if (!(how & SEND_SHUTDOWN))
+		return;
+	if ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_SYN_SENT |
+				   TCPF_SYN_RECV | TCPF_CLOSE_WAIT)) {
+		if (atcp_close_state(sk))
+			atcp_send_fin(sk);
+	}
+}
+
+void atcp_close(struct sock *sk, long timeout)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	u32 data_was_unread = 0;
+	struct sk_buff *skb;
+	int state;
+
+	lock_sock(sk);
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+
+	if (sk->sk_state == TCP_LISTEN) {
+		atcp_set_state(sk, TCP_CLOSE);
+		inet_csk_listen_stop(sk);
+		goto adjudge_to_death;
+	}
+
+	/* Unread data is lost data: the peer must learn it (RFC 9293 3.10.4). */
+	while ((skb = __skb_dequeue(&sk->sk_receive_queue)) != NULL) {
+		u32 end = ATCP_SKB_CB(skb)->seq + skb->len;
+
+		if (after(end, ap->copied_seq))
+			data_was_unread += end - max(ATCP_SKB_CB(skb)->seq,
+						     ap->copied_seq);
+		__kfree_skb(skb);
+	}
+
+	if (sk->sk_state == TCP_CLOSE)
+		goto adjudge_to_death;
+
+	if (data_was_unread) {
+		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_ABORT_ON_CLOSE);
+		atcp_set_state(sk, TCP_CLOSE);
+		atcp_send_active_reset(sk, sk->sk_allocation);
+	} else if (sock_flag(sk, SOCK_LINGER) && !sk->sk_lingertime) {
+		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_ABORT_ON_LINGER);
+		sk->sk_prot->disconnect(sk, 0);
+	} else if (atcp_close_state(sk)) {
+		atcp_send_fin(sk);
+	}
+
+	sk_stream_wait_close(sk, timeout);
+
+adjudge_to_death:
+	state = sk->sk_state;
+	sock_hold(sk);
+	sock_orphan(sk);
+	/* The last release_sock of its life: it takes in the backlog. */
+	release_sock(sk);
+
+	local_bh_disable();
+	bh_lock_sock(sk);
+	this_cpu_inc(*sk->sk_prot->orphan_count);
+
+	/* Already destroyed by a segment from the backlog? */
+	if (state != TCP_CLOSE && sk->sk_state == TCP_CLOSE)
+		goto out;
+
+	if (sk->sk_state == TCP_FIN_WAIT2) {
+		if (ap->uopt.linger2 < 0) {
+			atcp_set_state(sk, TCP_CLOSE);
+			atcp_send_active_reset(sk, GFP_ATOMIC);
+		} else {
+			atcp_fin_wait2_arm(sk);
+		}
+	}
+	if (sk->sk_state == TCP_CLOSE)
+		inet_csk_destroy_sock(sk);
+out:
+	bh_unlock_sock(sk);
+	local_bh_enable();
+	sock_put(sk);
+}
+
+static int atcp_send_mss(struct sock *sk)
+{
+	return atcp_current_mss(sk);
+}
+
+int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	int flags = msg->msg_flags;
+	int copied = 0, err;
+	int size_goal;
+	long timeo;
+
+	lock_sock(sk);
+	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
+	if ((1 << sk->sk_state) & ~(TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)) {
+		err = sk_stream_wait_connect(sk, &timeo);
+		if (err)
+			goto do_error;
+	}
+	sk_clear_bit(SOCKWQ_ASYNC_NOSPACE, sk);
+	size_goal = atcp_send_mss(sk);
+
+	err = -EPIPE;
+	if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
+		goto do_error;
+
+	while (msg_data_left(msg)) {
+		struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+		struct page_frag *pfrag;
+		int copy = 0;
+		bool merge;
+		int i;
+
+		if (skb && ap->send_head &&
+		    !(ATCP_SKB_CB(skb)->tcp_flags & (TCPHDR_SYN | TCPHDR_FIN)))
+			copy = size_goal - skb->len;
+
+		if (copy <= 0 ||
+		    (skb && skb_shinfo(skb)->nr_frags >= MAX_SKB_FRAGS)) {
+			if (!sk_stream_memory_free(sk))
+				goto wait_for_space;
+			skb = alloc_skb_fclone(ATCP_MAX_HEADER, sk->sk_allocation);
+			if (!skb)
+				goto wait_for_space;
+			skb_reserve(skb, ATCP_MAX_HEADER);
+			memset(ATCP_SKB_CB(skb), 0, sizeof(struct atcp_skb_cb));
+			ATCP_SKB_CB(skb)->seq = ap->write_seq;
+			ATCP_SKB_CB(skb)->end_seq = ap->write_seq;
+			ATCP_SKB_CB(skb)->tcp_flags = TCPHDR_ACK;
+			__skb_header_release(skb);
+			__skb_queue_tail(&sk->sk_write_queue, skb);
+			sk_wmem_queued_add(sk, skb->truesize);
+			if (!ap->send_head)
+				ap->send_head = skb;
+			copy = size_goal;
+		}
+		copy = min_t(int, copy, msg_data_left(msg));
+
+		pfrag = sk_page_frag(sk);
+		if (!sk_page_frag_refill(sk, pfrag))
+			goto wait_for_space;
+		i = skb_shinfo(skb)->nr_frags;
+		merge = skb_can_coalesce(skb, i, pfrag->page, pfrag->offset);
+		if (!merge && i >= MAX_SKB_FRAGS)
+			continue;
+		copy = min_t(int, copy, pfrag->size - pfrag->offset);
+		err = skb_copy_to_page_nocache(sk, &msg->msg_iter, skb,
+					       pfrag->page, pfrag->offset, copy);
+		if (err)
+			goto do_error;
+		if (merge) {
+			skb_frag_size_add(&skb_shinfo(skb)->frags[i - 1], copy);
+		} else {
+			skb_fill_page_desc(skb, i, pfrag->page, pfrag->offset, copy);
+			page_ref_inc(pfrag->page);
+		}
+		pfrag->offset += copy;
+		ap->write_seq += copy;
+		ATCP_SKB_CB(skb)->end_seq += copy;
+		copied += copy;
+
+		if (skb->len >= size_goal)
+			atcp_push(sk, 0);
+		continue;
+
+wait_for_space:
+		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+		if (copied)
+			atcp_push(sk, ATCP_NAGLE_PUSH);
+		err = sk_stream_wait_memory(sk, &timeo);
+		if (err)
+			goto do_error;
+		size_goal = atcp_send_mss(sk);
+	}
+
+out:
+	if (copied) {
+		struct sk_buff *tail = skb_peek_tail(&sk->sk_write_queue);
+
+		if (tail && ap->send_head)
+			ATCP_SKB_CB(tail)->tcp_flags |= TCPHDR_PSH;
+		if (!(flags & MSG_MORE))
+			atcp_push(sk, 0);
+	}
+	release_sock(sk);
+	return copied;
+
+do_error:
+	if (copied)
+		goto out;
+	err = sk_stream_error(sk, flags, err);
+	release_sock(sk);
+	return err;
+}
+
+/*
+ * After the application read: send the ACK that was held for it, or a
+ * window update when the read opened the window a lot (tcp_cleanup_rbuf).
+ */
+void atcp_cleanup_rbuf(struct sock *sk, int copied)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct atcp_sock *ap = atcp_sk(sk);
+	bool time_to_ack = false;
+
+	if (inet_csk_ack_scheduled(sk)) {
+		if (ap->rcv_nxt - ap->rcv_wup > icsk->icsk_ack.rcv_mss ||
+		    (copied > 0 &&
+		     ((icsk->icsk_ack.pending & ICSK_ACK_PUSHED2) ||
+		      ((icsk->icsk_ack.pending & ICSK_ACK_PUSHED) &&
+		       !inet_csk_in_pingpong_mode(sk))) &&
+		     !atomic_read(&sk->sk_rmem_alloc)))
+			time_to_ack = true;
+	}
+	if (copied > 0 && !time_to_ack && !(sk->sk_shutdown & RCV_SHUTDOWN)) {
+		s32 now = ap->rcv_wup + ap->rcv_wnd - ap->rcv_nxt;
+		int space = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
+
+		space -= space >> 1;
+		if (now < 0)
+			now = 0;
+		if (2 * now <= ap->window_clamp && space >= 2 * now &&
+		    space >= icsk->icsk_ack.rcv_mss)
+			time_to_ack = true;
+	}
+	if (time_to_ack && sk->sk_state != TCP_CLOSE)
+		atcp_send_ack(sk);
+}
+
+int atcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
+		 int *addr_len)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	u32 peek_seq, *seq;
+	int copied = 0;
+	long timeo;
+	int target;
+	int err;
+
+	if (flags & MSG_ERRQUEUE)
+		return inet_recv_error(sk, msg, len, addr_len);
+	if (flags & MSG_OOB)
+		return -EINVAL;
+
+	lock_sock(sk);
+	err = -ENOTCONN;
+	if (sk->sk_state == TCP_LISTEN)
+		goto out;
+
+	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
+	seq = &ap->copied_seq;
+	if (flags & MSG_PEEK) {
+		peek_seq = ap->copied_seq;
+		seq = &peek_seq;
+	}
+	target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
+
+	do {
+		struct sk_buff *skb, *last;
+		u32 offset, used;
+
+		last = skb_peek_tail(&sk->sk_receive_queue);
+		skb_queue_walk(&sk->sk_receive_queue, skb) {
+			last = skb;
+			offset = *seq - ATCP_SKB_CB(skb)->seq;
+			if (offset < skb->len)
+				goto found_ok_skb;
+		}
+
+		if (copied >= target && !READ_ONCE(sk->sk_backlog.tail))
+			break;
+		if (copied) {
+			if (sk->sk_err || sk->sk_state == TCP_CLOSE ||
+			    (sk->sk_shutdown & RCV_SHUTDOWN) || !timeo ||
+			    signal_pending(current))
+				break;
+		} else {
+			if (sock_flag(sk, SOCK_DONE))
+				break;
+			if (sk->sk_err) {
+				copied = sock_error(sk);
+				break;
+			}
+			if (sk->sk_shutdown & RCV_SHUTDOWN)
+				break;
+			if (sk->sk_state == TCP_CLOSE) {
+				copied = -ENOTCONN;
+				break;
+			}
+			if (!timeo) {
+				copied = -EAGAIN;
+				break;
+			}
+			if (signal_pending(current)) {
+				copied = sock_intr_errno(timeo);
+				break;
+			}
+		}
+
+		atcp_cleanup_rbuf(sk, copied);
+		if (copied >= target) {
+			/* Do not sleep: just take in the backlog. */
+			release_sock(sk);
+			lock_sock(sk);
+		} else {
+			sk_wait_data(sk, &timeo, last);
+		}
+		if ((flags & MSG_PEEK) && peek_seq != ap->copied_seq)
+			peek_seq = ap->copied_seq;
+		continue;
+
+found_ok_skb:
+		used = min_t(u32, skb->len - offset, len);
+		if (skb_copy_datagram_msg(skb, offset, msg, used)) {
+			if (!copied)
+				copied = -EFAULT;
+			break;
+		}
+		*seq += used;
+		copied += used;
+		len -= used;
+		if (used + offset < skb->len)
+			continue;
+		if (!(flags & MSG_PEEK)) {
+			__skb_unlink(skb, &sk->sk_receive_queue);
+			consume_skb(skb);
+		}
+	} while (len > 0);
+
+	atcp_cleanup_rbuf(sk, copied);
+	release_sock(sk);
+	return copied;
+
+out:
+	release_sock(sk);
+	return err;
+}
+
+int atcp_ioctl(struct sock *sk, int cmd, unsigned long arg)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	int answ;
+
+	switch (cmd) {
+	case SIOCINQ:
+		if (sk->sk_state == TCP_LISTEN)
+			return -EINVAL;
+		lock_sock(sk);
+		answ = ap->rcv_nxt - ap->copied_seq;
+		if (sock_flag(sk, SOCK_DONE) && answ)
+			answ--;
+		release_sock(sk);
+		break;
+	case SIOCOUTQ:
+		if (sk->sk_state == TCP_LISTEN)
+			return -EINVAL;
+		answ = READ_ONCE(ap->write_seq) - READ_ONCE(ap->snd_una);
+		if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))
+			answ = 0;
+		break;
+	case SIOCOUTQNSD:
+		if (sk->sk_state == TCP_LISTEN)
+			return -EINVAL;
+		answ = READ_ONCE(ap->write_seq) - READ_ONCE(ap->snd_nxt);
+		if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))
+			answ = 0;
+		break;
+	default:
+		return -ENOIOCTLCMD;
+	}
+	return put_user(answ, (int __user *)arg);
+}
+
+static bool atcp_level_ok(int level)
+{
+	return level == SOL_TCP || level == atcp_proto_num;
+}
+
+/* TCP_QUICKACK as Linux does it: ACK what is pending now, not sticky. */
+static void atcp_set_quickack(struct sock *sk, int val)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+
+	if (!val) {
+		inet_csk_enter_pingpong_mode(sk);
+		return;
+	}
+	inet_csk_exit_pingpong_mode(sk);
+	if ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT) &&
+	    inet_csk_ack_scheduled(sk)) {
+		icsk->icsk_ack.pending |= ICSK_ACK_PUSHED;
+		atcp_cleanup_rbuf(sk, 1);
+		if (!(val & 1))
+			inet_csk_enter_pingpong_mode(sk);
+	}
+}
+
+int atcp_setsockopt(struct sock *sk, int level, int optname,
+		    sockptr_t optval, unsigned int optlen)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	char name[TCP_CA_NAME_MAX];
+	int val, err = 0;
+
+	if (!atcp_level_ok(level))
+		return ip_setsockopt(sk, level, optname, optval, optlen);
+
+	if (optname == TCP_CONGESTION) {
+		long n = strncpy_from_sockptr(name, optval,
+					      min_t(long, TCP_CA_NAME_MAX - 1, optlen));
+
+		if (n < 0)
+			return -EFAULT;
+		name[n] = 0;
+		/* Reno is what atcp runs; accept the common names gracefully. */
+		if (strcmp(name, "reno") && strcmp(name, "cubic"))
+			return -ENOENT;
+		return 0;
+	}
+
+	if (optlen < sizeof(int))
+		return -EINVAL;
+	if (copy_from_sockptr(&val, optval, sizeof(val)))
+		return -EFAULT;
+
+	lock_sock(sk);
+	switch (optname) {
+	case TCP_NODELAY:
+		ap->uopt.nodelay = !!val;
+		if (val)
+			atcp_push(sk, ATCP_NAGLE_PUSH);
+		break;
+	case TCP_MAXSEG:
+		if (val && (val < ATCP_MIN_MSS || val > 65535)) {
+			err = -EINVAL;
+			break;
+		}
+		ap->uopt.user_mss = val;
+		break;
+	case TCP_KEEPIDLE:
+		if (val < 1 || val > MAX_TCP_KEEPIDLE) {
+			err = -EINVAL;
+			break;
+		}
+		ap->uopt.keepalive_time = val * HZ;
+		atcp_reset_keepalive(sk);
+		break;
+	case TCP_KEEPINTVL:
+		if (val < 1 || val > MAX_TCP_KEEPINTVL)
+			err = -EINVAL;
+		else
+			ap->uopt.keepalive_intvl = val * HZ;
+		break;
+	case TCP_KEEPCNT:
+		if (val < 1 || val > MAX_TCP_KEEPCNT)
+			err = -EINVAL;
+		else
+			ap->uopt.keepalive_probes = val;
+		break;
+	case TCP_SYNCNT:
+		if (val < 1 || val > MAX_TCP_SYNCNT)
+			err = -EINVAL;
+		else
+			ap->uopt.syn_retries = val;
+		break;
+	case TCP_LINGER2:
+		if (val < 0)
+			ap->uopt.linger2 = -1;
+		else if (val > TCP_FIN_TIMEOUT_MAX / HZ)
+			ap->uopt.linger2 = TCP_FIN_TIMEOUT_MAX;
+		else
+			ap->uopt.linger2 = val * HZ;
+		break;
+	case TCP_QUICKACK:
+		atcp_set_quickack(sk, val);
+		break;
+	default:
+		err = -ENOPROTOOPT;
+	}
+	release_sock(sk);
+	return err;
+}
+
+static void atcp_get_info(struct sock *sk, struct atcp_info *info)
+{
+	const struct inet_connection_sock *icsk = inet_csk(sk);
+	const struct atcp_sock *ap = atcp_sk(sk);
+
+	memset(info, 0, sizeof(*info));
+	info->atcpi_state = inet_sk_state_load(sk);
+	info->atcpi_ca_state = ap->ca_state;
+	info->atcpi_retransmits = icsk->icsk_retransmits;
+	info->atcpi_backoff = icsk->icsk_backoff;
+	info->atcpi_quickack = icsk->icsk_ack.quick;
+	info->atcpi_pingpong = inet_csk_in_pingpong_mode(sk);
+	info->atcpi_snd_wscale = ap->snd_wscale;
+	info->atcpi_rcv_wscale = ap->rcv_wscale;
+	info->atcpi_rto = jiffies_to_usecs(icsk->icsk_rto);
+	info->atcpi_ato = jiffies_to_usecs(icsk->icsk_ack.ato);
+	info->atcpi_snd_mss = ap->mss_cache;
+	info->atcpi_rcv_mss = icsk->icsk_ack.rcv_mss;
+	info->atcpi_rtt = ap->srtt_us >> 3;
+	info->atcpi_rttvar = ap->mdev_us >> 2;
+	info->atcpi_snd_cwnd = ap->snd_cwnd;
+	info->atcpi_snd_ssthresh = ap->snd_ssthresh;
+	info->atcpi_snd_wnd = ap->snd_wnd;
+	info->atcpi_rcv_wnd = ap->rcv_wnd;
+	info->atcpi_unacked = DIV_ROUND_UP(atcp_flight(ap), max_t(u32, ap->mss_cache, 1));
+	info->atcpi_bytes_sent = ap->bytes_sent;
+	info->atcpi_bytes_acked = ap->bytes_acked;
+	info->atcpi_bytes_received = ap->bytes_received;
+	info->atcpi_segs_out = ap->segs_out;
+	info->atcpi_segs_in = ap->segs_in;
+	info->atcpi_total_retrans = ap->total_retrans;
+	info->atcpi_delayed_acks = ap->delayed_acks;
+	info->atcpi_piggybacked_acks = ap->piggybacked_acks;
+	info->atcpi_quick_acks = ap->quick_acks;
+	info->atcpi_dup_acks_in = ap->dup_acks_in;
+	info->atcpi_fast_retrans = ap->fast_retrans;
+	info->atcpi_rto_fires = ap->rto_fires;
+	info->atcpi_zero_window_probes = ap->zwp_sent;
+}
+
+/* struct tcp_info for programs written for TCP (getsockopt SOL_TCP). */
+static void atcp_get_tcp_info(struct sock *sk, struct tcp_info *info)
+{
+	const struct inet_connection_sock *icsk = inet_csk(sk);
+	const struct atcp_sock *ap = atcp_sk(sk);
+
+	memset(info, 0, sizeof(*info));
+	info->tcpi_state = inet_sk_state_load(sk);
+	info->tcpi_ca_state = ap->ca_state;
+	info->tcpi_retransmits = icsk->icsk_retransmits;
+	info->tcpi_probes = icsk->icsk_probes_out;
+	info->tcpi_backoff = icsk->icsk_backoff;
+	if (ap->ts_ok)
+		info->tcpi_options |= TCPI_OPT_TIMESTAMPS;
+	if (ap->sack_ok)
+		info->tcpi_options |= TCPI_OPT_SACK;
+	if (ap->wscale_ok) {
+		info->tcpi_options |= TCPI_OPT_WSCALE;
+		info->tcpi_snd_wscale = ap->snd_wscale;
+		info->tcpi_rcv_wscale = ap->rcv_wscale;
+	}
+	info->tcpi_rto = jiffies_to_usecs(icsk->icsk_rto);
+	info->tcpi_ato = jiffies_to_usecs(icsk->icsk_ack.ato);
+	info->tcpi_snd_mss = ap->mss_cache;
+	info->tcpi_rcv_mss = icsk->icsk_ack.rcv_mss;
+	info->tcpi_unacked = DIV_ROUND_UP(atcp_flight(ap), max_t(u32, ap->mss_cache, 1));
+	info->tcpi_last_data_sent = jiffies_to_msecs(tcp_jiffies32 - ap->lsndtime);
+	info->tcpi_last_data_recv = jiffies_to_msecs(tcp_jiffies32 - icsk->icsk_ack.lrcvtime);
+	info->tcpi_last_ack_recv = jiffies_to_msecs(tcp_jiffies32 - ap->rcv_tstamp);
+	info->tcpi_pmtu = icsk->icsk_pmtu_cookie;
+	info->tcpi_rtt = ap->srtt_us >> 3;
+	info->tcpi_rttvar = ap->mdev_us >> 2;
+	info->tcpi_snd_ssthresh = ap->snd_ssthresh;
+	info->tcpi_snd_cwnd = ap->snd_cwnd;
+	info->tcpi_advmss = ap->advmss;
+	info->tcpi_rcv_space = ap->rcv_wnd;
+	info->tcpi_total_retrans = ap->total_retrans;
+	info->tcpi_bytes_acked = ap->bytes_acked;
+	info->tcpi_bytes_received = ap->bytes_received;
+	info->tcpi_segs_out = ap->segs_out;
+	info->tcpi_segs_in = ap->segs_in;
+	info->tcpi_bytes_sent = ap->bytes_sent;
+	info->tcpi_bytes_retrans = 0;
+	info->tcpi_snd_wnd = ap->snd_wnd;
+}
+
+int atcp_getsockopt(struct sock *sk, int level, int optname,
+		    char __user *optval, int __user *optlen)
+{
+	const struct atcp_sock *ap = atcp_sk(sk);
+	int val, len;
+
+	if (!atcp_level_ok(level))
+		return ip_getsockopt(sk, level, optname, optval, optlen);
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+
+	switch (optname) {
+	case TCP_INFO: {
+		struct atcp_info ainfo;
+		struct tcp_info tinfo;
+		void *info = &tinfo;
+		int size = sizeof(tinfo);
+
+		lock_sock(sk);
+		if (level == SOL_TCP) {
+			atcp_get_tcp_info(sk, &tinfo);
+		} else {
+			atcp_get_info(sk, &ainfo);
+			info = &ainfo;
+			size = sizeof(ainfo);
+		}
+		release_sock(sk);
+		len = min(len, size);
+		if (put_user(len, optlen) || copy_to_user(optval, info, len))
+			return -EFAULT;
+		return 0;
+	}
+	case TCP_CONGESTION:
+		len = min_t(unsigned int, len, TCP_CA_NAME_MAX);
+		if (put_user(len, optlen) || copy_to_user(optval, "reno", min(len, 5)))
+			return -EFAULT;
+		return 0;
+	case TCP_NODELAY:
+		val = ap->uopt.nodelay;
+		break;
+	case TCP_MAXSEG:
+		val = ap->mss_cache;
+		if (ap->uopt.user_mss &&
+		    ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN)))
+			val = ap->uopt.user_mss;
+		break;
+	case TCP_KEEPIDLE:
+		val = atcp_keepalive_time(ap) / HZ;
+		break;
+	case TCP_KEEPINTVL:
+		val = (ap->uopt.keepalive_intvl ? :
+		       READ_ONCE(atcp_sk_net(sk)->keepalive_intvl) * HZ) / HZ;
+		break;
+	case TCP_KEEPCNT:
+		val = ap->uopt.keepalive_probes ? :
+		      READ_ONCE(atcp_sk_net(sk)->keepalive_probes);
+		break;
+	case TCP_SYNCNT:
+		val = ap->uopt.syn_retries ? : READ_ONCE(atcp_sk_net(sk)->syn_retries);
+		break;
+	case TCP_LINGER2:
+		val = ap->uopt.linger2;
+		if (val >= 0)
+			val = atcp_fin_timeout(sk) / HZ;
+		break;
+	case TCP_QUICKACK:
+		val = !inet_csk_in_pingpong_mode(sk);
+		break;
+	default:
+		return -ENOPROTOOPT;
+	}
+
+	len = min_t(unsigned int, len, sizeof(int));
+	if (put_user(len, optlen) || copy_to_user(optval, &val, len))
+		return -EFAULT;
+	return 0;
+}
+
+static __poll_t atcp_poll(struct file *file, struct socket *sock,
+			  poll_table *wait)
+{
+	struct sock *sk = sock->sk;
+	const struct atcp_sock *ap = atcp_sk(sk);
+	__poll_t mask = 0;
+	u8 shutdown;
+	int state;
+
+	sock_poll_wait(file, sock, wait);
+	state = inet_sk_state_load(sk);
+	if (state == TCP_LISTEN)
+		return inet_csk_listen_poll(sk);
+
+	shutdown = READ_ONCE(sk->sk_shutdown);
+	if (shutdown == SHUTDOWN_MASK || state == TCP_CLOSE)
+		mask |= EPOLLHUP;
+	if (shutdown & RCV_SHUTDOWN)
+		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
+
+	if (state != TCP_SYN_SENT && state != TCP_SYN_RECV) {
+		int target = sock_rcvlowat(sk, 0, INT_MAX);
+
+		if ((int)(READ_ONCE(ap->rcv_nxt) - READ_ONCE(ap->copied_seq)) >= target &&
+		    !skb_queue_empty_lockless(&sk->sk_receive_queue))
+			mask |= EPOLLIN | EPOLLRDNORM;
+		if (!(shutdown & SEND_SHUTDOWN)) {
+			if (sk_stream_is_writeable(sk)) {
+				mask |= EPOLLOUT | EPOLLWRNORM;
+			} else {
+				sk_set_bit(SOCKWQ_ASYNC_NOSPACE, sk);
+				set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+				smp_mb__after_atomic();
+				if (sk_stream_is_writeable(sk))
+					mask |= EPOLLOUT | EPOLLWRNORM;
+			}
+		} else {
+			mask |= EPOLLOUT | EPOLLWRNORM;
+		}
+	}
+	smp_rmb();
+	if (READ_ONCE(sk->sk_err) ||
+	    !skb_queue_empty_lockless(&sk->sk_error_queue))
+		mask |= EPOLLERR;
+	return mask;
+}
+
+static struct sock *atcp_af_syn_recv_sock(const struct sock *sk,
+					  struct sk_buff *skb,
+					  struct request_sock *req,
+					  struct dst_entry *dst,
+					  struct request_sock *req_unhash,
+					  bool *own_req,
+					  void (*opt_child_init)(struct sock *newsk,
+								 const struct sock *sk))
+{
+	return atcp_v4_syn_recv_sock(sk, skb, req, dst, req_unhash, own_req);
+}
+
+const struct inet_connection_sock_af_ops atcp_ipv4_af_ops = {
+	.queue_xmit	= ip_queue_xmit,
+	.rebuild_header	= inet_sk_rebuild_header,
+	.conn_request	= atcp_v4_conn_request,
+	.syn_recv_sock	= atcp_af_syn_recv_sock,
+	.net_header_len	= sizeof(struct iphdr),
+	.setsockopt	= ip_setsockopt,
+	.getsockopt	= ip_getsockopt,
+	.addr2sockaddr	= inet_csk_addr2sockaddr,
+	.sockaddr_len	= sizeof(struct sockaddr_in),
+};
+
+const struct proto_ops atcp_stream_ops = {
+	.family		= PF_INET,
+	.owner		= THIS_MODULE,
+	.release	= inet_release,
+	.bind		= inet_bind,
+	.connect	= inet_stream_connect,
+	.socketpair	= sock_no_socketpair,
+	.accept		= inet_accept,
+	.getname	= inet_getname,
+	.poll		= atcp_poll,
+	.ioctl		= inet_ioctl,
+	.gettstamp	= sock_gettstamp,
+	.listen		= atcp_listen,
+	.shutdown	= inet_shutdown,
+	.setsockopt	= sock_common_setsockopt,
+	.getsockopt	= sock_common_getsockopt,
+	.sendmsg	= inet_sendmsg,
+	.recvmsg	= inet_recvmsg,
+	.mmap		= sock_no_mmap,
+	.sendpage	= sock_no_sendpage,
+};

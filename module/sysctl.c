@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * atcp: tunables under net.atcp, one set per network namespace.
+ *
+ * The template's .data holds offsets into struct atcp_net; each namespace
+ * gets a copy rebased on its own struct.  Writes outside [extra1, extra2]
+ * fail with EINVAL and leave the old value (proc_dointvec_minmax).
+ */
+#include <linux/module.h>
+#include <linux/sysctl.h>
+#include <net/net_namespace.h>
+
+#include "atcp.h"
+
+static int one = 1;
+static int two = 2;
+static int max_1000 = 1000;
+static int max_3600 = 3600;
+static int max_255 = 255;
+static int max_127 = 127;
+static int max_keepalive = 32767;
+static int min_buf = 4096;
+static int max_buf = 64 << 20;
+
+#define ATCP_SYSCTL(_name, _field, _min, _max)				\
+	{								\
+		.procname	= _name,				\
+		.data		= (void *)offsetof(struct atcp_net, _field), \
+		.maxlen		= sizeof(int),				\
+		.mode		= 0644,					\
+		.proc_handler	= proc_dointvec_minmax,			\
+		.extra1		= _min,					\
+		.extra2		= _max,					\
+	}
+
+static const struct ctl_table atcp_sysctl_template[] = {
+	ATCP_SYSCTL("fin_timeout", fin_timeout, &one, &max_3600),
+	ATCP_SYSCTL("tw_timeout", tw_timeout, &one, &max_3600),
+	ATCP_SYSCTL("delack_min", delack_min, &one, &max_1000),
+	ATCP_SYSCTL("delack_max", delack_max, &one, &max_1000),
+	ATCP_SYSCTL("syn_retries", syn_retries, &one, &max_127),
+	ATCP_SYSCTL("synack_retries", synack_retries, &one, &max_127),
+	ATCP_SYSCTL("rfc1337", rfc1337, SYSCTL_ZERO, SYSCTL_ONE),
+	ATCP_SYSCTL("keepalive_time", keepalive_time, &one, &max_keepalive),
+	ATCP_SYSCTL("keepalive_intvl", keepalive_intvl, &one, &max_keepalive),
+	ATCP_SYSCTL("keepalive_probes", keepalive_probes, &one, &max_127),
+	ATCP_SYSCTL("retries2", retries2, &one, &max_255),
+	ATCP_SYSCTL("orphan_retries", orphan_retries, &one, &max_255),
+	ATCP_SYSCTL("syncookies", syncookies, SYSCTL_ZERO, &two),
+	ATCP_SYSCTL("max_tw_buckets", tw_death_row.sysctl_max_tw_buckets,
+		    SYSCTL_ZERO, SYSCTL_INT_MAX),
+	ATCP_SYSCTL("rmem_default", rmem_default, &min_buf, &max_buf),
+	ATCP_SYSCTL("wmem_default", wmem_default, &min_buf, &max_buf),
+	{ }
+};
+
+void atcp_sysctl_defaults(struct atcp_net *an)
+{
+	an->fin_timeout = 60;
+	an->tw_timeout = 60;
+	an->delack_min = 40;
+	an->delack_max = 200;
+	an->syn_retries = 6;
+	an->synack_retries = 5;
+	an->rfc1337 = 0;
+	an->keepalive_time = 7200;
+	an->keepalive_intvl = 75;
+	an->keepalive_probes = 9;
+	an->retries2 = 15;
+	an->orphan_retries = 8;
+	an->syncookies = 1;
+	an->tw_death_row.sysctl_max_tw_buckets = 262144;
+	an->rmem_default = 2 << 20;
+	an->wmem_default = 2 << 20;
+}
+
+int atcp_sysctl_net_init(struct net *net)
+{
+	struct atcp_net *an = atcp_pernet(net);
+	struct ctl_table *table;
+	int i;
+
+	table = kmemdup(atcp_sysctl_template, sizeof(atcp_sysctl_template),
+			GFP_KERNEL);
+	if (!table)
+		return -ENOMEM;
+	for (i = 0; table[i].procname; i++)
+		table[i].data = (char *)an + (uintptr_t)table[i].data;
+
+	an->sysctl_hdr = register_net_sysctl(net, "net/atcp", table);
+	if (!an->sysctl_hdr) {
+		kfree(table);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void atcp_sysctl_net_exit(struct net *net)
+{
+	struct atcp_net *an = atcp_pernet(net);
+	struct ctl_table *table = an->sysctl_hdr->ctl_table_arg;
+
+	unregister_net_sysctl_table(an->sysctl_hdr);
+	kfree(table);
+}

@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * atcp: timers.  Retransmission and zero-window probe share the icsk
+ * retransmit timer, the delayed ACK has its own, and sk_timer serves
+ * keepalive and the FIN_WAIT_2 lifetime of orphans.
+ *
+ * A timer that finds the socket owned by a process sets a bit in
+ * ap->deferred, holding a reference, and atcp_release_cb() runs it when
+ * the process releases the socket.
+ */
+#include <linux/module.h>
+#include <net/tcp_states.h>
+
+#include "atcp.h"
+#include "trace.h"
+
+u32 atcp_keepalive_time(const struct atcp_sock *ap)
+{
+	return ap->uopt.keepalive_time ? :
+		READ_ONCE(atcp_sk_net((const struct sock *)ap)->keepalive_time) * HZ;
+}
+
+static u32 atcp_keepalive_intvl(const struct atcp_sock *ap)
+{
+	return ap->uopt.keepalive_intvl ? :
+		READ_ONCE(atcp_sk_net((const struct sock *)ap)->keepalive_intvl) * HZ;
+}
+
+static u32 atcp_keepalive_probes(const struct atcp_sock *ap)
+{
+	return ap->uopt.keepalive_probes ? :
+		READ_ONCE(atcp_sk_net((const struct sock *)ap)->keepalive_probes);
+}
+
+/* FIN_WAIT_2 lifetime of an orphan: TCP_LINGER2, else the sysctl. */
+u32 atcp_fin_timeout(const struct sock *sk)
+{
+	int linger2 = atcp_sk(sk)->uopt.linger2;
+
+	if (linger2 > 0)
+		return linger2;
+	return READ_ONCE(atcp_sk_net(sk)->fin_timeout) * HZ;
+}
+
+void atcp_reset_rto(struct sock *sk)
+{
+	inet_csk_reset_xmit_timer(sk, ICSK_TIME_RETRANS, inet_csk(sk)->icsk_rto,
+				  ATCP_RTO_MAX);
+}
+
+/* Give up: report the error and close. */
+static void atcp_write_err(struct sock *sk)
+{
+	WRITE_ONCE(sk->sk_err, READ_ONCE(sk->sk_err_soft) ? : ETIMEDOUT);
+	sk_error_report(sk);
+	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_ABORT_ON_TIMEOUT);
+	atcp_done(sk);
+}
+
+static unsigned int atcp_retry_limit(const struct sock *sk)
+{
+	const struct atcp_net *an = atcp_sk_net(sk);
+	const struct atcp_sock *ap = atcp_sk(sk);
+
+	if (sk->sk_state == TCP_SYN_SENT)
+		return ap->uopt.syn_retries ? : READ_ONCE(an->syn_retries);
+	if (sk->sk_state == TCP_SYN_RECV)
+		return READ_ONCE(an->synack_retries);
+	if (sock_flag(sk, SOCK_DEAD))
+		return READ_ONCE(an->orphan_retries);
+	return READ_ONCE(an->retries2);
+}
+
+/* RFC 6298 5.4-5.7: resend the oldest segment, back off, shrink cwnd. */
+static void atcp_retransmit_timer(struct sock *sk)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct atcp_sock *ap = atcp_sk(sk);
+	struct sk_buff *head = skb_peek(&sk->sk_write_queue);
+	u32 mss = max_t(u32, ap->mss_cache, 1);
+
+	if (!head || head == ap->send_head)
+		return;
+	trace_atcp_timer(sk, ATCP_TIMER_RETRANS, sk->sk_state);
+	if (icsk->icsk_retransmits >= atcp_retry_limit(sk)) {
+		atcp_write_err(sk);
+		return;
+	}
+	ap->rto_fires++;
+	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_RTO_FIRES);
+	if (sk->sk_state == TCP_SYN_SENT)
+		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_SYN_RETRANS);
+
+	if (ap->ca_state != ATCP_CA_LOSS || !icsk->icsk_retransmits) {
+		ap->snd_ssthresh = max(DIV_ROUND_UP(atcp_flight(ap), mss) / 2, 2U);
+		ap->high_seq = ap->snd_max;
+	}
+	ap->snd_cwnd = 1;
+	ap->snd_cwnd_cnt = 0;
+	ap->ca_state = ATCP_CA_LOSS;
+	ap->dup_acks = 0;
+	ap->rtx_next = ap->snd_una;
+	if (!atcp_retransmit_skb(sk, head))
+		ap->rtx_next = ATCP_SKB_CB(head)->end_seq;
+
+	icsk->icsk_backoff++;
+	icsk->icsk_retransmits++;
+	icsk->icsk_rto = min_t(u32, icsk->icsk_rto << 1, ATCP_RTO_MAX);
+	atcp_reset_rto(sk);
+}
+
+/* The peer's window is closed: a probe makes it tell us when it opens. */
+static void atcp_probe_timer(struct sock *sk)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct atcp_sock *ap = atcp_sk(sk);
+
+	if (!ap->send_head || atcp_flight(ap)) {
+		icsk->icsk_probes_out = 0;
+		return;
+	}
+	trace_atcp_timer(sk, ATCP_TIMER_PROBE, sk->sk_state);
+	if (sock_flag(sk, SOCK_DEAD) &&
+	    icsk->icsk_probes_out >= READ_ONCE(atcp_sk_net(sk)->orphan_retries)) {
+		atcp_write_err(sk);
+		return;
+	}
+	atcp_send_probe(sk, true);
+	icsk->icsk_probes_out++;
+	if (icsk->icsk_backoff < 16)
+		icsk->icsk_backoff++;
+	inet_csk_reset_xmit_timer(sk, ICSK_TIME_PROBE0,
+				  min_t(u32, icsk->icsk_rto << icsk->icsk_backoff,
+					ATCP_PROBE_MAX),
+				  ATCP_PROBE_MAX);
+}
+
+static void atcp_write_timer_handler(struct sock *sk)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	int event;
+
+	if (((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN)) ||
+	    !icsk->icsk_pending)
+		return;
+	if (time_after(icsk->icsk_timeout, jiffies)) {
+		sk_reset_timer(sk, &icsk->icsk_retransmit_timer, icsk->icsk_timeout);
+		return;
+	}
+	event = icsk->icsk_pending;
+	icsk->icsk_pending = 0;
+	if (event == ICSK_TIME_RETRANS)
+		atcp_retransmit_timer(sk);
+	else if (event == ICSK_TIME_PROBE0)
+		atcp_probe_timer(sk);
+}
+
+static void atcp_write_timer(struct timer_list *t)
+{
+	struct inet_connection_sock *icsk =
+		from_timer(icsk, t, icsk_retransmit_timer);
+	struct sock *sk = &icsk->icsk_inet.sk;
+
+	bh_lock_sock(sk);
+	if (!sock_owned_by_user(sk))
+		atcp_write_timer_handler(sk);
+	else if (!test_and_set_bit(ATCP_RETRANS_DEFERRED, &atcp_sk(sk)->deferred))
+		sock_hold(sk);
+	bh_unlock_sock(sk);
+	sock_put(sk);
+}
+
+/* The delayed ACK is due (tcp_delack_timer_handler). */
+static void atcp_delack_timer_handler(struct sock *sk)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct atcp_sock *ap = atcp_sk(sk);
+
+	if (((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN)) ||
+	    !(icsk->icsk_ack.pending & ICSK_ACK_TIMER))
+		return;
+	if (time_after(icsk->icsk_ack.timeout, jiffies)) {
+		sk_reset_timer(sk, &icsk->icsk_delack_timer, icsk->icsk_ack.timeout);
+		return;
+	}
+	icsk->icsk_ack.pending &= ~ICSK_ACK_TIMER;
+	if (!inet_csk_ack_scheduled(sk))
+		return;
+
+	trace_atcp_timer(sk, ATCP_TIMER_DELACK, sk->sk_state);
+	if (inet_csk_in_pingpong_mode(sk)) {
+		/* The reply we waited for did not come: wait longer next time. */
+		icsk->icsk_ack.ato = min(icsk->icsk_ack.ato << 1, icsk->icsk_rto);
+	} else {
+		inet_csk_exit_pingpong_mode(sk);
+		icsk->icsk_ack.ato = msecs_to_jiffies(READ_ONCE(atcp_sk_net(sk)->delack_min));
+	}
+	ap->delayed_acks++;
+	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_DELAYED_ACKS);
+	trace_atcp_ack(sk, ap->rcv_nxt, ATCP_ACK_TIMER, 0);
+	atcp_send_ack(sk);
+}
+
+static void atcp_delack_timer(struct timer_list *t)
+{
+	struct inet_connection_sock *icsk =
+		from_timer(icsk, t, icsk_delack_timer);
+	struct sock *sk = &icsk->icsk_inet.sk;
+
+	bh_lock_sock(sk);
+	if (!sock_owned_by_user(sk)) {
+		atcp_delack_timer_handler(sk);
+	} else {
+		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_DELAYED_ACK_LOCKED);
+		if (!test_and_set_bit(ATCP_DELACK_DEFERRED, &atcp_sk(sk)->deferred))
+			sock_hold(sk);
+	}
+	bh_unlock_sock(sk);
+	sock_put(sk);
+}
+
+/* Keepalive, and the end of an orphan's FIN_WAIT_2. */
+static void atcp_keepalive_timer(struct timer_list *t)
+{
+	struct sock *sk = from_timer(sk, t, sk_timer);
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct atcp_sock *ap = atcp_sk(sk);
+	u32 elapsed;
+
+	bh_lock_sock(sk);
+	if (sock_owned_by_user(sk)) {
+		inet_csk_reset_keepalive_timer(sk, HZ / 20);
+		goto out;
+	}
+	if (sk->sk_state == TCP_LISTEN)
+		goto out;
+
+	if (sk->sk_state == TCP_FIN_WAIT2 && sock_flag(sk, SOCK_DEAD)) {
+		/* Released silently, as Linux releases its FIN_WAIT_2 orphans. */
+		trace_atcp_timer(sk, ATCP_TIMER_FIN_WAIT2, sk->sk_state);
+		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_FIN_WAIT2_TIMEOUTS);
+		atcp_done(sk);
+		goto out;
+	}
+
+	if (!sock_flag(sk, SOCK_KEEPOPEN) ||
+	    ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_SYN_SENT)))
+		goto out;
+
+	elapsed = atcp_keepalive_time(ap);
+	if (atcp_flight(ap) || ap->send_head)
+		goto resched;
+
+	elapsed = tcp_jiffies32 - ap->rcv_tstamp;
+	if (elapsed >= atcp_keepalive_time(ap)) {
+		trace_atcp_timer(sk, ATCP_TIMER_KEEPALIVE, sk->sk_state);
+		if (icsk->icsk_probes_out >= atcp_keepalive_probes(ap)) {
+			ATCP_INC_STATS(sock_net(sk), ATCP_MIB_KEEPALIVE_TIMEOUTS);
+			atcp_write_err(sk);
+			goto out;
+		}
+		if (!atcp_send_probe(sk, false)) {
+			icsk->icsk_probes_out++;
+			elapsed = atcp_keepalive_intvl(ap);
+		} else {
+			elapsed = ATCP_KEEPALIVE_PROBE_MIN;
+		}
+	} else {
+		elapsed = atcp_keepalive_time(ap) - elapsed;
+	}
+resched:
+	inet_csk_reset_keepalive_timer(sk, elapsed);
+out:
+	bh_unlock_sock(sk);
+	sock_put(sk);
+}
+
+void atcp_reset_keepalive(struct sock *sk)
+{
+	if (sock_flag(sk, SOCK_KEEPOPEN) &&
+	    !((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN)))
+		inet_csk_reset_keepalive_timer(sk, atcp_keepalive_time(atcp_sk(sk)));
+}
+
+/* SO_KEEPALIVE (proto->keepalive). */
+void atcp_set_keepalive(struct sock *sk, int val)
+{
+	if ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))
+		return;
+	if (val && !sock_flag(sk, SOCK_KEEPOPEN))
+		inet_csk_reset_keepalive_timer(sk, atcp_keepalive_time(atcp_sk(sk)));
+	else if (!val)
+		inet_csk_delete_keepalive_timer(sk);
+}
+
+void atcp_init_xmit_timers(struct sock *sk)
+{
+	inet_csk_init_xmit_timers(sk, atcp_write_timer, atcp_delack_timer,
+				  atcp_keepalive_timer);
+}
+
+/* Run the timer work deferred while a process owned the socket. */
+void atcp_release_cb(struct sock *sk)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+
+	if (test_and_clear_bit(ATCP_RETRANS_DEFERRED, &ap->deferred)) {
+		atcp_write_timer_handler(sk);
+		__sock_put(sk);
+	}
+	if (test_and_clear_bit(ATCP_DELACK_DEFERRED, &ap->deferred)) {
+		atcp_delack_timer_handler(sk);
+		__sock_put(sk);
+	}
+}
