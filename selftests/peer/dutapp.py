@@ -231,9 +231,10 @@ def run(line):
             raise Fail('%s: succeeded, expected %s' % (' '.join(g), want))
 
 
-def main():
+def main(argv=None):
     global proto
-    argv = sys.argv[1:]
+    if argv is None:
+        argv = sys.argv[1:]
     if argv[:1] == ['--proto']:
         proto = int(argv[1])
         argv = argv[2:]

@@ -417,14 +417,6 @@ def setns_fd(fd):
         raise OSError(e, 'setns: ' + os.strerror(e))
 
 
-def setns_name(name):
-    fd = os.open('/run/netns/' + name, os.O_RDONLY)
-    try:
-        setns_fd(fd)
-    finally:
-        os.close(fd)
-
-
 def ethtool_set(ifname, cmd, val):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
@@ -446,11 +438,95 @@ def write_proc(path, val):
         return False
 
 
-def run_ip(args, batch=None, check=True):
-    r = subprocess.run(['ip'] + args, input=batch, capture_output=True, text=True)
-    if check and r.returncode != 0:
-        raise RuntimeError('ip %s failed: %s%s' % (' '.join(args), r.stderr, batch or ''))
-    return r
+def unshare_net():
+    if _libc.unshare(CLONE_NEWNET) != 0:
+        e = ctypes.get_errno()
+        raise OSError(e, 'unshare: ' + os.strerror(e))
+
+
+def this_netns_fd():
+    return os.open('/proc/thread-self/ns/net', os.O_RDONLY)
+
+
+# A few rtnetlink requests, so that setting up costs no `ip` process (each one
+# is ~0.1-0.2 s under QEMU TCG).
+RTM_NEWLINK, RTM_DELLINK, RTM_NEWADDR, RTM_NEWROUTE, RTM_NEWNEIGH = 16, 17, 20, 24, 28
+NLM_F_REQUEST, NLM_F_ACK, NLM_F_EXCL, NLM_F_CREATE, NLM_F_REPLACE = 1, 4, 0x200, 0x400, 0x100
+IFF_UP = 1
+
+
+def nla(typ, data):
+    ln = 4 + len(data)
+    return struct.pack('HH', ln, typ) + data + b'\0' * ((-ln) % 4)
+
+
+class Rtnl:
+    def __init__(self):
+        self.s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)  # NETLINK_ROUTE
+        self.s.bind((0, 0))
+        self.seq = 0
+
+    def close(self):
+        self.s.close()
+
+    def req(self, typ, flags, body, ok_errnos=()):
+        self.seq += 1
+        msg = struct.pack('IHHII', 16 + len(body), typ, NLM_F_REQUEST | NLM_F_ACK | flags,
+                          self.seq, 0) + body
+        self.s.send(msg)
+        while True:
+            data = self.s.recv(65536)
+            off = 0
+            while off + 16 <= len(data):
+                ln, t, _f, sq, _pid = struct.unpack('IHHII', data[off:off + 16])
+                if t == 2 and sq == self.seq:  # NLMSG_ERROR (an ACK when 0)
+                    err = -struct.unpack('i', data[off + 16:off + 20])[0]
+                    if err and err not in ok_errnos:
+                        raise OSError(err, 'rtnetlink %d: %s' % (typ, os.strerror(err)))
+                    return err
+                off += (ln + 3) & ~3
+
+    def veth(self, name, mac, peer_name, peer_mac, peer_nsfd, index=0, peer_index=0):
+        # Distinct ifindexes on the two ends: when they are equal (both 2 in
+        # fresh namespaces) linkwatch treats carrier-on as non-urgent and the
+        # link stays without a qdisc for up to a second.
+        peer = (struct.pack('BxHiII', 0, 0, peer_index, 0, 0) +
+                nla(3, peer_name.encode() + b'\0') +
+                nla(1, mac_bytes(peer_mac)) + nla(28, struct.pack('i', peer_nsfd)))
+        info = nla(1, b'veth\0') + nla(2, nla(1, peer))
+        body = (struct.pack('BxHiII', 0, 0, index, 0, 0) + nla(3, name.encode() + b'\0') +
+                nla(1, mac_bytes(mac)) + nla(18, info))
+        self.req(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, body)
+
+    def dellink(self, name):
+        try:
+            idx = socket.if_nametoindex(name)
+        except OSError:
+            return
+        self.req(RTM_DELLINK, 0, struct.pack('BxHiII', 0, 0, idx, 0, 0), (errno.ENODEV,))
+
+    def up(self, name):
+        idx = socket.if_nametoindex(name)
+        self.req(RTM_NEWLINK, 0, struct.pack('BxHiII', 0, 0, idx, IFF_UP, IFF_UP))
+
+    def addr(self, name, ip, plen):
+        idx = socket.if_nametoindex(name)
+        a = socket.inet_aton(ip)
+        self.req(RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE,
+                 struct.pack('BBBBI', socket.AF_INET, plen, 0, 0, idx) + nla(2, a) + nla(1, a))
+
+    def route(self, net, plen, gw, name):
+        idx = socket.if_nametoindex(name)
+        self.req(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE,
+                 struct.pack('BBBBBBBBI', socket.AF_INET, plen, 0, 0, 254, 3, 0, 1, 0) +
+                 nla(1, socket.inet_aton(net)) + nla(5, socket.inet_aton(gw)) +
+                 nla(4, struct.pack('i', idx)))
+
+    def neigh(self, ip, mac, name):
+        idx = socket.if_nametoindex(name)
+        self.req(RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE,
+                 struct.pack('BxxxiHBB', socket.AF_INET, idx, 0x80, 0, 0) +
+                 nla(1, socket.inet_aton(ip)) + nla(2, mac_bytes(mac)))
 
 
 # ----------------------------------------------------------------------------
@@ -650,8 +726,16 @@ def open_packet_socket(ifname):
 class Session:
     """The two namespaces, the veth pair and the peer's packet socket.
 
+    Namespaces are anonymous (unshare), set up with rtnetlink from this
+    process: no `ip` process is run, which matters under QEMU TCG.  The
+    process stays in the dut namespace while a script runs, so commands and
+    the dut applications it starts run there, and /proc/net and /proc/sys/net
+    are the dut's.
+
     dut_netns: None creates a fresh namespace; '-' uses the current one (for
-    instance the VM's root namespace); any other name an existing one.
+    instance the VM's root namespace); any other name is an existing named
+    namespace (/run/netns/NAME).  keep=True names the fresh namespaces
+    (ip netns attach) and leaves them for debugging.
     """
     seq = 0
 
@@ -660,109 +744,205 @@ class Session:
         self.proto = proto
         self.log = log or (lambda s: None)
         self.keep = keep
-        tag = '%d-%d' % (os.getpid(), Session.seq)
-        self.peer_ns = 'atcpp-' + tag
-        self.own_dut = dut_netns is None
-        self.dut_ns = ('atcpd-' + tag) if dut_netns is None else dut_netns
-        self.orig_fd = os.open('/proc/thread-self/ns/net', os.O_RDONLY)
+        self.tag = '%d-%d' % (os.getpid(), Session.seq)
+        self.dut_netns = dut_netns
+        self.orig_fd = this_netns_fd()
+        self.dut_fd = self.peer_fd = None
         self.sock = None
         self.peer = None
-        self.in_dut = False
+        self.saved_sysctls = []
         try:
             self._setup()
         except Exception:
             self.close()
             raise
 
-    def _dut_ip_args(self):
-        return [] if self.dut_ns == '-' else ['-n', self.dut_ns]
-
     def _setup(self):
-        root = 'netns add %s\n' % self.peer_ns
-        if self.own_dut:
-            root += 'netns add %s\n' % self.dut_ns
-        elif self.dut_ns == '-':
-            run_ip(['link', 'del', DUT_IF], check=False)
+        if self.dut_netns is None:
+            unshare_net()
+            self.dut_fd = this_netns_fd()
+            setns_fd(self.orig_fd)
+        elif self.dut_netns == '-':
+            self.dut_fd = os.dup(self.orig_fd)
         else:
-            run_ip(['-n', self.dut_ns, 'link', 'del', DUT_IF], check=False)
-        dutpart = '' if self.dut_ns == '-' else ' netns %s' % self.dut_ns
-        root += ('link add %s%s address %s type veth peer name %s netns %s address %s\n'
-                 % (DUT_IF, dutpart, DUT_MAC, PEER_IF, self.peer_ns, PEER_MAC))
-        run_ip(['-b', '-'], root)
-        # peer side: no address, no IPv6, up; open the packet socket there.
-        setns_name(self.peer_ns)
+            self.dut_fd = os.open('/run/netns/' + self.dut_netns, os.O_RDONLY)
+        if self.dut_netns is not None:
+            setns_fd(self.dut_fd)
+            nl = Rtnl()
+            nl.dellink(DUT_IF)  # left over by a killed run
+            nl.close()
+            setns_fd(self.orig_fd)
+        # peer side: no address, no IPv6; the veth is created from here
+        unshare_net()
+        self.peer_fd = this_netns_fd()
+        write_proc('/proc/sys/net/ipv6/conf/default/disable_ipv6', 1)
+        nl = Rtnl()
+        nl.veth(PEER_IF, PEER_MAC, DUT_IF, DUT_MAC, self.dut_fd,
+                index=1000, peer_index=1001 if self.dut_netns is None else 0)
         write_proc('/proc/sys/net/ipv6/conf/%s/disable_ipv6' % PEER_IF, 1)
-        run_ip(['link', 'set', PEER_IF, 'up'])
+        nl.up(PEER_IF)
+        nl.close()
         self.sock = open_packet_socket(PEER_IF)
         self.sock.setblocking(False)
         # dut side
-        if self.dut_ns != '-':
-            setns_name(self.dut_ns)
-        else:
-            setns_fd(self.orig_fd)
-        self.in_dut = True
+        setns_fd(self.dut_fd)
         write_proc('/proc/sys/net/ipv6/conf/%s/disable_ipv6' % DUT_IF, 1)
         ethtool_set(DUT_IF, ETHTOOL_STXCSUM, 0)
         ethtool_set(DUT_IF, ETHTOOL_STSO, 0)
         ethtool_set(DUT_IF, ETHTOOL_SGSO, 0)
-        batch = ('addr add %s/24 dev %s\nlink set %s up\nlink set lo up\n'
-                 'neigh replace %s lladdr %s dev %s nud permanent\n'
-                 'route replace %s via %s dev %s\n'
-                 % (DUT_IP, DUT_IF, DUT_IF, PEER_IP, PEER_MAC, DUT_IF,
-                    SPOOF_NET, PEER_IP, DUT_IF))
-        run_ip(['-b', '-'], batch)
+        nl = Rtnl()
+        nl.addr(DUT_IF, DUT_IP, 24)
+        nl.up(DUT_IF)
+        nl.up('lo')
+        nl.neigh(PEER_IP, PEER_MAC, DUT_IF)
+        a, plen = SPOOF_NET.split('/')
+        nl.route(a, int(plen), PEER_IP, DUT_IF)
+        nl.close()
         self.peer = Peer(self.sock, self.proto, PEER_MAC, DUT_MAC, DUT_IP, self.log)
-        # wait for carrier so that the first frame is not lost
-        for _ in range(200):
-            try:
-                with open('/sys/class/net/%s/carrier' % DUT_IF) as f:
-                    if f.read().strip() == '1':
-                        break
-            except OSError:
-                break
-            time.sleep(0.005)
+        if self.keep:
+            self._attach_names()
+        # wait for the carrier, so that the first frame is not lost
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            for _ in range(400):
+                r = fcntl.ioctl(u, 0x8913, struct.pack('16sH14x', DUT_IF.encode(), 0))
+                if struct.unpack('16sH14x', r)[1] & 0x40:  # SIOCGIFFLAGS: IFF_RUNNING
+                    break
+                time.sleep(0.005)
+        finally:
+            u.close()
+
+    def _attach_names(self):
+        for fd, name in ((self.peer_fd, 'atcpp-' + self.tag),
+                         (self.dut_fd if self.dut_netns is None else None, 'atcpd-' + self.tag)):
+            if fd is None:
+                continue
+            subprocess.run(['sh', '-c', 'ip netns attach %s $$' % name],
+                           preexec_fn=lambda fd=fd: setns_fd(fd))
+            self.log('namespace kept: %s' % name)
+
+    def in_peer(self):
+        """preexec_fn for commands that run in the peer namespace."""
+        setns_fd(self.peer_fd)
 
     def env(self):
         e = dict(os.environ)
         e.update(PROTO=str(self.proto), DUT_IP=DUT_IP, PEER_IP=PEER_IP,
-                 DUT_IF=DUT_IF, PEER_IF=PEER_IF, DUT_NS=self.dut_ns, PEER_NS=self.peer_ns,
-                 PEERDIR=HERE,
+                 DUT_IF=DUT_IF, PEER_IF=PEER_IF, PEERDIR=HERE,
                  DUTAPP='%s -u %s --proto %d' % (sys.executable, DUTAPP, self.proto))
         return e
+
+    def sysctl(self, name, value):
+        """Write a sysctl in the dut namespace; restored at close() when the
+        namespace is not ours."""
+        path = '/proc/sys/' + name.strip().replace('.', '/')
+        if self.dut_netns is not None:
+            try:
+                with open(path) as f:
+                    self.saved_sysctls.append((path, f.read().strip()))
+            except OSError:
+                pass
+        with open(path, 'w') as f:
+            f.write(value.strip())
 
     def close(self):
         if self.sock:
             self.sock.close()
             self.sock = None
         try:
-            setns_fd(self.orig_fd)
+            if self.dut_fd is not None and self.dut_netns is not None and not self.keep:
+                setns_fd(self.dut_fd)
+                for path, val in reversed(self.saved_sysctls):
+                    write_proc(path, val)
+                nl = Rtnl()
+                nl.dellink(DUT_IF)
+                nl.close()
         except OSError:
             pass
-        self.in_dut = False
-        if self.keep:
-            return
-        run_ip(['netns', 'del', self.peer_ns], check=False)
-        if self.own_dut:
-            run_ip(['netns', 'del', self.dut_ns], check=False)
-        elif self.dut_ns == '-':
-            run_ip(['link', 'del', DUT_IF], check=False)
-            run_ip(['route', 'del', SPOOF_NET], check=False)
-        if self.orig_fd is not None:
-            os.close(self.orig_fd)
-            self.orig_fd = None
+        setns_fd(self.orig_fd)
+        for fd in (self.dut_fd, self.peer_fd, self.orig_fd):
+            if fd is not None:
+                os.close(fd)
+        self.dut_fd = self.peer_fd = self.orig_fd = None
 
 
 # ----------------------------------------------------------------------------
 # dut applications (dutapp.py driven over a pipe)
 
+class ForkedApp:
+    """dutapp.py run in a child forked from this process: no interpreter
+    start-up (0.5 s under QEMU TCG).  Mimics the bits of Popen that App uses."""
+
+    def __init__(self, proto, env):
+        in_r, in_w = os.pipe()
+        out_r, out_w = os.pipe()
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            pid = os.fork()
+        if pid == 0:
+            rc = 1
+            try:
+                os.setsid()
+                os.dup2(in_r, 0)
+                os.dup2(out_w, 1)
+                os.dup2(out_w, 2)
+                os.closerange(3, 1024)
+                os.environ.clear()
+                os.environ.update(env)
+                sys.stdin = open(0, 'r', closefd=False)
+                sys.stdout = open(1, 'w', buffering=1, closefd=False)
+                sys.stderr = sys.stdout
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                if HERE not in sys.path:
+                    sys.path.insert(0, HERE)
+                import dutapp
+                rc = dutapp.main(['--proto', str(proto)])
+            except SystemExit as e:
+                rc = e.code if isinstance(e.code, int) else 1
+            except BaseException:
+                import traceback
+                traceback.print_exc()
+            finally:
+                try:
+                    sys.stdout.flush()
+                finally:
+                    os._exit(rc or 0)
+        os.close(in_r)
+        os.close(out_w)
+        self.pid = pid
+        self.returncode = None
+        self.stdin = os.fdopen(in_w, 'w', buffering=1)
+        self.stdout = os.fdopen(out_r, 'r')
+
+    def poll(self):
+        if self.returncode is None:
+            p, st = os.waitpid(self.pid, os.WNOHANG)
+            if p:
+                self.returncode = os.waitstatus_to_exitcode(st)
+        return self.returncode
+
+    def wait(self, timeout=None):
+        end = None if timeout is None else time.time() + timeout
+        while self.poll() is None:
+            if end is not None and time.time() > end:
+                raise subprocess.TimeoutExpired('dutapp', timeout)
+            time.sleep(0.005)
+        return self.returncode
+
+
 class App:
     def __init__(self, name, sess, interp):
         self.name = name
         self.interp = interp
-        self.p = subprocess.Popen([sys.executable, '-u', DUTAPP, '--proto', str(sess.proto)],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, text=True, bufsize=1,
-                                  env=sess.env(), start_new_session=True)
+        if os.environ.get('PEER_APP_EXEC'):
+            self.p = subprocess.Popen([sys.executable, '-u', DUTAPP, '--proto', str(sess.proto)],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                      stderr=subprocess.STDOUT, text=True, bufsize=1,
+                                      env=sess.env(), start_new_session=True)
+        else:
+            self.p = ForkedApp(sess.proto, sess.env())
         self.q = queue.Queue()
         self.next_id = 1
         self.done = set()
@@ -1384,24 +1564,17 @@ class Interp:
             time.sleep(0.01)
 
     # -- dut commands
-    def shell_cmd(self, where, cmd):
-        env = self.sess.env()
-        if where == 'dut':
-            return ['sh', '-c', cmd], env
-        if where == 'peer':
-            return ['ip', 'netns', 'exec', self.sess.peer_ns, 'sh', '-c', cmd], env
-        raise ScriptError('expected "dut:" or "peer:"')
-
     def do_sh(self, where, cmd, background):
-        argv, env = self.shell_cmd(where, cmd)
+        argv, env = ['sh', '-c', cmd], self.sess.env()
+        pre = self.sess.in_peer if where == 'peer' else None
         if background:
             p = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL,
-                                 start_new_session=True)
+                                 start_new_session=True, preexec_fn=pre)
             self.bg.append((p, cmd))
             self.log('%s   run %s: %s' % (self.ts(time.time()), where, cmd))
         else:
             r = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, capture_output=True,
-                               text=True, timeout=120)
+                               text=True, timeout=120, preexec_fn=pre)
             for ln in (r.stdout + r.stderr).splitlines():
                 self.log('  | ' + ln)
             self.log('%s   sh %s: %s (exit %d)' % (self.ts(time.time()), where, cmd,
@@ -1419,8 +1592,7 @@ class Interp:
             self.log('%s   sysctl %s: not on this kernel, ignored' % (self.ts(time.time()), k))
             return
         try:
-            with open(path, 'w') as f:
-                f.write(v.strip())
+            self.sess.sysctl(k, v)
         except OSError as e:
             self.fail('sysctl %s: %s' % (arg, e))
         self.log('%s   sysctl %s' % (self.ts(time.time()), arg))
@@ -1605,7 +1777,9 @@ def run_script(path, proto, out=sys.stdout, dut_netns=None, tolerance=0.1, timeo
     sess = None
     it = None
     try:
+        t0 = time.time()
         sess = Session(proto, dut_netns, keep=keep)
+        t1 = time.time()
         it = Interp(sess, os.path.basename(path), out, tolerance, timeout, seed, verbose)
         try:
             it.run_lines(lines)
@@ -1613,7 +1787,11 @@ def run_script(path, proto, out=sys.stdout, dut_netns=None, tolerance=0.1, timeo
                 return 'skip', it.skip_reason
             it.finish()
         finally:
+            t2 = time.time()
             it.cleanup()
+            if os.environ.get('PEER_DEBUG'):
+                it.log('setup %.3fs, script %.3fs, cleanup %.3fs' % (t1 - t0, t2 - t1,
+                                                                      time.time() - t2))
         return 'ok', ''
     except TestFailure as e:
         if it is not None and not verbose:
