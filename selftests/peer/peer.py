@@ -623,6 +623,19 @@ class Peer:
         self.dut_ip = dut_ip
         self.log = log
         self.icmp_seen = 0
+        self.pcap = None
+
+    def open_pcap(self, path):
+        """Record every frame sent and received (read it with
+        tshark -d ip.proto==253,tcp)."""
+        self.pcap = open(path, 'wb')
+        self.pcap.write(struct.pack('<IHHiIII', 0xa1b23c4d, 2, 4, 0, 0, 262144, 1))
+
+    def _rec(self, frame, t):
+        if self.pcap:
+            sec = int(t)
+            self.pcap.write(struct.pack('<IIII', sec, int((t - sec) * 1e9), len(frame),
+                                        len(frame)) + frame)
 
     def frame(self, src, dst, l4, **ipkw):
         return self.ethhdr + build_ipv4(src, dst, self.proto, l4, **ipkw)
@@ -631,6 +644,7 @@ class Peer:
         fr = self.frame(src, dst, l4, **ipkw)
         t = time.time()
         self.sock.send(fr)
+        self._rec(fr, t)
         return t
 
     def send_frames(self, frames):
@@ -640,6 +654,8 @@ class Peer:
             while True:
                 try:
                     send(fr)
+                    if self.pcap:
+                        self._rec(fr, time.time())
                     break
                 except (BlockingIOError, OSError) as e:
                     if getattr(e, 'errno', None) not in (errno.ENOBUFS, errno.EAGAIN):
@@ -659,6 +675,7 @@ class Peer:
                struct.pack('!HHBBH', 1, ETH_P_IP, 6, 4, 2) + self.peer_mac + tpa + sha + spa)
         try:
             self.sock.send(rep)
+            self._rec(rep, time.time())
         except OSError:
             pass
 
@@ -685,6 +702,7 @@ class Peer:
                     notready = bool(struct.unpack('I', cd[:4])[0] & TP_STATUS_CSUMNOTREADY)
             if t is None:
                 t = time.time()
+            self._rec(data, t)
             if len(data) < 14:
                 continue
             et = struct.unpack('!H', data[12:14])[0]
@@ -849,6 +867,9 @@ class Session:
         if self.sock:
             self.sock.close()
             self.sock = None
+        if self.peer and self.peer.pcap:
+            self.peer.pcap.close()
+            self.peer.pcap = None
         try:
             if self.dut_fd is not None and self.dut_netns is not None and not self.keep:
                 setns_fd(self.dut_fd)
@@ -1049,6 +1070,7 @@ class Interp:
         self.default = None
         self.pending = []
         self.strict = True
+        self.app_timeout = float(os.environ.get('PEER_APP_TIMEOUT', 10))
         self.ignore_others = False
         self.ignored = 0
         self.apps = {}
@@ -1442,23 +1464,34 @@ class Interp:
         hl = 20 + len(ob) + ((-len(ob)) % 4)
         ob = ob + b'\0' * ((-len(ob)) % 4)
         t = time.time()
+        # incremental checksums: constant words summed once
+        dst_hi, dst_lo = struct.unpack('!HH', dstb)
+        tcp_const = (csum_sum(ob) + dst_hi + dst_lo + self.proto + hl + dport +
+                     (((hl // 4) << 12) | f) + win)
+        ip_const = 0x4500 + 20 + hl + 0x4000 + (64 << 8 | self.proto) + dst_hi + dst_lo
+        pack_t = struct.Struct('!HHIIBBHHH').pack
+        pack_i = struct.Struct('!BBHHHBBHI4s').pack
+        off = (hl // 4) << 4
+        randbits = rng.getrandbits
         for i in range(n):
             ipn = base + (rng.randrange(size) if size > 1 else 0)
             if size > 2 and (ipn & 0xff) in (0, 255):
                 ipn ^= 1
-            srcb = struct.pack('!I', ipn)
-            sport = rng.randint(1024, 65535) if sport_fixed == 'rand' else int(sport_fixed)
-            seq = rng.getrandbits(32)
-            ack = rng.getrandbits(32) if f & F_ACK else 0
-            hdr = struct.pack('!HHIIBBHHH', sport, dport, seq, ack, (hl // 4) << 4, f,
-                              win, 0, 0) + ob
-            ps = csum_sum(srcb + dstb + struct.pack('!BBH', 0, self.proto, hl))
-            ck = inet_csum(hdr, ps)
-            hdr = hdr[:16] + struct.pack('!H', ck) + hdr[18:]
-            iph = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + hl, i & 0xffff, 0x4000, 64,
-                              self.proto, 0, srcb, dstb)
-            iph = iph[:10] + struct.pack('!H', inet_csum(iph)) + iph[12:]
-            frames.append(eth + iph + hdr)
+            sport = randbits(16) | 1024 if sport_fixed == 'rand' else int(sport_fixed)
+            seq = randbits(32)
+            ack = randbits(32) if f & F_ACK else 0
+            ipsum = (ipn >> 16) + (ipn & 0xffff)
+            k = (tcp_const + ipsum + sport + (seq >> 16) + (seq & 0xffff) +
+                 (ack >> 16) + (ack & 0xffff))
+            k = (k & 0xffff) + (k >> 16)
+            k = (k & 0xffff) + (k >> 16)
+            ipid = i & 0xffff
+            u = ip_const + ipsum + ipid
+            u = (u & 0xffff) + (u >> 16)
+            u = (u & 0xffff) + (u >> 16)
+            frames.append(eth + pack_i(0x45, 0, 20 + hl, ipid, 0x4000, 64, self.proto,
+                                       ~u & 0xffff, ipn, dstb) +
+                          pack_t(sport, dport, seq, ack, off, f, win, ~k & 0xffff, 0) + ob)
         tb = time.time()
         if rate > 0:
             sent = 0
@@ -1609,7 +1642,7 @@ class Interp:
                                         actions))
         i = a.send(actions)
         if not nowait:
-            a.wait([i], 30)
+            a.wait([i], self.app_timeout)
             self.log('%s   app %s: done %s' % (self.ts(time.time()), name, actions))
         self.mark = time.time()
 
@@ -1721,7 +1754,7 @@ class Interp:
             self.do_flood(kv)
         elif cmd == 'app-wait':
             name = toks[0] if toks and not TIME_RE.match(toks[0]) else None
-            tmo = float(toks[-1]) if toks and TIME_RE.match(toks[-1]) else 30.0
+            tmo = float(toks[-1]) if toks and TIME_RE.match(toks[-1]) else self.app_timeout
             self.do_app_wait(name, tmo)
         elif cmd == 'require':
             want = toks[0]
@@ -1764,7 +1797,7 @@ class Interp:
 
 
 def run_script(path, proto, out=sys.stdout, dut_netns=None, tolerance=0.1, timeout=3.0,
-               seed=None, verbose=True, keep=False):
+               seed=None, verbose=True, keep=False, pcap=None):
     """Run one script in fresh namespaces.  Returns (status, message):
     status 'ok', 'fail' or 'skip'."""
     with open(path) as f:
@@ -1779,6 +1812,8 @@ def run_script(path, proto, out=sys.stdout, dut_netns=None, tolerance=0.1, timeo
     try:
         t0 = time.time()
         sess = Session(proto, dut_netns, keep=keep)
+        if pcap:
+            sess.peer.open_pcap(pcap)
         t1 = time.time()
         it = Interp(sess, os.path.basename(path), out, tolerance, timeout, seed, verbose)
         try:
@@ -1820,6 +1855,8 @@ def main(argv=None):
     ap.add_argument('--seed', type=int, default=None)
     ap.add_argument('-q', '--quiet', action='store_true', help='print traces only on failure')
     ap.add_argument('--keep', action='store_true', help='keep the namespaces (debugging)')
+    ap.add_argument('--pcap', metavar='DIR',
+                    help='write DIR/SCRIPT.pcap: every frame the peer sent and received')
     ap.add_argument('scripts', nargs='*')
     a = ap.parse_args(argv)
     if not a.scripts:
@@ -1844,11 +1881,15 @@ def main(argv=None):
         if name.endswith('.pkt'):
             name = name[:-4]
         t = time.time()
+        pcap = None
+        if a.pcap:
+            os.makedirs(a.pcap, exist_ok=True)
+            pcap = os.path.join(a.pcap, name + '.pcap')
         status, msg = run_script(p, a.proto, sys.stdout, a.dut_netns, a.tolerance, a.timeout,
-                                 seed + n, not a.quiet, a.keep)
+                                 seed + n, not a.quiet, a.keep, pcap)
         dt = time.time() - t
         if status == 'ok':
-            print('ok %d - %s  # %.2fs' % (n, name, dt))
+            print('ok %d - %s (%.2fs)' % (n, name, dt))
         elif status == 'skip':
             print('ok %d - %s # SKIP %s' % (n, name, msg))
         else:
