@@ -1,0 +1,195 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""ladder.py - assertions on captured atcp/TCP connections, for selftests.
+
+Decoding is tools/atcp-ladder's decode() (tshark with
+`-d ip.proto==PROTO,tcp`, relative sequence numbers).  Subcommands print
+one result per line, "ok<TAB>description" or "not ok<TAB>description", and
+diagnostics as "# ..." lines; the calling shell test turns them into TAP.
+
+    ladder.py hello PCAP PROTO PORT
+        the SPEC section 2 worked example: handshake, "hello\\n" from the
+        client, client close, server close after read() == 0
+    ladder.py seq PCAP PROTO [PORT]
+        print the normalized segment sequence: "dir flags seq ack len"
+    ladder.py compare PCAP_A PROTO_A PCAP_B PROTO_B [PORT_A PORT_B]
+        one result: both captures show the same segment sequence (dir,
+        flags, relative seq, ack, len)
+"""
+
+import importlib.machinery
+import importlib.util
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOOL = os.path.join(HERE, "..", "..", "tools", "atcp-ladder")
+
+
+def _load_tool():
+    loader = importlib.machinery.SourceFileLoader("atcp_ladder", TOOL)
+    spec = importlib.util.spec_from_loader("atcp_ladder", loader)
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    return mod
+
+
+ladder = _load_tool()
+decode = ladder.decode
+
+SYN, FIN, RST, ACK = 0x02, 0x01, 0x04, 0x10
+
+
+class Results:
+    def __init__(self):
+        self.failed = 0
+
+    def check(self, cond, desc):
+        print("%s\t%s" % ("ok" if cond else "not ok", desc))
+        if not cond:
+            self.failed += 1
+        return cond
+
+    @staticmethod
+    def diag(text):
+        for line in str(text).splitlines():
+            print("# " + line)
+
+
+def end_seq(s):
+    """Sequence number after this segment (SYN and FIN consume one)."""
+    return s.seq + s.len + (1 if s.bits & SYN else 0) + (1 if s.bits & FIN else 0)
+
+
+def fin_seq(s):
+    """Sequence number of the FIN carried by s."""
+    return s.seq + s.len
+
+
+def idx_first(segs, pred, start=0):
+    for i in range(start, len(segs)):
+        if pred(segs[i]):
+            return i
+    return None
+
+
+def check_hello(pcap, proto, port, r):
+    """SPEC 2 worked example, asserted on the numbers, not on the segment
+    count: with delayed ACK, the server's ACK of the client's FIN may ride
+    on the server's FIN (three-way close), so either shape passes as long
+    as every number is right."""
+    conns = decode(pcap, proto, port)
+    for c in conns:
+        r.diag("\n".join(ladder.ladder_lines(c, proto)))
+    if not r.check(len(conns) == 1, "capture holds exactly one connection on port %s (found %d)"
+                   % (port, len(conns))):
+        return
+    segs = conns[0]["segs"]
+    cs = [s for s in segs if s.dir == "c>s"]
+    sc = [s for s in segs if s.dir == "s>c"]
+    if not r.check(len(cs) >= 3 and len(sc) >= 2, "both sides sent segments (%d c>s, %d s>c)"
+                   % (len(cs), len(sc))):
+        return
+
+    s0 = segs[0]
+    r.check(s0.dir == "c>s" and s0.flags == "S" and s0.seq == 0,
+            "client SYN seq=0 (got %s %s seq=%d)" % (s0.dir, s0.flags, s0.seq))
+    i = idx_first(segs, lambda s: s.dir == "s>c")
+    sa = segs[i]
+    r.check(sa.flags == "S." and sa.seq == 0 and sa.ack == 1,
+            "server SYN-ACK seq=0 ack=1 (got %s seq=%d ack=%d)" % (sa.flags, sa.seq, sa.ack))
+    j = idx_first(segs, lambda s: s.dir == "c>s", i + 1)
+    a3 = segs[j] if j is not None else None
+    r.check(a3 is not None and a3.flags == "." and a3.seq == 1 and a3.ack == 1 and a3.len == 0,
+            "client ACK seq=1 ack=1 completes the handshake (got %s)"
+            % ("%s seq=%d ack=%d len=%d" % (a3.flags, a3.seq, a3.ack, a3.len) if a3 else "none"))
+
+    data = [s for s in cs if s.len > 0]
+    r.check(len(data) == 1 and data[0].seq == 1 and data[0].len == 6
+            and data[0].payload == b"hello\n",
+            "client data seq=1 len=6 \"hello\\n\" (got %s)"
+            % ", ".join("seq=%d len=%d %r" % (d.seq, d.len, d.payload) for d in data))
+    r.check(any(s.ack == 7 for s in sc if s.bits & ACK),
+            "server acks the data: ack=7 (server acks: %s)"
+            % " ".join(str(s.ack) for s in sc))
+
+    cfin = [s for s in cs if s.bits & FIN]
+    sfin = [s for s in sc if s.bits & FIN]
+    r.check(len(cfin) >= 1 and all(fin_seq(s) == 7 for s in cfin),
+            "client FIN at seq=7 (got %s)" % " ".join(str(fin_seq(s)) for s in cfin))
+    r.check(len(sfin) >= 1 and all(fin_seq(s) == 1 for s in sfin),
+            "server FIN at seq=1 (got %s)" % " ".join(str(fin_seq(s)) for s in sfin))
+
+    # The ACK of the client's FIN (ack=8) may come alone or on the server's
+    # FIN; the server's acks only ever grow: 1 (SYN-ACK), 7, 8.
+    sacks = [s.ack for s in sc if s.bits & ACK]
+    r.check(8 in sacks and sacks == sorted(sacks) and set(sacks) <= {1, 7, 8},
+            "server acks the client's FIN: ack=8; its acks grow 1, 7, 8 (got %s)"
+            % " ".join("%s/ack=%d" % (s.flags, s.ack) for s in sc))
+    m = idx_first(segs, lambda s: s.dir == "s>c" and s.bits & FIN)
+    acks2 = [s for s in segs[m:] if s.dir == "c>s"] if m is not None else []
+    r.check(acks2 and acks2[0].flags == "." and acks2[0].ack == 2 and acks2[0].seq == 8,
+            "client acks the server's FIN: . seq=8 ack=2 (got %s)"
+            % " ".join("%s seq=%d ack=%d" % (s.flags, s.seq, s.ack) for s in acks2))
+
+    # Totals: the client consumed 8 (SYN + 6 + FIN), the server 2 (SYN + FIN).
+    r.check(max(end_seq(s) for s in cs) == 8 and max(end_seq(s) for s in sc) == 2,
+            "totals: client's sequence space ends at 8, server's at 2 (got %d, %d)"
+            % (max(end_seq(s) for s in cs), max(end_seq(s) for s in sc)))
+    r.check(segs[-1].dir == "c>s" and segs[-1].ack == 2 and segs[-1].flags == "."
+            and max(s.ack for s in sc) == 8,
+            "final state: last segment is the client's . ack=2; server's highest ack 8")
+    r.check(not any(s.bits & RST for s in segs), "no RST")
+
+    # tshark's relative numbers agree with the raw ones (ISN from the SYNs).
+    isn = {"c>s": s0.seq_raw, "s>c": sa.seq_raw}
+    peer = {"c>s": "s>c", "s>c": "c>s"}
+    bad = [s for s in segs
+           if (s.seq_raw - isn[s.dir]) % 2**32 != s.seq
+           or (s.bits & ACK and (s.ack_raw - isn[peer[s.dir]]) % 2**32 != s.ack)]
+    r.check(not bad, "relative seq/ack match the raw numbers minus the ISNs (%d mismatches)"
+            % len(bad))
+
+
+def norm(pcap, proto, port=None):
+    out = []
+    for c in decode(pcap, proto, port):
+        for s in c["segs"]:
+            out.append("%s %s seq=%d ack=%d len=%d" % (s.dir, s.flags, s.seq, s.ack, s.len))
+    return out
+
+
+def main(argv):
+    if len(argv) < 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    cmd, args = argv[1], argv[2:]
+    r = Results()
+    try:
+        if cmd == "hello":
+            check_hello(args[0], int(args[1]), int(args[2]), r)
+        elif cmd == "seq":
+            print("\n".join(norm(args[0], int(args[1]),
+                                 int(args[2]) if len(args) > 2 else None)))
+        elif cmd == "compare":
+            pa = int(args[4]) if len(args) > 4 else None
+            pb = int(args[5]) if len(args) > 5 else None
+            a = norm(args[0], int(args[1]), pa)
+            b = norm(args[2], int(args[3]), pb)
+            if a != b:
+                r.diag("%-40s | %s" % ("proto %s" % args[1], "proto %s" % args[3]))
+                for i in range(max(len(a), len(b))):
+                    x = a[i] if i < len(a) else ""
+                    y = b[i] if i < len(b) else ""
+                    r.diag("%-40s %s %s" % (x, "|" if x == y else "X", y))
+            r.check(a == b, "same segment sequence (%d vs %d segments)" % (len(a), len(b)))
+        else:
+            print("unknown command %s" % cmd, file=sys.stderr)
+            return 2
+    except (RuntimeError, OSError, IndexError, ValueError) as e:
+        r.check(False, "decode: %s" % e)
+    return 1 if r.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
