@@ -1076,7 +1076,8 @@ class Interp:
         self.apps = {}
         self.bg = []
         self.t0 = time.time()
-        self.mark = self.t0
+        self.mark = self.t0     # end of the previous line: base of +T on commands
+        self.pmark = self.t0    # previous packet sent/received: base of +T on `<`
         self.lineno = 0
         self.skip_reason = None
         self.logbuf = []
@@ -1232,14 +1233,14 @@ class Interp:
         self.pending = []
 
     # -- timing
-    def parse_time(self, tok):
+    def parse_time(self, tok, relbase=None):
         if tok == '*':
             return None
         m = TIME_RE.match(tok)
         rel = bool(m.group(1))
         lo = float(m.group(2))
         hi = float(m.group(3)) if m.group(3) else None
-        base = self.mark if rel else self.t0
+        base = (self.mark if relbase is None else relbase) if rel else self.t0
         if hi is None:
             return (base + lo, None)
         return (base + lo, base + hi)
@@ -1324,6 +1325,7 @@ class Interp:
                     iplen=int(kv['iplen'], 0) if 'iplen' in kv else None,
                     ipcsum_bad=kv.get('ipcsum') == 'bad')
         t = self.peer.send_l4(src, dst, l4, **ipkw)
+        self.pmark = t
         end = seq_rel + len(payload) + (1 if f & F_SYN else 0) + (1 if f & F_FIN else 0)
         if not f & F_RST and src == c.src and sport == c.sport and end > c.snd_nxt:
             c.snd_nxt = end
@@ -1403,7 +1405,7 @@ class Interp:
             s = self.pull(deadline)
             if s is None:
                 if tspec is not None:
-                    self.fail('nothing arrived by +%.3f (expected %s)' % (hi - self.mark, want))
+                    self.fail('nothing arrived by +%.3f (expected %s)' % (hi - self.pmark, want))
                 self.fail('timeout (%.1fs) waiting for: %s' % (self.timeout, want))
             sc = s.conn
             if self.ignorable(s):
@@ -1414,14 +1416,14 @@ class Interp:
                     sc.name if sc else '%s:%d>%s:%d' % (s.src, s.sport, s.dst, s.dport))
             if why is None:
                 why = self.match(kv, flags, s, sc)
-            dt = ' (%+.3f)' % (s.t - self.mark)
+            dt = ' (%+.3f)' % (s.t - self.pmark)
             if why is None:
                 if lo is not None and not lo <= s.t <= hi:
                     self.show(s, sc, False, s.t, dt)
-                    self.fail('arrived at +%.3f, expected +%.3f..%.3f after the previous event'
-                              % (s.t - self.mark, lo - self.mark, hi - self.mark))
+                    self.fail('arrived at +%.3f, expected +%.3f..%.3f after the previous packet'
+                              % (s.t - self.pmark, lo - self.pmark, hi - self.pmark))
                 self.show(s, sc, False, s.t, dt)
-                self.mark = s.t
+                self.mark = self.pmark = s.t
                 return s
             self.show(s, sc, False, s.t, dt + '   <-- no match')
             if self.strict:
@@ -1508,7 +1510,7 @@ class Interp:
         self.log('%s > flood: %d x %s to %s:%d from %s (built in %.2fs, sent in %.2fs, %.0f/s)'
                  % (self.ts(te), n, flags_str(f), dst, dport, net, tb - t, te - tb,
                     n / max(te - tb, 1e-6)))
-        self.mark = te
+        self.mark = self.pmark = te
 
     def do_drain(self, secs):
         deadline = time.time() + secs
@@ -1539,7 +1541,9 @@ class Interp:
             if pat == '*':
                 return True
             h, p = pat.rsplit(':', 1)
-            return (h in ('', '*') or h == addr[0]) and (p == '*' or int(p) == addr[1])
+            # a socket bound to 0.0.0.0 serves every local address
+            return ((h in ('', '*') or h == addr[0] or addr[0] == '0.0.0.0') and
+                    (p == '*' or int(p) == addr[1]))
         return [st for l, r, st in read_sockets(self.proto) if ok(loc, l) and ok(rem, r)]
 
     def parse_state_args(self, toks):
@@ -1697,7 +1701,8 @@ class Interp:
             return
         tspec = None
         if TIME_RE.match(toks[0]) or toks[0] == '*':
-            tspec = self.parse_time(toks.pop(0))
+            tok = toks.pop(0)
+            tspec = self.parse_time(tok, self.pmark if toks[:1] == ['<'] else self.mark)
         if not toks:
             raise ScriptError('time without command')
         cmd = toks.pop(0)
@@ -1765,7 +1770,7 @@ class Interp:
         elif cmd in ('print', 'log'):
             self.log(' '.join(toks))
         elif cmd == 'mark':
-            self.mark = time.time()
+            self.mark = self.pmark = time.time()
         else:
             raise ScriptError('unknown command %r' % cmd)
 
@@ -1871,6 +1876,10 @@ def main(argv=None):
                 s = alt
         paths.append(s)
     seed = a.seed if a.seed is not None else random.randrange(1 << 30)
+    if os.geteuid() != 0:
+        print('TAP version 13')
+        print('1..0 # SKIP the packet peer needs root (namespaces, AF_PACKET)')
+        return 4
     print('TAP version 13')
     print('1..%d' % len(paths))
     print('# peer: proto %d, seed %d' % (a.proto, seed))
