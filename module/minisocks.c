@@ -41,12 +41,18 @@ static void atcp_syn_ack_timeout(const struct request_sock *req)
 {
 }
 
+static void atcp_reqsk_destructor(struct request_sock *req)
+{
+	kfree(rcu_dereference_protected(inet_rsk(req)->ireq_opt, 1));
+}
+
 struct request_sock_ops atcp_request_sock_ops __read_mostly = {
 	.family		= PF_INET,
 	.obj_size	= sizeof(struct atcp_request_sock),
 	.rtx_syn_ack	= atcp_rtx_synack,
 	.send_ack	= atcp_reqsk_send_ack,
 	.send_reset	= atcp_reqsk_send_reset,
+	.destructor	= atcp_reqsk_destructor,
 	.syn_ack_timeout = atcp_syn_ack_timeout,
 };
 
