@@ -1,0 +1,62 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# atcp: build the module against the Debian kernel the VM boots, and run
+# things in that VM.
+#
+#   make [all|module]   scripts/setup, then build module/atcp.ko
+#   make selftests      build the C programs in selftests/
+#   make check          all + selftests, then selftests/run_tests in the VM
+#                       (TESTS="test_a test_b" runs a subset;
+#                        CHECK_TIMEOUT=seconds bounds the whole VM run)
+#   make demo / bench   all + selftests, then scripts/demo or scripts/bench
+#                       in the VM
+#   make checkpatch     checkpatch.pl --strict on the module's sources
+#   make sparse         build with sparse over every file (C=2)
+#   make W1             build with W=1 warnings
+#   make clean
+#
+# KVER (default: scripts/kver) and KDIR (its headers) may be overridden.
+
+KVER ?= $(shell scripts/kver)
+KDIR ?= $(firstword $(wildcard /lib/modules/$(KVER)/build) \
+		    /usr/src/linux-headers-$(KVER))
+KSRC ?= /usr/src/linux-source-6.1
+CHECK_TIMEOUT ?= 2100
+VM_RUN := scripts/vm-run
+KBUILD := $(MAKE) -C $(KDIR) M=$(CURDIR)
+
+all: module
+
+setup:
+	@scripts/setup
+
+module: setup
+	$(KBUILD) modules
+
+selftests: setup
+	$(MAKE) -C selftests
+
+check: all selftests
+	$(VM_RUN) --timeout $(CHECK_TIMEOUT) -- selftests/run_tests $(TESTS)
+
+demo: all selftests
+	$(VM_RUN) -- scripts/demo
+
+bench: all selftests
+	$(VM_RUN) -- scripts/bench
+
+checkpatch: setup
+	$(KSRC)/scripts/checkpatch.pl --no-tree --strict -f \
+		$(wildcard module/*.c module/*.h) include/uapi/linux/atcp.h
+
+sparse: setup
+	$(KBUILD) C=2 modules
+
+W1: setup
+	$(KBUILD) W=1 modules
+
+clean:
+	@if [ -d "$(KDIR)" ]; then $(KBUILD) clean; fi
+	$(MAKE) -C selftests clean
+
+.PHONY: all setup module selftests check demo bench checkpatch sparse W1 clean
