@@ -1054,6 +1054,10 @@ class App:
 TIME_RE = re.compile(r'^(\+)?(\d+(?:\.\d*)?|\.\d+)(?:\.\.(\d+(?:\.\d*)?|\.\d+))?$')
 
 
+STALE_TUPLES = set()   # (dut ip, dut port, peer ip, peer port) of finished scripts
+STALE_NETS = []        # (base, size) of finished floods' sources
+
+
 class Interp:
     def __init__(self, sess, name='script', out=sys.stdout, tolerance=0.1, timeout=3.0,
                  seed=None, verbose=True):
@@ -1070,6 +1074,7 @@ class Interp:
         self.default = None
         self.pending = []
         self.strict = True
+        self.flood_nets = []
         self.app_timeout = float(os.environ.get('PEER_APP_TIMEOUT', 10))
         self.ignore_others = False
         self.ignored = 0
@@ -1104,12 +1109,22 @@ class Interp:
             if (s.src == c.dst and s.dst == c.src and s.dport == c.sport and
                     s.sport == c.dport):
                 return c
+        if self.is_stale(s):
+            return None
         for c in self.conns.values():
             if (c.dport is None and s.src == c.dst and s.dst == c.src and
                     s.dport == c.sport):
                 c.dport = s.sport
                 return c
         return None
+
+    def is_stale(self, s):
+        """A segment of an earlier script's connection or flood (only possible
+        when scripts share the dut namespace: --dut-netns)."""
+        if (s.src, s.sport, s.dst, s.dport) in STALE_TUPLES:
+            return True
+        ip = struct.unpack('!I', socket.inet_aton(s.dst))[0]
+        return any(base <= ip < base + size for base, size in STALE_NETS)
 
     def new_conn(self, name, kv):
         sport = kv.get('sport', '*')
@@ -1211,7 +1226,13 @@ class Interp:
             self.pending.append(s)
 
     def ignorable(self, s):
-        """Under `strict conns`, segments of no known connection are ignored."""
+        """Under `strict conns`, segments of no known connection are ignored;
+        so are, always, those of connections of earlier scripts."""
+        if s.conn is None and self.is_stale(s):
+            self.ignored += 1
+            if self.ignored <= 3:
+                self.show(s, None, False, s.t, '   (ignored: an earlier script\'s)')
+            return True
         if self.ignore_others and s.conn is None:
             self.ignored += 1
             if self.ignored <= 3:
@@ -1452,6 +1473,7 @@ class Interp:
             base &= ~(size - 1) & M32
         else:
             base, size = struct.unpack('!I', socket.inet_aton(net))[0], 1
+        self.flood_nets.append((base, size))
         dport = int(kv.get('dport', c.dport if c.dport is not None else 8080))
         dst = kv.get('dst', c.dst)
         f = parse_flags(kv.get('flags', 'S'))
@@ -1786,6 +1808,22 @@ class Interp:
     def cleanup(self):
         for a in self.apps.values():
             a.stop()
+        # Scripts that share the dut namespace (--dut-netns) must not see
+        # each other's leftovers: reset what this one left open, and ignore
+        # whatever still comes from its tuples and flood sources.
+        shared = self.sess.dut_netns is not None
+        for c in self.conns.values():
+            if c.dport is None:
+                continue
+            STALE_TUPLES.add((c.dst, c.dport, c.src, c.sport))
+            if shared and self.peer.sock:
+                try:
+                    l4 = build_l4(c.sport, c.dport, c.peer_isn + c.snd_nxt, 0, F_RST, 0, b'',
+                                  b'', src=c.src, dst=c.dst, proto=self.proto)
+                    self.peer.send_l4(c.src, c.dst, l4)
+                except OSError:
+                    pass
+        STALE_NETS.extend(self.flood_nets)
         for p, cmd in self.bg:
             if p.poll() is None:
                 try:
