@@ -1359,8 +1359,14 @@ class Interp:
         """Returns None when the segment matches, else the reason."""
         if s.short and s.l4len < 20:
             return 'short segment'
-        if flags != '*' and parse_flags(flags) != s.flags:
-            return 'flags %s, expected %s' % (flags_str(s.flags), flags)
+        if flags != '*':
+            # `X?` marks a flag that may or may not be set (e.g. `P?.`)
+            opt = 0
+            for m in re.finditer(r'(.)\?', flags):
+                opt |= parse_flags(m.group(1))
+            need = parse_flags(re.sub(r'.\?', '', flags) or 'none')
+            if s.flags & ~opt != need:
+                return 'flags %s, expected %s' % (flags_str(s.flags), flags)
         seqbase = (c.dut_isn or 0) if c else 0
         ackbase = c.peer_isn if c else 0
         for key, val, base in (('seq', s.seq, seqbase), ('ack', s.ack, ackbase)):
