@@ -175,8 +175,8 @@ struct atcp_request_sock {
 	u32 snt_isn;
 	u32 ts_off;		/* our timestamp clock offset */
 	u32 rcv_wnd;
+	u32 snt_synack_us;	/* first SYN-ACK sent: the handshake RTT */
 	u16 peer_window;
-	u16 peer_mss;
 };
 
 static inline struct atcp_request_sock *atcp_rsk(const struct request_sock *req)
@@ -348,6 +348,7 @@ void atcp_parse_options(const struct sk_buff *skb, const struct tcphdr *th,
 void atcp_enter_quickack_mode(struct sock *sk, unsigned int max_quickacks);
 void atcp_cleanup_rbuf(struct sock *sk, int copied);
 void atcp_init_transfer(struct sock *sk);
+void atcp_rtt_sample(struct sock *sk, long rtt_us);
 void atcp_reset(struct sock *sk);
 void atcp_fin_wait2_arm(struct sock *sk);
 
@@ -367,6 +368,7 @@ void atcp_v4_send_reset(const struct sock *sk, struct sk_buff *skb);
 void atcp_v4_send_ack(struct net *net, struct sk_buff *skb, u32 seq, u32 ack,
 		      u32 win, u32 tsval, u32 tsecr, u8 flags);
 u32 atcp_select_window(struct sock *sk);
+u32 atcp_free_window(struct sock *sk);
 u32 atcp_current_mss(struct sock *sk);
 unsigned int atcp_sync_mss(struct sock *sk, u32 pmtu);
 void atcp_init_rcv_wnd(struct sock *sk);

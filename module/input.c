@@ -259,7 +259,7 @@ static void atcp_ack_snd_check(struct sock *sk)
 }
 
 /* RFC 6298 section 2: update SRTT, RTTVAR and RTO from one sample. */
-static void atcp_rtt_sample(struct sock *sk, long rtt_us)
+void atcp_rtt_sample(struct sock *sk, long rtt_us)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
 	u32 rto_min_us = jiffies_to_usecs(inet_csk(sk)->icsk_rto_min);
@@ -689,9 +689,12 @@ static int atcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	if (opt.wscale_ok && ap->wscale_ok) {
 		ap->snd_wscale = opt.wscale;
 	} else {
+		/* No scaling: our window is what 16 bits can say. */
 		ap->wscale_ok = 0;
 		ap->snd_wscale = 0;
 		ap->rcv_wscale = 0;
+		ap->window_clamp = min(ap->window_clamp, 65535U);
+		ap->rcv_wnd = min(ap->rcv_wnd, 65535U);
 	}
 	ap->sack_ok = ap->sack_ok && opt.sack_ok;
 	ap->ts_ok = ap->ts_ok && opt.ts_ok;

@@ -128,6 +128,7 @@ int atcp_v4_conn_request(struct sock *sk, struct sk_buff *skb)
 
 	if (security_inet_conn_request(sk, skb, req))
 		goto drop_and_free;
+	areq->snt_synack_us = tcp_clock_us();
 	if (atcp_v4_send_synack(sk, req))
 		goto drop_and_free;
 	if (unlikely(!inet_csk_reqsk_queue_hash_add(sk, req, req->timeout)))
@@ -198,6 +199,8 @@ struct sock *atcp_v4_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
 	ap->snd_ssthresh = INT_MAX;
 	ap->mdev_us = jiffies_to_usecs(ATCP_TIMEOUT_INIT);
 	ap->rcv_tstamp = tcp_jiffies32;
+	if (!req->num_retrans)
+		atcp_rtt_sample(newsk, (u32)tcp_clock_us() - areq->snt_synack_us);
 
 	newinet = inet_sk(newsk);
 	sk_daddr_set(newsk, ireq->ir_rmt_addr);

@@ -120,7 +120,7 @@ void atcp_init_rcv_wnd(struct sock *sk)
  * 3.8.6.2.2), and avoid silly windows by offering nothing rather than a
  * sliver smaller than one segment.
  */
-static u32 __atcp_select_window(struct sock *sk)
+u32 atcp_free_window(struct sock *sk)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
 	u32 mss = max_t(u32, inet_csk(sk)->icsk_ack.rcv_mss, ATCP_MIN_MSS);
@@ -137,7 +137,7 @@ u32 atcp_select_window(struct sock *sk)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
 	s32 cur = ap->rcv_wup + ap->rcv_wnd - ap->rcv_nxt;
-	u32 new_win = __atcp_select_window(sk);
+	u32 new_win = atcp_free_window(sk);
 
 	if (cur < 0)
 		cur = 0;

@@ -166,9 +166,9 @@ static void atcp_show_sock(struct seq_file *f, struct sock *sk, int i)
 	} else if (icsk->icsk_pending == ICSK_TIME_PROBE0) {
 		timer = 4;
 		expires = icsk->icsk_timeout;
-	} else if (timer_pending(&sk->sk_timer)) {
+	} else if (timer_pending(&icsk->icsk_keepalive_timer)) {
 		timer = 2;
-		expires = sk->sk_timer.expires;
+		expires = icsk->icsk_keepalive_timer.expires;
 	}
 	state = inet_sk_state_load(sk);
 	if (state == TCP_LISTEN)

@@ -23,8 +23,7 @@ void atcp_init_transfer(struct sock *sk)
 	struct atcp_sock *ap = atcp_sk(sk);
 
 	ap->rcv_tstamp = tcp_jiffies32;
-	if (!icsk->icsk_ack.ato)
-		icsk->icsk_ack.ato = msecs_to_jiffies(READ_ONCE(atcp_sk_net(sk)->delack_min));
+	/* ATO stays 0 until the first data: that arrival starts quick-ack mode. */
 	icsk->icsk_ack.lrcvtime = tcp_jiffies32;
 	if (!ap->srtt_us)
 		icsk->icsk_rto = ATCP_TIMEOUT_INIT;
@@ -430,14 +429,16 @@ void atcp_cleanup_rbuf(struct sock *sk, int copied)
 	}
 	if (copied > 0 && !time_to_ack && !(sk->sk_shutdown & RCV_SHUTDOWN)) {
 		s32 now = ap->rcv_wup + ap->rcv_wnd - ap->rcv_nxt;
-		int space = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
 
-		space -= space >> 1;
 		if (now < 0)
 			now = 0;
-		if (2 * now <= ap->window_clamp && space >= 2 * now &&
-		    space >= icsk->icsk_ack.rcv_mss)
-			time_to_ack = true;
+		/* Advertise a window that grew at least twice over at once. */
+		if (2 * (u32)now <= ap->window_clamp) {
+			u32 new_win = atcp_free_window(sk);
+
+			if (new_win && new_win >= 2 * (u32)now)
+				time_to_ack = true;
+		}
 	}
 	if (time_to_ack && sk->sk_state != TCP_CLOSE)
 		atcp_send_ack(sk);

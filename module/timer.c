@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * atcp: timers.  Retransmission and zero-window probe share the icsk
- * retransmit timer, the delayed ACK has its own, and sk_timer serves
- * keepalive and the FIN_WAIT_2 lifetime of orphans.
+ * retransmit timer, the delayed ACK has its own, and the keepalive timer serves
+ * keepalive and the FIN_WAIT_2 lifetime of orphans (icsk_keepalive_timer).
  *
  * A timer that finds the socket owned by a process sets a bit in
  * ap->deferred, holding a reference, and atcp_release_cb() runs it when
@@ -222,8 +222,9 @@ static void atcp_delack_timer(struct timer_list *t)
 /* Keepalive, and the end of an orphan's FIN_WAIT_2. */
 static void atcp_keepalive_timer(struct timer_list *t)
 {
-	struct sock *sk = from_timer(sk, t, sk_timer);
-	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct inet_connection_sock *icsk =
+		from_timer(icsk, t, icsk_keepalive_timer);
+	struct sock *sk = &icsk->icsk_inet.sk;
 	struct atcp_sock *ap = atcp_sk(sk);
 	u32 elapsed;
 
