@@ -374,6 +374,9 @@ int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 		ATCP_SKB_CB(skb)->end_seq += copy;
 		copied += copy;
 
+		/* The last segment of a write goes out below, with PSH. */
+		if (!msg_data_left(msg))
+			break;
 		if (skb->len >= size_goal)
 			atcp_push(sk, 0);
 		continue;
