@@ -16,6 +16,9 @@
  *   -d MS           sleep MS milliseconds before closing
  *   -T EPOCH_MS     instead of -d: close at this CLOCK_REALTIME time (ms),
  *                   so two processes can close at the same instant
+ *   -W FILE         instead of -d/-T: write "waiting\n" to FILE (e.g. a
+ *                   fifo), then wait for SIGUSR1 before closing, so that a
+ *                   script can make two processes close at the same time
  *   -H              half-close: shutdown(SHUT_WR), then read until EOF,
  *                   then close() (the default is a plain close())
  *   -L              SO_LINGER {1, 0}: close() aborts with RST
@@ -30,10 +33,10 @@
  * Client:
  *   -c MS           retry connect on ECONNREFUSED for up to MS ms
  *
- * Order of events.  Client: connect, send data, wait (-d/-T), then close
+ * Order of events.  Client: connect, send data, wait (-d/-T/-W), then close
  * (or with -H: shutdown(SHUT_WR), read to EOF, close).  Server: accept,
  * read (until EOF, or -r bytes), TCP_QUICKACK (-Q), send data, wait
- * (-d/-T), close (or with -H: shutdown(SHUT_WR), read to EOF, close).
+ * (-d/-T/-W), close (or with -H: shutdown(SHUT_WR), read to EOF, close).
  *
  * Prints one summary line on stdout:
  *   server: read 6 bytes then EOF, sent 0 bytes, closed
@@ -201,7 +204,8 @@ int main(int argc, char **argv)
 {
 	int server, proto, port = 0, c, fd, half = 0, linger0 = 0;
 	int quickack = 0, timeout = 20, retry_ms = 0, eof = 0;
-	const char *addr = NULL, *ready = NULL;
+	const char *addr = NULL, *ready = NULL, *waitfile = NULL;
+	sigset_t usr1;
 	char *data = NULL;
 	size_t dlen = 0, got = 0, got2 = 0;
 	long delay_ms = 0, read_limit = -1;
@@ -217,7 +221,7 @@ int main(int argc, char **argv)
 	proto = atcp_test_proto();
 	argv++;
 	argc--;
-	while ((c = getopt(argc, argv, "P:a:p:m:n:d:T:HLt:vR:r:Qc:")) != -1) {
+	while ((c = getopt(argc, argv, "P:a:p:m:n:d:T:W:HLt:vR:r:Qc:")) != -1) {
 		switch (c) {
 		case 'P': proto = atoi(optarg); break;
 		case 'a': addr = optarg; break;
@@ -238,6 +242,7 @@ int main(int argc, char **argv)
 			break;
 		case 'd': delay_ms = atol(optarg); break;
 		case 'T': close_at = atoll(optarg); break;
+		case 'W': waitfile = optarg; break;
 		case 'H': half = 1; break;
 		case 'L': linger0 = 1; break;
 		case 't': timeout = atoi(optarg); break;
@@ -251,6 +256,10 @@ int main(int argc, char **argv)
 	}
 	signal(SIGALRM, on_alarm);
 	alarm(timeout);
+	/* Blocked from the start, so a SIGUSR1 sent early is not lost. */
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr1, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t_start);
 
 	memset(&sin, 0, sizeof(sin));
@@ -331,9 +340,20 @@ int main(int argc, char **argv)
 		send_all(fd, data, dlen);
 		step(fd, "write(%zu)", dlen);
 	}
-	if (close_at)
+	if (waitfile) {
+		FILE *f = fopen(waitfile, "w");
+		int sig;
+
+		if (!f)
+			die("open wait file");
+		fprintf(f, "waiting\n");
+		fclose(f);
+		step(fd, "waiting for SIGUSR1");
+		sigwait(&usr1, &sig);
+	} else if (close_at) {
 		sleep_until_epoch_ms(close_at);
-	else if (delay_ms)
+	}
+	if (!waitfile && !close_at && delay_ms)
 		sleep_ms(delay_ms);
 	if (linger0) {
 		struct linger l = { 1, 0 };
@@ -361,7 +381,8 @@ int main(int argc, char **argv)
 usage:
 	fprintf(stderr,
 		"usage: closer server|client [-P proto] [-a addr] [-p port]\n"
-		"         [-m string | -n bytes] [-d ms | -T epoch_ms] [-H] [-L]\n"
+		"         [-m string | -n bytes] [-d ms | -T epoch_ms | -W file]\n"
+		"         [-H] [-L]\n"
 		"         [-t secs] [-v]  server: [-R readyfile] [-r bytes] [-Q]\n"
 		"         client: [-c retry_ms]\n");
 	return 2;
