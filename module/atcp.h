@@ -118,7 +118,6 @@ struct atcp_net {
 	int keepalive_probes;
 	int retries2;
 	int orphan_retries;
-	int syncookies;
 	int rmem_default;
 	int wmem_default;
 

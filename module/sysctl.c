@@ -13,7 +13,6 @@
 #include "atcp.h"
 
 static int one = 1;
-static int two = 2;
 static int max_1000 = 1000;
 static int max_3600 = 3600;
 static int max_255 = 255;
@@ -46,7 +45,6 @@ static const struct ctl_table atcp_sysctl_template[] = {
 	ATCP_SYSCTL("keepalive_probes", keepalive_probes, &one, &max_127),
 	ATCP_SYSCTL("retries2", retries2, &one, &max_255),
 	ATCP_SYSCTL("orphan_retries", orphan_retries, &one, &max_255),
-	ATCP_SYSCTL("syncookies", syncookies, SYSCTL_ZERO, &two),
 	ATCP_SYSCTL("max_tw_buckets", tw_death_row.sysctl_max_tw_buckets,
 		    SYSCTL_ZERO, SYSCTL_INT_MAX),
 	ATCP_SYSCTL("rmem_default", rmem_default, &min_buf, &max_buf),
@@ -68,7 +66,6 @@ void atcp_sysctl_defaults(struct atcp_net *an)
 	an->keepalive_probes = 9;
 	an->retries2 = 15;
 	an->orphan_retries = 8;
-	an->syncookies = 1;
 	an->tw_death_row.sysctl_max_tw_buckets = 262144;
 	an->rmem_default = 2 << 20;
 	an->wmem_default = 2 << 20;
