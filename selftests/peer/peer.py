@@ -498,6 +498,33 @@ class Rtnl:
                 nla(1, mac_bytes(mac)) + nla(18, info))
         self.req(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, body)
 
+    def link_state(self, name):
+        """(operstate, qdisc name) of a link, from RTM_GETLINK."""
+        idx = socket.if_nametoindex(name)
+        self.seq += 1
+        body = struct.pack('BxHiII', 0, 0, idx, 0, 0)
+        self.s.send(struct.pack('IHHII', 16 + len(body), 18, NLM_F_REQUEST, self.seq, 0) + body)
+        while True:
+            data = self.s.recv(65536)
+            ln, t, _f, sq, _pid = struct.unpack('IHHII', data[:16])
+            if sq != self.seq:
+                continue
+            if t == 2:
+                err = -struct.unpack('i', data[16:20])[0]
+                raise OSError(err, 'RTM_GETLINK: ' + os.strerror(err))
+            off, oper, qdisc = 32, None, None
+            while off + 4 <= ln:
+                alen, atyp = struct.unpack('HH', data[off:off + 4])
+                if alen < 4:
+                    break
+                val = data[off + 4:off + alen]
+                if atyp == 16:
+                    oper = val[0]
+                elif atyp == 6:
+                    qdisc = val.rstrip(b'\0').decode()
+                off += (alen + 3) & ~3
+            return oper, qdisc
+
     def dellink(self, name):
         try:
             idx = socket.if_nametoindex(name)
@@ -819,16 +846,22 @@ class Session:
         self.peer = Peer(self.sock, self.proto, PEER_MAC, DUT_MAC, DUT_IP, self.log)
         if self.keep:
             self._attach_names()
-        # wait for the carrier, so that the first frame is not lost
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        try:
-            for _ in range(400):
-                r = fcntl.ioctl(u, 0x8913, struct.pack('16sH14x', DUT_IF.encode(), 0))
-                if struct.unpack('16sH14x', r)[1] & 0x40:  # SIOCGIFFLAGS: IFF_RUNNING
-                    break
-                time.sleep(0.005)
-        finally:
-            u.close()
+        # Wait until both ends are operationally up with their qdisc: the
+        # linkwatch work does that asynchronously, and until then the
+        # device's qdisc is noop, which drops frames (the first SYN of a
+        # script, now and then).  IFF_RUNNING cannot tell: a new device's
+        # operstate is "unknown", which counts as running.
+        for fd, ifn in ((self.peer_fd, PEER_IF), (self.dut_fd, DUT_IF)):
+            setns_fd(fd)
+            nl = Rtnl()
+            try:
+                for _ in range(1000):
+                    oper, qdisc = nl.link_state(ifn)
+                    if oper == 6 and qdisc not in (None, 'noop'):  # IF_OPER_UP
+                        break
+                    time.sleep(0.002)
+            finally:
+                nl.close()
 
     def _attach_names(self):
         for fd, name in ((self.peer_fd, 'atcpp-' + self.tag),
