@@ -7,9 +7,10 @@ Decoding is tools/atcp-ladder's decode() (tshark with
 one result per line, "ok<TAB>description" or "not ok<TAB>description", and
 diagnostics as "# ..." lines; the calling shell test turns them into TAP.
 
-    ladder.py hello PCAP PROTO PORT
+    ladder.py hello NAME PCAP PROTO PORT [NAME PCAP PROTO PORT ...]
         the SPEC section 2 worked example: handshake, "hello\\n" from the
-        client, client close, server close after read() == 0
+        client, client close, server close after read() == 0 (all captures
+        decoded by one tshark run; results prefixed with "NAME: ")
     ladder.py seq PCAP PROTO [PORT]
         print the normalized segment sequence: "dir flags seq ack len"
     ladder.py compare PCAP_A PROTO_A PCAP_B PROTO_B [PORT_A PORT_B]
@@ -36,6 +37,7 @@ def _load_tool():
 
 ladder = _load_tool()
 decode = ladder.decode
+decode_files = ladder.decode_files
 
 SYN, FIN, RST, ACK = 0x02, 0x01, 0x04, 0x10
 
@@ -43,9 +45,10 @@ SYN, FIN, RST, ACK = 0x02, 0x01, 0x04, 0x10
 class Results:
     def __init__(self):
         self.failed = 0
+        self.prefix = ""
 
     def check(self, cond, desc):
-        print("%s\t%s" % ("ok" if cond else "not ok", desc))
+        print("%s\t%s%s" % ("ok" if cond else "not ok", self.prefix, desc))
         if not cond:
             self.failed += 1
         return cond
@@ -73,12 +76,12 @@ def idx_first(segs, pred, start=0):
     return None
 
 
-def check_hello(pcap, proto, port, r):
+def check_hello(conns, proto, port, r):
     """SPEC 2 worked example, asserted on the numbers, not on the segment
     count: with delayed ACK, the server's ACK of the client's FIN may ride
     on the server's FIN (three-way close), so either shape passes as long
     as every number is right."""
-    conns = decode(pcap, proto, port)
+    conns = [c for c in conns if c["server"].endswith(":%d" % port)]
     for c in conns:
         r.diag("\n".join(ladder.ladder_lines(c, proto)))
     if not r.check(len(conns) == 1, "capture holds exactly one connection on port %s (found %d)"
@@ -167,7 +170,11 @@ def main(argv):
     r = Results()
     try:
         if cmd == "hello":
-            check_hello(args[0], int(args[1]), int(args[2]), r)
+            runs = [args[i:i + 4] for i in range(0, len(args), 4)]
+            specs = [(pcap, int(proto)) for _, pcap, proto, _ in runs]
+            for (name, _, proto, port), conns in zip(runs, decode_files(specs)):
+                r.prefix = name + ": "
+                check_hello(conns, int(proto), int(port), r)
         elif cmd == "seq":
             print("\n".join(norm(args[0], int(args[1]),
                                  int(args[2]) if len(args) > 2 else None)))
