@@ -1828,6 +1828,8 @@ class Interp:
                 self.skip_reason = ' '.join(toks[1:]) or 'needs %s' % want
         elif cmd == 'skip':
             self.skip_reason = ' '.join(toks) or 'skipped'
+        elif cmd == 'todo':
+            pass  # read by run_script
         elif cmd in ('print', 'log'):
             self.log(' '.join(toks))
         elif cmd == 'mark':
@@ -1881,14 +1883,28 @@ class Interp:
 def run_script(path, proto, out=sys.stdout, dut_netns=None, tolerance=0.1, timeout=3.0,
                seed=None, verbose=True, keep=False, pcap=None):
     """Run one script in fresh namespaces.  Returns (status, message):
-    status 'ok', 'fail' or 'skip'."""
+    status 'ok', 'fail', 'skip', or 'todo-ok'/'todo-fail' (message: the TODO
+    reason, then the failure)."""
     with open(path) as f:
         lines = f.read().splitlines()
     # whole-script `require` first, so that skipped scripts cost nothing
+    todo = None
     for ln in lines:
         m = re.match(r'^\s*require\s+(tcp|atcp)\b\s*(.*)$', ln)
         if m and (m.group(1) == 'tcp') != (proto == 6):
             return 'skip', m.group(2) or 'needs %s' % m.group(1)
+        m = re.match(r'^\s*todo\s+(tcp|atcp|all)\b\s*(.*)$', ln)
+        if m and (m.group(1) == 'all' or (m.group(1) == 'tcp') == (proto == 6)):
+            todo = m.group(2) or 'not done yet'
+    st, msg = _run_script(path, lines, proto, out, dut_netns, tolerance, timeout, seed,
+                          verbose, keep, pcap)
+    if todo is not None and st in ('ok', 'fail'):
+        return 'todo-' + st, '%s\n%s' % (todo, msg)
+    return st, msg
+
+
+def _run_script(path, lines, proto, out, dut_netns, tolerance, timeout, seed, verbose, keep,
+                pcap):
     sess = None
     it = None
     try:
@@ -1976,6 +1992,12 @@ def main(argv=None):
         dt = time.time() - t
         if status == 'ok':
             print('ok %d - %s (%.2fs)' % (n, name, dt))
+        elif status == 'todo-ok':
+            print('ok %d - %s (%.2fs) # TODO %s' % (n, name, dt, msg.splitlines()[0]))
+        elif status == 'todo-fail':
+            for ln in msg.splitlines()[1:]:
+                print('# FAIL: ' + ln)
+            print('not ok %d - %s # TODO %s' % (n, name, msg.splitlines()[0]))
         elif status == 'skip':
             print('ok %d - %s # SKIP %s' % (n, name, msg))
         else:
