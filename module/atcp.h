@@ -232,78 +232,76 @@ struct atcp_sock {
 	 * Connection state: everything from here on is zeroed when a
 	 * child is created and when a socket is disconnected.
 	 */
-	struct_group(conn,
-		u32 iss;
-		u32 snd_una;		/* oldest unacknowledged */
-		u32 snd_nxt;		/* next to send */
-		u32 snd_max;		/* highest sent + 1 */
-		u32 write_seq;		/* end of the data queued by the app */
-		u32 snd_wl1;		/* seq of the segment that last updated snd_wnd */
-		u32 snd_wl2;		/* ack of that segment */
-		u32 snd_wnd;		/* peer's window, bytes */
-		u32 max_window;
-		u32 mss_cache;		/* current send MSS, payload bytes */
-		u16 advmss;		/* MSS we advertise */
-		u16 rx_mss_clamp;	/* peer's MSS option */
-		u8 snd_wscale;
-		u8 rcv_wscale;
-		u8 wscale_ok:1,
-		   sack_ok:1,
-		   ts_ok:1,
-		   fin_queued:1;	/* FIN is queued: write_seq counts it */
-		struct sk_buff *send_head;	/* first skb not yet sent */
+	u32 iss;
+	u32 snd_una;		/* oldest unacknowledged */
+	u32 snd_nxt;		/* next to send */
+	u32 snd_max;		/* highest sent + 1 */
+	u32 write_seq;		/* end of the data queued by the app */
+	u32 snd_wl1;		/* seq of the segment that last updated snd_wnd */
+	u32 snd_wl2;		/* ack of that segment */
+	u32 snd_wnd;		/* peer's window, bytes */
+	u32 max_window;
+	u32 mss_cache;		/* current send MSS, payload bytes */
+	u16 advmss;		/* MSS we advertise */
+	u16 rx_mss_clamp;	/* peer's MSS option */
+	u8 snd_wscale;
+	u8 rcv_wscale;
+	u8 wscale_ok:1,
+	   sack_ok:1,
+	   ts_ok:1,
+	   fin_queued:1;	/* FIN is queued: write_seq counts it */
+	struct sk_buff *send_head;	/* first skb not yet sent */
 
-		/* Receiving */
-		u32 irs;
-		u32 rcv_nxt;		/* next expected */
-		u32 copied_seq;		/* next byte the app reads */
-		u32 rcv_wup;		/* rcv_nxt when the window was last advertised */
-		u32 rcv_wnd;		/* window last advertised, bytes */
-		u32 window_clamp;
-		struct sk_buff_head ofo_queue;	/* out of order, sorted by seq */
+	/* Receiving */
+	u32 irs;
+	u32 rcv_nxt;		/* next expected */
+	u32 copied_seq;		/* next byte the app reads */
+	u32 rcv_wup;		/* rcv_nxt when the window was last advertised */
+	u32 rcv_wnd;		/* window last advertised, bytes */
+	u32 window_clamp;
+	struct sk_buff_head ofo_queue;	/* out of order, sorted by seq */
 
-		/* Timestamps (RFC 7323) */
-		u32 ts_recent;
-		unsigned long ts_recent_stamp;
-		u32 ts_offset;
+	/* Timestamps (RFC 7323) */
+	u32 ts_recent;
+	unsigned long ts_recent_stamp;
+	u32 ts_offset;
 
-		/* RTT and retransmission (RFC 6298) */
-		u32 srtt_us;		/* smoothed RTT << 3 */
-		u32 mdev_us;		/* mean deviation << 2 */
-		u32 rttvar_us;
-		u32 rtt_last_us;
-		u32 retrans_stamp;	/* jiffies of first retransmission */
-		u32 high_seq;		/* snd_max when recovery started */
-		u32 rtx_next;		/* next seq to retransmit in recovery */
-		u32 dup_acks;
-		u8 ca_state;
+	/* RTT and retransmission (RFC 6298) */
+	u32 srtt_us;		/* smoothed RTT << 3 */
+	u32 mdev_us;		/* mean deviation << 2 */
+	u32 rttvar_us;
+	u32 rtt_last_us;
+	u32 retrans_stamp;	/* jiffies of first retransmission */
+	u32 high_seq;		/* snd_max when recovery started */
+	u32 rtx_next;		/* next seq to retransmit in recovery */
+	u32 dup_acks;
+	u8 ca_state;
 
-		/* Congestion control (Reno) */
-		u32 snd_cwnd;
-		u32 snd_cwnd_cnt;
-		u32 snd_ssthresh;
-		u32 prior_cwnd;
+	/* Congestion control (Reno) */
+	u32 snd_cwnd;
+	u32 snd_cwnd_cnt;
+	u32 snd_ssthresh;
+	u32 prior_cwnd;
 
-		u32 rcv_tstamp;		/* jiffies of last received segment */
-		u32 lsndtime;		/* jiffies of last sent data */
+	u32 rcv_tstamp;		/* jiffies of last received segment */
+	u32 lsndtime;		/* jiffies of last sent data */
 
-		unsigned long deferred;	/* enum atcp_deferred bits */
+	unsigned long deferred;	/* enum atcp_deferred bits */
 
-		/* Counters for ATCP_INFO */
-		u64 bytes_sent;
-		u64 bytes_acked;
-		u64 bytes_received;
-		u32 segs_out;
-		u32 segs_in;
-		u32 total_retrans;
-		u32 delayed_acks;
-		u32 piggybacked_acks;
-		u32 quick_acks;
-		u32 dup_acks_in;
-		u32 fast_retrans;
-		u32 rto_fires;
-		u32 zwp_sent;
-	);
+	/* Counters for ATCP_INFO */
+	u64 bytes_sent;
+	u64 bytes_acked;
+	u64 bytes_received;
+	u32 segs_out;
+	u32 segs_in;
+	u32 total_retrans;
+	u32 delayed_acks;
+	u32 piggybacked_acks;
+	u32 quick_acks;
+	u32 dup_acks_in;
+	u32 fast_retrans;
+	u32 rto_fires;
+	u32 zwp_sent;
 };
 
 static inline struct atcp_sock *atcp_sk(const struct sock *sk)
@@ -313,7 +311,9 @@ static inline struct atcp_sock *atcp_sk(const struct sock *sk)
 
 static inline void atcp_clear_connection(struct atcp_sock *ap)
 {
-	memset(&ap->conn, 0, sizeof(ap->conn));
+	size_t start = offsetof(struct atcp_sock, iss);
+
+	memset((char *)ap + start, 0, sizeof(*ap) - start);
 }
 
 static inline struct atcp_net *atcp_sk_net(const struct sock *sk)
@@ -330,6 +330,30 @@ static inline u32 atcp_flight(const struct atcp_sock *ap)
 {
 	return ap->snd_nxt - ap->snd_una;
 }
+
+/* Why an ACK went out when it did, or why it waits (tracepoint atcp_ack). */
+enum atcp_ack_reason {
+	ATCP_ACK_QUICK,
+	ATCP_ACK_TWO_FULL,
+	ATCP_ACK_OFO,
+	ATCP_ACK_HOLE_FILLED,
+	ATCP_ACK_NOW_FLAG,
+	ATCP_ACK_DUP,
+	ATCP_ACK_CHALLENGE,
+	ATCP_ACK_STATE,
+	ATCP_ACK_DELAYED,
+	ATCP_ACK_TIMER,
+	ATCP_ACK_PIGGYBACK,
+};
+
+/* Which timer fired (tracepoint atcp_timer). */
+enum atcp_timer_kind {
+	ATCP_TIMER_RETRANS,
+	ATCP_TIMER_PROBE,
+	ATCP_TIMER_DELACK,
+	ATCP_TIMER_KEEPALIVE,
+	ATCP_TIMER_FIN_WAIT2,
+};
 
 /* main.c */
 void atcp_set_state(struct sock *sk, int state);

@@ -84,8 +84,10 @@ void atcp_parse_options(const struct sk_buff *skb, const struct tcphdr *th,
 
 					n = min(n, 4);
 					for (i = 0; i < n; i++) {
-						opt->sack[i][0] = get_unaligned_be32(ptr + 8 * i);
-						opt->sack[i][1] = get_unaligned_be32(ptr + 8 * i + 4);
+						const u8 *blk = ptr + 8 * i;
+
+						opt->sack[i][0] = get_unaligned_be32(blk);
+						opt->sack[i][1] = get_unaligned_be32(blk + 4);
 					}
 					opt->num_sacks = n;
 				} else {

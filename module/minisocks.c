@@ -309,6 +309,7 @@ struct sock *atcp_check_req(struct sock *sk, struct sk_buff *skb,
 /* Feed the completing segment to the new child (tcp_child_process). */
 int atcp_child_process(struct sock *parent, struct sock *child,
 		       struct sk_buff *skb)
+	__releases(&((child)->sk_lock.slock))
 {
 	int state = child->sk_state;
 	int ret = 0;

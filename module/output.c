@@ -256,8 +256,10 @@ static void atcp_event_ack_sent(struct sock *sk, bool carries_data)
 		trace_atcp_ack(sk, ap->rcv_nxt, ATCP_ACK_PIGGYBACK, 0);
 	}
 	if (icsk->icsk_ack.quick) {
+		u32 dmin = READ_ONCE(atcp_sk_net(sk)->delack_min);
+
 		if (icsk->icsk_ack.quick == 1)
-			icsk->icsk_ack.ato = msecs_to_jiffies(READ_ONCE(atcp_sk_net(sk)->delack_min));
+			icsk->icsk_ack.ato = msecs_to_jiffies(dmin);
 		icsk->icsk_ack.quick--;
 	}
 	inet_csk_clear_xmit_timer(sk, ICSK_TIME_DACK);
@@ -504,7 +506,7 @@ int atcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	err = atcp_transmit_skb(sk, skb, GFP_ATOMIC);
 	if (err)
 		return err;
-	trace_atcp_retransmit(sk);
+	trace_atcp_retransmit(sk, ATCP_SKB_CB(skb)->seq);
 	ATCP_SKB_CB(skb)->retrans++;
 	ap->total_retrans++;
 	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_RETRANS_SEGS);
@@ -589,9 +591,11 @@ static void atcp_write_xmit(struct sock *sk, int nonagle)
 		atcp_reset_rto(sk);
 	if (ap->send_head && !atcp_flight(ap) &&
 	    !inet_csk(sk)->icsk_pending) {
+		struct inet_connection_sock *icsk = inet_csk(sk);
+
 		/* Data waits on a closed window: probe it. */
 		inet_csk_reset_xmit_timer(sk, ICSK_TIME_PROBE0,
-					  min_t(u32, inet_csk(sk)->icsk_rto << inet_csk(sk)->icsk_backoff,
+					  min_t(u32, icsk->icsk_rto << icsk->icsk_backoff,
 						ATCP_PROBE_MAX),
 					  ATCP_PROBE_MAX);
 	}

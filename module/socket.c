@@ -183,7 +183,7 @@ int atcp_disconnect(struct sock *sk, int flags)
 
 /* Where close() or shutdown(SHUT_WR) leads, and whether a FIN goes out. */
 static const unsigned char atcp_close_states[] = {
-#define ATCP_ACTION_FIN	(1 << 7)
+#define ATCP_ACTION_FIN	BIT(7)
 #define ATCP_STATE_MASK	0xF
 	[0]			= TCP_CLOSE,
 	[TCP_ESTABLISHED]	= TCP_FIN_WAIT1 | ATCP_ACTION_FIN,
@@ -899,6 +899,7 @@ static __poll_t atcp_poll(struct file *file, struct socket *sock,
 			} else {
 				sk_set_bit(SOCKWQ_ASYNC_NOSPACE, sk);
 				set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+				/* Pairs with atcp_check_space(): see the space it frees. */
 				smp_mb__after_atomic();
 				if (sk_stream_is_writeable(sk))
 					mask |= EPOLLOUT | EPOLLWRNORM;
@@ -907,6 +908,7 @@ static __poll_t atcp_poll(struct file *file, struct socket *sock,
 			mask |= EPOLLOUT | EPOLLWRNORM;
 		}
 	}
+	/* Read sk_err after the state, as tcp_poll() does. */
 	smp_rmb();
 	if (READ_ONCE(sk->sk_err) ||
 	    !skb_queue_empty_lockless(&sk->sk_error_queue))
