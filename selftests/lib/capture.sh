@@ -23,6 +23,7 @@ capture_start() {
 	local ns=$1 iface=$2 file=$3 filter=$4
 	CAP_NS=$ns
 	CAP_FILE=$file
+	rm -f "$file.err"
 	local cmd=(tcpdump -i "$iface" -nn -U -Z root --immediate-mode
 		-w "$file" "($filter) or (udp and dst port 9)")
 	# Started directly (ip netns exec execs it), so $! is tcpdump itself.

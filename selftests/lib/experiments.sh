@@ -74,13 +74,13 @@ run_experiment() {
 	fi
 	local sync= wsrv wcli cpid
 	case " ${SERVER[*]} ${CLIENT[*]} " in *@W@*) sync=1 ;; esac
-	wsrv=$(ready_fifo "$exp.$proto.wsrv")
-	wcli=$(ready_fifo "$exp.$proto.wcli")
+	wsrv=$(ready_fifo "${pcap##*/}.wsrv")
+	wcli=$(ready_fifo "${pcap##*/}.wcli")
 	SERVER=("${SERVER[@]//@W@/$wsrv}")
 	CLIENT=("${CLIENT[@]//@W@/$wcli}")
 
 	capture_start "$ns" "$iface" "$pcap" "ip proto $proto" || return 1
-	fifo=$(ready_fifo "$exp.$proto.ready")
+	fifo=$(ready_fifo "${pcap##*/}.ready")
 	need_bin closer
 	ip netns exec "$sns" "$SELFTESTS/closer" server $verbose -P "$proto" -a "$addr" -R "$fifo" \
 		"${SERVER[@]}" >"$pcap.srv" 2>&1 &

@@ -11,6 +11,10 @@ diagnostics as "# ..." lines; the calling shell test turns them into TAP.
         the SPEC section 2 worked example: handshake, "hello\\n" from the
         client, client close, server close after read() == 0 (all captures
         decoded by one tshark run; results prefixed with "NAME: ")
+    ladder.py closes EXP PCAP_ATCP PROTO PCAP_TCP [EXP ...]
+        the close experiments of lib/experiments.sh: for each, whether the
+        run is in the asserted timing class ("retry<TAB>EXP<TAB>why" if
+        not), the expected close on both, and equal segment sequences
     ladder.py seq PCAP PROTO [PORT]
         print the normalized segment sequence: "dir flags seq ack len"
     ladder.py compare PCAP_A PROTO_A PCAP_B PROTO_B [PORT_A PORT_B]
@@ -154,6 +158,126 @@ def check_hello(conns, proto, port, r):
             % len(bad))
 
 
+# ---- the close experiments (lib/experiments.sh) ---------------------------
+
+DELACK_MIN_MS = 40.0
+
+
+def fin_gap(conn):
+    """ms from the client's FIN to the server's next segment."""
+    segs = conn["segs"]
+    k = idx_first(segs, lambda s: s.dir == "c>s" and s.bits & FIN)
+    if k is None:
+        return None
+    m = idx_first(segs, lambda s: s.dir == "s>c", k + 1)
+    return None if m is None else segs[m].t - segs[k].t
+
+
+def fins_crossed(conn):
+    segs = conn["segs"]
+    cf = [s for s in segs if s.dir == "c>s" and s.bits & FIN]
+    sf = [s for s in segs if s.dir == "s>c" and s.bits & FIN]
+    if not cf or not sf:
+        return False
+    return sf[0].ack <= fin_seq(cf[0]) and cf[0].ack <= fin_seq(sf[0])
+
+
+def in_class(exp, conn):
+    """Is this run in the timing class the experiment asserts?  Returns
+    (True, "") or (False, why)."""
+    if exp in ("threeway", "hello", "serverdata"):
+        # Asserted: the server answers the FIN before the delayed-ACK timer
+        # could fire (delack_min, 40 ms), as a prompt close() does.  A
+        # slower run (a busy VM) legitimately shows a separate ACK.
+        g = fin_gap(conn)
+        if g is None:
+            return False, "no server segment after the client's FIN"
+        if g >= DELACK_MIN_MS:
+            return False, "server answered the FIN after %.1f ms (>= %d ms)" % (g, DELACK_MIN_MS)
+    if exp == "simultaneous":
+        # Asserted: both close()s happened within the 20 ms one-way delay.
+        if not fins_crossed(conn):
+            return False, "the FINs did not cross (the closes were too far apart)"
+    return True, ""
+
+
+def shape(exp, conn):
+    """The experiment's expected close, checked on one connection: returns
+    (ok, description)."""
+    segs = conn["segs"]
+    tail = [(s.dir, s.flags, s.seq, s.ack, s.len) for s in ladder.close_segments(conn)]
+    desc = ", ".join("%s %s seq=%d ack=%d len=%d" % x for x in tail)
+    if exp == "threeway":
+        want = [("c>s", "F.", 20, 1, 0), ("s>c", "F.", 1, 21, 0), ("c>s", ".", 21, 2, 0)]
+        return tail == want, "three-way close: F. seq=20, F. ack=21, . ack=2 (got %s)" % desc
+    if exp == "quickack":
+        want = [("c>s", "F.", 20, 1, 0), ("s>c", ".", 1, 21, 0),
+                ("s>c", "F.", 1, 21, 0), ("c>s", ".", 21, 2, 0)]
+        return tail == want, "four-way close: F., . ack=21, F. ack=21, . ack=2 (got %s)" % desc
+    if exp in ("hello", "serverdata"):
+        cfin, n, fin = (7, 9, 10) if exp == "hello" else (20, 23, 24)
+        k = idx_first(segs, lambda s: s.dir == "c>s" and s.bits & FIN)
+        after = [s for s in segs[k + 1:] if s.dir == "s>c"] if k is not None else []
+        ok = (k is not None and fin_seq(segs[k]) == cfin and len(after) >= 2
+              and after[0].len == n and after[0].ack == cfin + 1
+              and not after[0].bits & FIN
+              and any(s.bits & FIN and fin_seq(s) == fin for s in after)
+              and segs[-1].dir == "c>s" and segs[-1].ack == fin + 1)
+        return ok, ("server's %d bytes carry ack=%d, its FIN follows at seq=%d, acked with %d (got %s)"
+                    % (n, cfin + 1, fin, fin + 1, desc))
+    if exp == "simultaneous":
+        acked = (any(s.dir == "c>s" and s.ack == 2 for s in segs)
+                 and any(s.dir == "s>c" and s.ack == 21 for s in segs))
+        return fins_crossed(conn) and acked, (
+            "FINs cross (each FIN's ack excludes the other FIN), then each side acks: "
+            "ack=21 and ack=2 (got %s)" % desc)
+    return True, "no expectation"
+
+
+def check_closes(runs, r):
+    """runs: [(exp, atcp_pcap, atcp_proto, tcp_pcap)].  Prints results, or
+    "retry<TAB>EXP<TAB>why" for a run outside the asserted timing class."""
+    specs = []
+    for exp, pa, proto, pt in runs:
+        specs += [(pa, proto), (pt, 6)]
+    decoded = decode_files(specs)
+    for i, (exp, pa, proto, pt) in enumerate(runs):
+        ca, ct = decoded[2 * i], decoded[2 * i + 1]
+        name = "atcp" if proto != 6 else "tcp"
+        r.prefix = exp + ": "
+        if len(ca) != 1 or len(ct) != 1:
+            r.check(False, "one connection in each capture (%s %d, tcp %d)"
+                    % (name, len(ca), len(ct)))
+            continue
+        a, t = ca[0], ct[0]
+        why = [w for ok, w in (in_class(exp, a), in_class(exp, t)) if not ok]
+        if why:
+            print("retry\t%s\t%s" % (exp, "; ".join(why)))
+            continue
+        r.diag("%s: %s | tcp: %s" % (name, ladder.close_summary(a), ladder.close_summary(t)))
+        ok_t, desc_t = shape(exp, t)
+        ok_a, desc_a = shape(exp, a)
+        r.check(ok_t, "tcp: " + desc_t)
+        r.check(ok_a, "%s: %s" % (name, desc_a))
+        sa, st = ladder.signature([a]), ladder.signature([t])
+        how = "direction, flags, relative seq/ack, length"
+        if exp == "simultaneous":
+            # After crossing FINs, each side acks the other's FIN on its
+            # own; which ACK passes the capture point first is timing.
+            # Compare each direction's sequence instead.
+            sa = sorted(sa, key=lambda x: x[0] == "s>c")
+            st = sorted(st, key=lambda x: x[0] == "s>c")
+            how = "each direction's flags, relative seq/ack, length"
+        if sa != st:
+            r.diag("%-40s | %s" % (name, "tcp"))
+            for k in range(max(len(sa), len(st))):
+                x = "%s %s seq=%d ack=%d len=%d" % sa[k] if k < len(sa) else ""
+                y = "%s %s seq=%d ack=%d len=%d" % st[k] if k < len(st) else ""
+                r.diag("%-40s %s %s" % (x, "|" if x == y else "X", y))
+        r.check(sa == st, "%s's segments equal Linux TCP's (%s; %d vs %d segments)"
+                % (name, how, len(sa), len(st)))
+
+
 def norm(pcap, proto, port=None):
     out = []
     for c in decode(pcap, proto, port):
@@ -175,6 +299,10 @@ def main(argv):
             for (name, _, proto, port), conns in zip(runs, decode_files(specs)):
                 r.prefix = name + ": "
                 check_hello(conns, int(proto), int(port), r)
+        elif cmd == "closes":
+            runs = [(args[i], args[i + 1], int(args[i + 2]), args[i + 3])
+                    for i in range(0, len(args), 4)]
+            check_closes(runs, r)
         elif cmd == "seq":
             print("\n".join(norm(args[0], int(args[1]),
                                  int(args[2]) if len(args) > 2 else None)))
