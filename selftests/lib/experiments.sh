@@ -9,7 +9,8 @@
 #   run_experiment NAME PROTO PCAP [VERBOSE]
 #                        run it over PROTO in fresh namespaces, capture to
 #                        PCAP; the processes' output goes to PCAP.cli and
-#                        PCAP.srv.  Returns non-zero if either side failed.
+#                        PCAP.srv.  Returns non-zero if either side failed,
+#                        4 if netem is not available.
 #
 # Adding an experiment: write exp_NAME() and add NAME to EXPERIMENTS.
 # "-W @W@" in both SERVER and CLIENT makes them close at the same moment:
@@ -65,8 +66,11 @@ run_experiment() {
 		sns=$NS_B cns=$NS_A addr=$ADDR_B ns=$NS_B iface=$VETH_B marker=$ADDR_A
 		if [ -n "$NETEM" ]; then
 			# shellcheck disable=SC2086
-			tc -n "$NS_A" qdisc add dev "$VETH_A" root netem $NETEM &&
-				tc -n "$NS_B" qdisc add dev "$VETH_B" root netem $NETEM || return 1
+			if ! tc -n "$NS_A" qdisc add dev "$VETH_A" root netem $NETEM ||
+				! tc -n "$NS_B" qdisc add dev "$VETH_B" root netem $NETEM; then
+				netns_destroy "$NS_A" "$NS_B"
+				return 4
+			fi
 		fi
 	else
 		netns_lo_create || return 1
