@@ -12,9 +12,10 @@
 #   serverdata   the server's data after EOF carries the ACK of the FIN, and
 #                its FIN follows the data
 #   hello        SPEC 2 with a reply ("hi there\n") from the server
-#   simultaneous both close at once over a 20 ms veth: the FINs cross (here
-#                each direction is compared on its own: the order in which
-#                the two final ACKs pass the capture point is timing)
+#   simultaneous both close at once over a 20 ms veth: the FINs cross
+# In serverdata, hello and simultaneous both sides send independently after
+# the client's FIN, so how the two directions interleave at the capture
+# point is timing: there each direction's sequence is compared on its own.
 #
 # Timing classes.  No experiment asserts a run with a retransmission (a
 # starved VM can stall a process past the RTO).  threeway, hello and
