@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # netns.sh - network namespaces for atcp's selftests (source it after
 # common.sh, which provides cleanup_push).
 #
