@@ -623,7 +623,6 @@ class Conn:
         self.rcv_nxt = None   # relative to dut_isn
         self.last_tsval = None
         self.last_sent_tsval = None
-        self.dut_ack = None   # the last ACK number the dut sent (its RCV.NXT)
         self.win = win
         self.autots = False
 
@@ -1194,8 +1193,6 @@ class Interp:
                 c.last_tsval = o[1]
         if s.flags & F_RST:
             return
-        if s.flags & F_ACK:
-            c.dut_ack = s.ack
         base = c.dut_isn or 0
         end = signed32(s.seq - base) + len(s.payload) + (1 if s.flags & F_SYN else 0) + \
             (1 if s.flags & F_FIN else 0)
@@ -1852,19 +1849,17 @@ class Interp:
     def cleanup(self):
         for a in self.apps.values():
             a.stop()
-        # Reset what the script left open (an orphan retransmitting its FIN
-        # to a peer that is gone keeps its namespace, and the module, busy
-        # for minutes), at the dut's RCV.NXT as its last ACK said.  Scripts
-        # that share the dut namespace (--dut-netns) then ignore whatever
-        # still comes from earlier scripts' tuples and flood sources.
+        # Scripts that share the dut namespace (--dut-netns) must not see
+        # each other's leftovers: reset what this one left open, and ignore
+        # whatever still comes from its tuples and flood sources.
+        shared = self.sess.dut_netns is not None
         for c in self.conns.values():
             if c.dport is None:
                 continue
             STALE_TUPLES.add((c.dst, c.dport, c.src, c.sport))
-            if self.peer.sock and c.dut_isn is not None:
-                seq = c.dut_ack if c.dut_ack is not None else c.peer_isn + c.snd_nxt
+            if shared and self.peer.sock:
                 try:
-                    l4 = build_l4(c.sport, c.dport, seq, 0, F_RST, 0, b'',
+                    l4 = build_l4(c.sport, c.dport, c.peer_isn + c.snd_nxt, 0, F_RST, 0, b'',
                                   b'', src=c.src, dst=c.dst, proto=self.proto)
                     self.peer.send_l4(c.src, c.dst, l4)
                 except OSError:
