@@ -322,8 +322,13 @@ int main(int argc, char **argv)
 				die("socket");
 			if (!connect(fd, (struct sockaddr *)&sin, sizeof(sin)))
 				break;
-			if (errno != ECONNREFUSED || !retry_ms)
-				die("connect");
+			if (errno != ECONNREFUSED || !retry_ms) {
+				char what[64];
+
+				snprintf(what, sizeof(what), "connect to %s port %d",
+					 addr, port);
+				die(what);
+			}
 			close(fd);
 			clock_gettime(CLOCK_MONOTONIC, &now);
 			if ((now.tv_sec - t0.tv_sec) * 1000 +

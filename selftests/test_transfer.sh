@@ -74,7 +74,7 @@ if netns_pair_create; then
 	xfer_run veth "$NS_B" "$NS_A" "$ADDR_B" "" "" "$W_HALF"
 	xfer_run veth-echo "$NS_B" "$NS_A" "$ADDR_B" "-r echo -e" "-x echo -S none" "$W_ECHO"
 else
-	for i in 1 2 3 4 5 6; do tap_ok 1 "veth: could not create namespaces"; done
+	for _ in 1 2 3 4 5 6; do tap_ok 1 "veth: could not create namespaces"; done
 fi
 
 tap_done

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # capture.sh - tcpdump around a test scenario (source it after common.sh
 # and netns.sh).
 #

@@ -1,4 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# Variables set here are used by the scripts that source it.
+# shellcheck disable=SC2034
 # common.sh - shared glue for atcp's shell selftests (source it).
 #
 # Sets:  SELFTESTS (this selftests/ dir), REPO (top of the repo),

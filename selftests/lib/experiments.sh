@@ -1,4 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# Variables set here are used by the scripts that source it.
+# shellcheck disable=SC2034
 # experiments.sh - the close experiments, shared by scripts/demo and tests
 # (source it after common.sh, netns.sh and capture.sh).
 #
@@ -76,7 +79,7 @@ run_experiment() {
 		netns_lo_create || return 1
 		sns=$NS_LO cns=$NS_LO addr=127.0.0.1 ns=$NS_LO iface=lo marker=127.0.0.1
 	fi
-	local sync= wsrv wcli cpid
+	local sync='' wsrv wcli cpid
 	case " ${SERVER[*]} ${CLIENT[*]} " in *@W@*) sync=1 ;; esac
 	wsrv=$(ready_fifo "${pcap##*/}.wsrv")
 	wcli=$(ready_fifo "${pcap##*/}.wcli")

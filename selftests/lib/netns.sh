@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # netns.sh - network namespaces for atcp's selftests (source it after
 # common.sh, which provides cleanup_push).
 #
@@ -15,8 +16,13 @@
 ADDR_A=10.253.0.1
 ADDR_B=10.253.0.2
 
+# Sets NETNS_TAG: pid, random, and a counter, so that successive calls in
+# one test differ too (called directly, not in $(...): a subshell would not
+# advance $RANDOM or the counter in this shell).
+_NETNS_SEQ=0
 _netns_tag() {
-	printf '%04x%04x' $(($$ & 0xffff)) $((RANDOM & 0xffff))
+	_NETNS_SEQ=$((_NETNS_SEQ + 1))
+	NETNS_TAG=$(printf '%04x%02x%02x' $(($$ & 0xffff)) $((RANDOM & 0xff)) $((_NETNS_SEQ & 0xff)))
 }
 
 in_ns() {
@@ -37,21 +43,19 @@ netns_destroy() {
 }
 
 netns_lo_create() {
-	local tag
-	tag=$(_netns_tag)
-	NS_LO="atcp-lo-$tag"
+	_netns_tag
+	NS_LO="atcp-lo-$NETNS_TAG"
 	ip netns add "$NS_LO" || return 1
 	cleanup_push "netns_destroy '$NS_LO'"
 	ip -n "$NS_LO" link set lo up
 }
 
 netns_pair_create() {
-	local tag
-	tag=$(_netns_tag)
-	NS_A="atcp-a-$tag"
-	NS_B="atcp-b-$tag"
-	VETH_A="va$tag"
-	VETH_B="vb$tag"
+	_netns_tag
+	NS_A="atcp-a-$NETNS_TAG"
+	NS_B="atcp-b-$NETNS_TAG"
+	VETH_A="va$NETNS_TAG"
+	VETH_B="vb$NETNS_TAG"
 	ip netns add "$NS_A" || return 1
 	cleanup_push "netns_destroy '$NS_A'"
 	ip netns add "$NS_B" || return 1

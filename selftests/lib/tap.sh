@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # tap.sh - TAP output for atcp's shell selftests (source it).
 #
 #   tap_plan N          print the plan first (optional: tap_done prints it
