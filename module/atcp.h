@@ -49,6 +49,10 @@ extern unsigned int atcp_net_id;
 #define ATCP_TS_HZ		1000		/* timestamp clock: ms */
 #define ATCP_PROBE_MAX		(120 * HZ)
 
+/* atcp_push() modes */
+#define ATCP_NAGLE_OFF		1	/* TCP_NODELAY */
+#define ATCP_NAGLE_PUSH		2	/* send what we have */
+
 /* Per-network-namespace counters, shown in /proc/net/atcp_stat. */
 enum atcp_mib {
 	ATCP_MIB_IN_SEGS,
@@ -358,7 +362,7 @@ enum atcp_timer_kind {
 /* main.c */
 void atcp_set_state(struct sock *sk, int state);
 void atcp_done(struct sock *sk);
-void atcp_reset_queues(struct sock *sk);
+void atcp_purge_queues(struct sock *sk);
 const char *atcp_state_name(int state);
 
 /* input.c */
@@ -395,6 +399,7 @@ u32 atcp_free_window(struct sock *sk);
 u32 atcp_current_mss(struct sock *sk);
 unsigned int atcp_sync_mss(struct sock *sk, u32 pmtu);
 void atcp_init_rcv_wnd(struct sock *sk);
+u8 atcp_select_wscale(u32 space);
 void atcp_check_space(struct sock *sk);
 void atcp_wmem_free_skb(struct sock *sk, struct sk_buff *skb);
 u32 atcp_init_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
@@ -406,6 +411,8 @@ void atcp_release_cb(struct sock *sk);
 void atcp_set_keepalive(struct sock *sk, int val);
 void atcp_reset_keepalive(struct sock *sk);
 u32 atcp_keepalive_time(const struct atcp_sock *ap);
+u32 atcp_keepalive_intvl(const struct atcp_sock *ap);
+u32 atcp_keepalive_probes(const struct atcp_sock *ap);
 u32 atcp_fin_timeout(const struct sock *sk);
 void atcp_retransmit_timer_fired(struct sock *sk);
 void atcp_delack_timer_fired(struct sock *sk);

@@ -139,7 +139,7 @@ static int atcp_v4_init_sock(struct sock *sk)
 	return 0;
 }
 
-static void atcp_purge_queues(struct sock *sk)
+void atcp_purge_queues(struct sock *sk)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
 	struct sk_buff *skb;
@@ -159,11 +159,6 @@ static void atcp_v4_destroy_sock(struct sock *sk)
 	if (inet_csk(sk)->icsk_bind_hash)
 		inet_put_port(sk);
 	sk_sockets_allocated_dec(sk);
-}
-
-void atcp_reset_queues(struct sock *sk)
-{
-	atcp_purge_queues(sk);
 }
 
 struct proto atcp_prot = {

@@ -70,7 +70,7 @@ int atcp_v4_conn_request(struct sock *sk, struct sk_buff *skb)
 	struct inet_request_sock *ireq;
 	struct request_sock *req;
 	struct atcp_options opt;
-	u32 space, wscale = 0;
+	u32 space, wscale;
 
 	if (skb_rtable(skb)->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST))
 		goto drop;
@@ -112,10 +112,7 @@ int atcp_v4_conn_request(struct sock *sk, struct sk_buff *skb)
 
 	space = READ_ONCE(sk->sk_rcvbuf);
 	space -= space >> 1;
-	if (opt.wscale_ok)
-		while (wscale < ATCP_MAX_WSCALE &&
-		       (65535U << wscale) < max_t(u32, space, 6 << 20))
-			wscale++;
+	wscale = opt.wscale_ok ? atcp_select_wscale(space) : 0;
 	ireq->rcv_wscale = wscale;
 	areq->rcv_wnd = round_down(min(space, 65535U << wscale), 1U << wscale);
 	areq->rcv_isn = cb->seq;

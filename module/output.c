@@ -21,9 +21,6 @@
 #include "atcp.h"
 #include "trace.h"
 
-#define ATCP_NAGLE_OFF	1	/* TCP_NODELAY */
-#define ATCP_NAGLE_PUSH	2	/* send what we have */
-
 static siphash_aligned_key_t atcp_isn_secret;
 
 /* RFC 6528: keyed hash of the 4-tuple plus a 4 us clock. */
@@ -100,16 +97,23 @@ static u32 atcp_full_space(const struct sock *sk)
 }
 
 /* Pick the window scale and the first window (tcp_select_initial_window). */
-void atcp_init_rcv_wnd(struct sock *sk)
+/* The scale that lets the window cover space, and at least 6 MiB as Linux. */
+u8 atcp_select_wscale(u32 space)
 {
-	struct atcp_sock *ap = atcp_sk(sk);
-	u32 space = atcp_full_space(sk);
 	u32 max_space = max_t(u32, space, 6 << 20);
 	u8 wscale = 0;
 
 	while (wscale < ATCP_MAX_WSCALE && (65535U << wscale) < max_space)
 		wscale++;
-	ap->rcv_wscale = ap->wscale_ok ? wscale : 0;
+	return wscale;
+}
+
+void atcp_init_rcv_wnd(struct sock *sk)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	u32 space = atcp_full_space(sk);
+
+	ap->rcv_wscale = ap->wscale_ok ? atcp_select_wscale(space) : 0;
 	ap->window_clamp = 65535U << ap->rcv_wscale;
 	ap->rcv_wnd = min(space, ap->window_clamp);
 	ap->rcv_wnd = round_down(ap->rcv_wnd, 1U << ap->rcv_wscale);

@@ -14,8 +14,6 @@
 
 #include "atcp.h"
 
-#define ATCP_NAGLE_PUSH	2
-
 /* Once established: timers and windows that need the peer's numbers. */
 void atcp_init_transfer(struct sock *sk)
 {
@@ -161,7 +159,7 @@ int atcp_disconnect(struct sock *sk, int flags)
 	}
 
 	inet_csk_clear_xmit_timers(sk);
-	atcp_reset_queues(sk);
+	atcp_purge_queues(sk);
 	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
 		inet_reset_saddr(sk);
 	inet->inet_dport = 0;
@@ -292,11 +290,6 @@ out:
 	sock_put(sk);
 }
 
-static int atcp_send_mss(struct sock *sk)
-{
-	return atcp_current_mss(sk);
-}
-
 int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
@@ -313,7 +306,7 @@ int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 			goto do_error;
 	}
 	sk_clear_bit(SOCKWQ_ASYNC_NOSPACE, sk);
-	size_goal = atcp_send_mss(sk);
+	size_goal = atcp_current_mss(sk);
 
 	err = -EPIPE;
 	if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
@@ -388,7 +381,7 @@ wait_for_space:
 		err = sk_stream_wait_memory(sk, &timeo);
 		if (err)
 			goto do_error;
-		size_goal = atcp_send_mss(sk);
+		size_goal = atcp_current_mss(sk);
 	}
 
 out:
@@ -839,12 +832,10 @@ int atcp_getsockopt(struct sock *sk, int level, int optname,
 		val = atcp_keepalive_time(ap) / HZ;
 		break;
 	case TCP_KEEPINTVL:
-		val = (ap->uopt.keepalive_intvl ? :
-		       READ_ONCE(atcp_sk_net(sk)->keepalive_intvl) * HZ) / HZ;
+		val = atcp_keepalive_intvl(ap) / HZ;
 		break;
 	case TCP_KEEPCNT:
-		val = ap->uopt.keepalive_probes ? :
-		      READ_ONCE(atcp_sk_net(sk)->keepalive_probes);
+		val = atcp_keepalive_probes(ap);
 		break;
 	case TCP_SYNCNT:
 		val = ap->uopt.syn_retries ? : READ_ONCE(atcp_sk_net(sk)->syn_retries);

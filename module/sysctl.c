@@ -12,7 +12,6 @@
 
 #include "atcp.h"
 
-static int one = 1;
 static int max_1000 = 1000;
 static int max_3600 = 3600;
 static int max_255 = 255;
@@ -33,18 +32,18 @@ static int max_buf = 64 << 20;
 	}
 
 static const struct ctl_table atcp_sysctl_template[] = {
-	ATCP_SYSCTL("fin_timeout", fin_timeout, &one, &max_3600),
-	ATCP_SYSCTL("tw_timeout", tw_timeout, &one, &max_3600),
-	ATCP_SYSCTL("delack_min", delack_min, &one, &max_1000),
-	ATCP_SYSCTL("delack_max", delack_max, &one, &max_1000),
-	ATCP_SYSCTL("syn_retries", syn_retries, &one, &max_127),
-	ATCP_SYSCTL("synack_retries", synack_retries, &one, &max_127),
+	ATCP_SYSCTL("fin_timeout", fin_timeout, SYSCTL_ONE, &max_3600),
+	ATCP_SYSCTL("tw_timeout", tw_timeout, SYSCTL_ONE, &max_3600),
+	ATCP_SYSCTL("delack_min", delack_min, SYSCTL_ONE, &max_1000),
+	ATCP_SYSCTL("delack_max", delack_max, SYSCTL_ONE, &max_1000),
+	ATCP_SYSCTL("syn_retries", syn_retries, SYSCTL_ONE, &max_127),
+	ATCP_SYSCTL("synack_retries", synack_retries, SYSCTL_ONE, &max_127),
 	ATCP_SYSCTL("rfc1337", rfc1337, SYSCTL_ZERO, SYSCTL_ONE),
-	ATCP_SYSCTL("keepalive_time", keepalive_time, &one, &max_keepalive),
-	ATCP_SYSCTL("keepalive_intvl", keepalive_intvl, &one, &max_keepalive),
-	ATCP_SYSCTL("keepalive_probes", keepalive_probes, &one, &max_127),
-	ATCP_SYSCTL("retries2", retries2, &one, &max_255),
-	ATCP_SYSCTL("orphan_retries", orphan_retries, &one, &max_255),
+	ATCP_SYSCTL("keepalive_time", keepalive_time, SYSCTL_ONE, &max_keepalive),
+	ATCP_SYSCTL("keepalive_intvl", keepalive_intvl, SYSCTL_ONE, &max_keepalive),
+	ATCP_SYSCTL("keepalive_probes", keepalive_probes, SYSCTL_ONE, &max_127),
+	ATCP_SYSCTL("retries2", retries2, SYSCTL_ONE, &max_255),
+	ATCP_SYSCTL("orphan_retries", orphan_retries, SYSCTL_ONE, &max_255),
 	ATCP_SYSCTL("max_tw_buckets", tw_death_row.sysctl_max_tw_buckets,
 		    SYSCTL_ZERO, SYSCTL_INT_MAX),
 	ATCP_SYSCTL("rmem_default", rmem_default, &min_buf, &max_buf),

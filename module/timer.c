@@ -20,13 +20,13 @@ u32 atcp_keepalive_time(const struct atcp_sock *ap)
 		READ_ONCE(atcp_sk_net((const struct sock *)ap)->keepalive_time) * HZ;
 }
 
-static u32 atcp_keepalive_intvl(const struct atcp_sock *ap)
+u32 atcp_keepalive_intvl(const struct atcp_sock *ap)
 {
 	return ap->uopt.keepalive_intvl ? :
 		READ_ONCE(atcp_sk_net((const struct sock *)ap)->keepalive_intvl) * HZ;
 }
 
-static u32 atcp_keepalive_probes(const struct atcp_sock *ap)
+u32 atcp_keepalive_probes(const struct atcp_sock *ap)
 {
 	return ap->uopt.keepalive_probes ? :
 		READ_ONCE(atcp_sk_net((const struct sock *)ap)->keepalive_probes);
