@@ -359,6 +359,13 @@ enum atcp_timer_kind {
 	ATCP_TIMER_FIN_WAIT2,
 };
 
+/* What happened to a TIME_WAIT minisocket, for the atcp_timewait event. */
+enum atcp_timewait_event {
+	ATCP_TW_START,
+	ATCP_TW_RESTART,
+	ATCP_TW_END,
+};
+
 /* main.c */
 void atcp_set_state(struct sock *sk, int state);
 void atcp_done(struct sock *sk);

@@ -14,6 +14,7 @@
 #include <net/tcp_states.h>
 
 #include "atcp.h"
+#include "trace.h"
 
 static int atcp_rtx_synack(const struct sock *sk, struct request_sock *req)
 {
@@ -56,9 +57,22 @@ struct request_sock_ops atcp_request_sock_ops __read_mostly = {
 	.syn_ack_timeout = atcp_syn_ack_timeout,
 };
 
+/* The last reference is gone: after expiry, a RST, reuse or a purge. */
+static void atcp_twsk_destructor(struct sock *sk)
+{
+	trace_atcp_timewait(inet_twsk(sk), ATCP_TW_END, 0);
+}
+
 struct timewait_sock_ops atcp_timewait_sock_ops = {
 	.twsk_obj_size	= sizeof(struct atcp_timewait_sock),
+	.twsk_destructor = atcp_twsk_destructor,
 };
+
+static void atcp_twsk_restart(struct inet_timewait_sock *tw, int timeo)
+{
+	inet_twsk_reschedule(tw, timeo);
+	trace_atcp_timewait(tw, ATCP_TW_RESTART, jiffies_to_msecs(timeo));
+}
 
 /* A SYN for a listener (RFC 9293 3.10.7.2). */
 int atcp_v4_conn_request(struct sock *sk, struct sk_buff *skb)
@@ -347,6 +361,7 @@ void atcp_time_wait(struct sock *sk, int state, int timeo)
 
 		/* The timer is pinned: finish the setup before it can run. */
 		local_bh_disable();
+		trace_atcp_timewait(tw, ATCP_TW_START, jiffies_to_msecs(timeo));
 		inet_twsk_schedule(tw, timeo);
 		inet_twsk_hashdance(tw, sk, &atcp_hashinfo);
 		local_bh_enable();
@@ -378,7 +393,7 @@ enum tcp_tw_status atcp_timewait_state_process(struct inet_timewait_sock *tw,
 				return TCP_TW_SUCCESS;
 			}
 		} else {
-			inet_twsk_reschedule(tw, timeo);
+			atcp_twsk_restart(tw, timeo);
 		}
 		if (cb->has_ts) {
 			atw->ts_recent = cb->tsval;
@@ -399,7 +414,7 @@ enum tcp_tw_status atcp_timewait_state_process(struct inet_timewait_sock *tw,
 	if (!th->rst) {
 		/* A retransmitted FIN (or anything else): ACK it again. */
 		if (th->ack)
-			inet_twsk_reschedule(tw, timeo);
+			atcp_twsk_restart(tw, timeo);
 		return TCP_TW_ACK;
 	}
 	inet_twsk_put(tw);

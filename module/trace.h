@@ -30,6 +30,9 @@ TRACE_DEFINE_ENUM(ATCP_TIMER_PROBE);
 TRACE_DEFINE_ENUM(ATCP_TIMER_DELACK);
 TRACE_DEFINE_ENUM(ATCP_TIMER_KEEPALIVE);
 TRACE_DEFINE_ENUM(ATCP_TIMER_FIN_WAIT2);
+TRACE_DEFINE_ENUM(ATCP_TW_START);
+TRACE_DEFINE_ENUM(ATCP_TW_RESTART);
+TRACE_DEFINE_ENUM(ATCP_TW_END);
 
 #define atcp_show_reason(r)						\
 	__print_symbolic(r, { ATCP_ACK_QUICK, "quickack" },		\
@@ -50,6 +53,11 @@ TRACE_DEFINE_ENUM(ATCP_TIMER_FIN_WAIT2);
 			 { ATCP_TIMER_DELACK, "delack" },		\
 			 { ATCP_TIMER_KEEPALIVE, "keepalive" },		\
 			 { ATCP_TIMER_FIN_WAIT2, "fin_wait2" })
+
+#define atcp_show_tw_event(e)						\
+	__print_symbolic(e, { ATCP_TW_START, "start" },		\
+			 { ATCP_TW_RESTART, "restart" },		\
+			 { ATCP_TW_END, "end" })
 
 #define atcp_show_state(s)						\
 	__print_symbolic(s, { TCP_ESTABLISHED, "ESTABLISHED" },		\
@@ -141,6 +149,35 @@ TRACE_EVENT(atcp_retransmit,
 			   __entry->seq = seq;),
 	    TP_printk("sport=%u dport=%u seq=%u",
 		      __entry->sport, __entry->dport, __entry->seq)
+);
+
+/*
+ * A TIME_WAIT minisocket starts (or restarts) its timer of timeout_ms, or
+ * ends: it expired, was killed by a RST, reused by a new SYN, or purged.
+ */
+TRACE_EVENT(atcp_timewait,
+	    TP_PROTO(const struct inet_timewait_sock *tw, int event,
+		     u32 timeout_ms),
+	    TP_ARGS(tw, event, timeout_ms),
+	    TP_STRUCT__entry(__field(const void *, twaddr)
+			     __field(__u16, sport)
+			     __field(__u16, dport)
+			     __array(__u8, saddr, 4)
+			     __array(__u8, daddr, 4)
+			     __field(int, event)
+			     __field(__u32, timeout_ms)),
+	    TP_fast_assign(__entry->twaddr = tw;
+			   __entry->sport = tw->tw_num;
+			   __entry->dport = ntohs(tw->tw_dport);
+			   memcpy(__entry->saddr, &tw->tw_rcv_saddr, 4);
+			   memcpy(__entry->daddr, &tw->tw_daddr, 4);
+			   __entry->event = event;
+			   __entry->timeout_ms = timeout_ms;),
+	    TP_printk("%pI4:%u -> %pI4:%u %s timeout_ms=%u",
+		      __entry->saddr, __entry->sport,
+		      __entry->daddr, __entry->dport,
+		      atcp_show_tw_event(__entry->event),
+		      __entry->timeout_ms)
 );
 
 #endif /* _ATCP_TRACE_H */
