@@ -83,6 +83,8 @@ void atcp_set_state(struct sock *sk, int state)
 /* The connection is over: stop everything and let the owner see it. */
 void atcp_done(struct sock *sk)
 {
+	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))
+		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_ATTEMPT_FAILS);
 	atcp_set_state(sk, TCP_CLOSE);
 	inet_csk_clear_xmit_timers(sk);
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
