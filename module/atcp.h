@@ -66,6 +66,9 @@ enum atcp_mib {
 	ATCP_MIB_RETRANS_SEGS,
 	ATCP_MIB_RTO_FIRES,
 	ATCP_MIB_FAST_RETRANS,
+	ATCP_MIB_SACK_RECOVERY,
+	ATCP_MIB_SACKED_SEGS,
+	ATCP_MIB_SACK_RENEGING,
 	ATCP_MIB_SYN_RETRANS,
 	ATCP_MIB_SYNACK_RETRANS,
 	ATCP_MIB_DELAYED_ACKS,
@@ -147,16 +150,33 @@ struct atcp_skb_cb {
 	__u32 sent;		/* sent: jiffies at last transmission */
 	__u8 tcp_flags;		/* TCPHDR_* */
 	__u8 retrans;		/* sent: times retransmitted */
-	__u8 sacked;		/* sent: covered by a SACK block */
+	__u8 sacked;		/* sent: ATCP_SACKED_* */
 	__u8 header_len;	/* received: doff * 4 */
 	__u32 tsval;		/* received: timestamp value */
 	__u32 tsecr;		/* received: timestamp echo */
 	__u16 window;		/* received: raw window field */
 	__u8 has_ts;		/* received: carried a timestamp */
+	__u8 sack_off;		/* received: offset of a SACK option, 0: none */
 	__u32 tw_isn;		/* received: ISN to use when a SYN reopens a TIME_WAIT tuple */
 };
 
 #define ATCP_SKB_CB(skb) ((struct atcp_skb_cb *)&((skb)->cb[0]))
+
+/* Scoreboard bits of a sent segment (atcp_skb_cb.sacked). */
+#define ATCP_SACKED_ACKED	0x1	/* inside a block the peer SACKed */
+#define ATCP_SACKED_RETRANS	0x2	/* retransmitted in this recovery */
+#define ATCP_SACKED_LOST	0x4	/* DupThresh segments SACKed above it */
+
+/* RFC 6675 DupThresh */
+#define ATCP_DUPTHRESH		3
+
+/* SACK blocks an ACK reports: 4 fit, 3 next to a timestamp. */
+#define ATCP_NUM_SACKS		4
+
+struct atcp_sack_block {
+	u32 start;
+	u32 end;
+};
 
 /* Options parsed from a received segment. */
 struct atcp_options {
@@ -170,6 +190,7 @@ struct atcp_options {
 	u32 tsecr;
 	u8 num_sacks;
 	u32 sack[4][2];		/* host order: start, end */
+	u8 sack_off;		/* offset of the SACK option from the header */
 };
 
 struct atcp_request_sock {
@@ -264,6 +285,9 @@ struct atcp_sock {
 	u32 rcv_wnd;		/* window last advertised, bytes */
 	u32 window_clamp;
 	struct sk_buff_head ofo_queue;	/* out of order, sorted by seq */
+	/* The blocks of ofo_queue to report, the latest arrival's first. */
+	struct atcp_sack_block selective_acks[ATCP_NUM_SACKS];
+	u8 num_sacks;
 
 	/* Timestamps (RFC 7323) */
 	u32 ts_recent;
@@ -280,6 +304,8 @@ struct atcp_sock {
 	u32 rtx_next;		/* next seq to retransmit in recovery */
 	u32 dup_acks;
 	u8 ca_state;
+	u32 sacked_out;		/* segments the peer SACKed */
+	u32 highest_sack;	/* end of the highest SACKed segment */
 
 	/* Congestion control (Reno) */
 	u32 snd_cwnd;
@@ -396,6 +422,7 @@ void atcp_send_active_reset(struct sock *sk, gfp_t gfp);
 int atcp_connect(struct sock *sk);
 int atcp_send_synack(struct sock *sk);
 int atcp_retransmit_skb(struct sock *sk, struct sk_buff *skb);
+void atcp_retransmit_head(struct sock *sk);
 int atcp_send_probe(struct sock *sk, bool zero_window);
 int atcp_v4_send_synack(const struct sock *sk, struct request_sock *req);
 void atcp_v4_send_reset(const struct sock *sk, struct sk_buff *skb);

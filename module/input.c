@@ -90,6 +90,8 @@ void atcp_parse_options(const struct sk_buff *skb, const struct tcphdr *th,
 						opt->sack[i][1] = get_unaligned_be32(blk + 4);
 					}
 					opt->num_sacks = n;
+					opt->sack_off = ptr - 2 -
+						(const unsigned char *)th;
 				} else {
 					opt->bad = 1;
 				}
@@ -305,10 +307,76 @@ static u32 atcp_flight_segs(const struct atcp_sock *ap)
 	return DIV_ROUND_UP(atcp_flight(ap), max_t(u32, ap->mss_cache, 1));
 }
 
+/*
+ * RFC 2018 sender: mark the segments inside the peer's SACK blocks, so
+ * that recovery resends only the holes.  Blocks below snd_una (D-SACK) or
+ * beyond what was sent are ignored; a segment only partly covered stays
+ * unmarked.
+ */
+/*
+ * RFC 6675 IsLost(): a segment not SACKed with DupThresh SACKed segments
+ * above it is lost.  Walks down from the highest segment sent.
+ */
+static void atcp_sack_mark_lost(struct sock *sk)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	struct sk_buff *skb;
+	u32 above = 0;
+
+	skb_queue_reverse_walk(&sk->sk_write_queue, skb) {
+		struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+
+		if (!before(cb->seq, ap->snd_max))
+			continue;
+		if (cb->sacked & ATCP_SACKED_ACKED)
+			above++;
+		else if (above >= ATCP_DUPTHRESH)
+			cb->sacked |= ATCP_SACKED_LOST;
+	}
+}
+
+static void atcp_sacktag(struct sock *sk, const struct sk_buff *skb)
+{
+	const unsigned char *ptr = (const unsigned char *)tcp_hdr(skb) +
+				   ATCP_SKB_CB(skb)->sack_off;
+	int n = (ptr[1] - TCPOLEN_SACK_BASE) / TCPOLEN_SACK_PERBLOCK;
+	struct atcp_sock *ap = atcp_sk(sk);
+	u32 prior_sacked = ap->sacked_out;
+	struct sk_buff *pos;
+	int i;
+
+	if (!ap->sacked_out)
+		ap->highest_sack = ap->snd_una;
+	ptr += TCPOLEN_SACK_BASE;
+	for (i = 0; i < n; i++, ptr += TCPOLEN_SACK_PERBLOCK) {
+		u32 start = get_unaligned_be32(ptr);
+		u32 end = get_unaligned_be32(ptr + 4);
+
+		if (!after(end, start) || !after(start, ap->snd_una) ||
+		    after(end, ap->snd_max))
+			continue;
+		skb_queue_walk(&sk->sk_write_queue, pos) {
+			struct atcp_skb_cb *pcb = ATCP_SKB_CB(pos);
+
+			if (pos == ap->send_head || !before(pcb->seq, end))
+				break;
+			if (before(pcb->seq, start) || after(pcb->end_seq, end) ||
+			    (pcb->sacked & ATCP_SACKED_ACKED))
+				continue;
+			pcb->sacked |= ATCP_SACKED_ACKED;
+			ap->sacked_out++;
+			ATCP_INC_STATS(sock_net(sk), ATCP_MIB_SACKED_SEGS);
+			if (after(pcb->end_seq, ap->highest_sack))
+				ap->highest_sack = pcb->end_seq;
+		}
+	}
+	if (ap->sacked_out != prior_sacked)
+		atcp_sack_mark_lost(sk);
+}
+
 static void atcp_enter_recovery(struct sock *sk)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
-	struct sk_buff *head = skb_peek(&sk->sk_write_queue);
 
 	ap->snd_ssthresh = max(atcp_flight_segs(ap) / 2, 2U);
 	ap->snd_cwnd = ap->snd_ssthresh;
@@ -317,10 +385,9 @@ static void atcp_enter_recovery(struct sock *sk)
 	ap->high_seq = ap->snd_max;
 	ap->fast_retrans++;
 	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_FAST_RETRANS);
-	if (head && head != ap->send_head) {
-		atcp_retransmit_skb(sk, head);
-		ap->rtx_next = ATCP_SKB_CB(head)->end_seq;
-	}
+	if (ap->sacked_out)
+		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_SACK_RECOVERY);
+	atcp_retransmit_head(sk);
 }
 
 /* Free what the peer acknowledged; take an RTT sample (Karn's rule). */
@@ -342,9 +409,13 @@ static u32 atcp_clean_rtx_queue(struct sock *sk, u32 ack)
 		else
 			rtt_us = -1;
 		segs++;
+		if (cb->sacked & ATCP_SACKED_ACKED)
+			ap->sacked_out--;
 		__skb_unlink(skb, &sk->sk_write_queue);
 		atcp_wmem_free_skb(sk, skb);
 	}
+	if (!after(ap->highest_sack, ack))
+		ap->highest_sack = ack;
 	if (rtt_us >= 0)
 		atcp_rtt_sample(sk, rtt_us);
 	return segs;
@@ -397,15 +468,23 @@ static int atcp_ack(struct sock *sk, const struct sk_buff *skb)
 			ap->max_window = nwin;
 	}
 
+	if (ap->sack_ok && cb->sack_off)
+		atcp_sacktag(sk, skb);
+
 	if (ack == prior_una) {
 		/* RFC 5681 section 2: a duplicate ACK. */
 		if (atcp_flight(ap) && !window_changed &&
 		    cb->seq == cb->end_seq && !(cb->tcp_flags & (TCPHDR_SYN | TCPHDR_FIN))) {
 			ap->dup_acks++;
 			ap->dup_acks_in++;
-			if (ap->dup_acks == 3 && ap->ca_state == ATCP_CA_OPEN)
-				atcp_enter_recovery(sk);
 		}
+		/* RFC 6675: DupThresh duplicates, or DupThresh segments
+		 * SACKed above the oldest, mean it was lost.
+		 */
+		if (ap->ca_state == ATCP_CA_OPEN && atcp_flight(ap) &&
+		    (ap->dup_acks >= ATCP_DUPTHRESH ||
+		     ap->sacked_out >= ATCP_DUPTHRESH))
+			atcp_enter_recovery(sk);
 		if (window_changed && ap->snd_wnd)
 			inet_csk_clear_xmit_timer(sk, ICSK_TIME_PROBE0);
 		return window_changed ? 1 : 0;
@@ -430,12 +509,7 @@ static int atcp_ack(struct sock *sk, const struct sk_buff *skb)
 			ap->snd_cwnd = ap->snd_ssthresh;
 		} else {
 			/* NewReno partial ACK: the next hole is lost too. */
-			struct sk_buff *head = skb_peek(&sk->sk_write_queue);
-
-			if (head && head != ap->send_head) {
-				atcp_retransmit_skb(sk, head);
-				ap->rtx_next = ATCP_SKB_CB(head)->end_seq;
-			}
+			atcp_retransmit_head(sk);
 		}
 		break;
 	case ATCP_CA_LOSS:
@@ -445,6 +519,8 @@ static int atcp_ack(struct sock *sk, const struct sk_buff *skb)
 		break;
 	default:
 		atcp_cong_avoid(ap, acked_segs);
+		if (ap->sacked_out >= ATCP_DUPTHRESH && atcp_flight(ap))
+			atcp_enter_recovery(sk);
 	}
 
 	if (atcp_flight(ap))
@@ -575,6 +651,62 @@ static void atcp_ofo_drain(struct sock *sk)
 	}
 }
 
+/*
+ * RFC 2018 receiver: [seq, end_seq) joined the out-of-order queue.  Its
+ * block goes first, merged with any block it touches; the oldest block
+ * falls off when there are more than ATCP_NUM_SACKS.
+ */
+static void atcp_sack_new_ofo(struct atcp_sock *ap, u32 seq, u32 end_seq)
+{
+	struct atcp_sack_block *sp = ap->selective_acks;
+	struct atcp_sack_block cur = { seq, end_seq };
+	int n = ap->num_sacks, i, j;
+
+	for (i = 0; i < n;) {
+		if (after(sp[i].start, cur.end) || after(cur.start, sp[i].end)) {
+			i++;
+			continue;
+		}
+		if (before(sp[i].start, cur.start))
+			cur.start = sp[i].start;
+		if (after(sp[i].end, cur.end))
+			cur.end = sp[i].end;
+		for (j = i; j < n - 1; j++)
+			sp[j] = sp[j + 1];
+		n--;
+	}
+	if (n == ATCP_NUM_SACKS)
+		n--;
+	for (j = n; j > 0; j--)
+		sp[j] = sp[j - 1];
+	sp[0] = cur;
+	ap->num_sacks = n + 1;
+}
+
+/* rcv_nxt moved: forget the blocks it covers. */
+static void atcp_sack_remove(struct atcp_sock *ap)
+{
+	struct atcp_sack_block *sp = ap->selective_acks;
+	int n = ap->num_sacks, i, j;
+
+	if (skb_queue_empty(&ap->ofo_queue)) {
+		ap->num_sacks = 0;
+		return;
+	}
+	for (i = 0; i < n;) {
+		if (after(sp[i].end, ap->rcv_nxt)) {
+			if (before(sp[i].start, ap->rcv_nxt))
+				sp[i].start = ap->rcv_nxt;
+			i++;
+			continue;
+		}
+		for (j = i; j < n - 1; j++)
+			sp[j] = sp[j + 1];
+		n--;
+	}
+	ap->num_sacks = n;
+}
+
 /* Keep an out-of-order segment, sorted by sequence, within the rcvbuf. */
 static void atcp_data_queue_ofo(struct sock *sk, struct sk_buff *skb)
 {
@@ -596,15 +728,17 @@ static void atcp_data_queue_ofo(struct sock *sk, struct sk_buff *skb)
 				atcp_drop(sk, skb, ATCP_MIB_OFO_DROPPED);
 				return;
 			}
-			ATCP_INC_STATS(sock_net(sk), ATCP_MIB_OFO_QUEUED);
-			skb_set_owner_r(skb, sk);
-			__skb_queue_after(&ap->ofo_queue, pos, skb);
-			return;
+			break;
 		}
 	}
 	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_OFO_QUEUED);
+	if (ap->sack_ok)
+		atcp_sack_new_ofo(ap, cb->seq, cb->end_seq);
 	skb_set_owner_r(skb, sk);
-	__skb_queue_head(&ap->ofo_queue, skb);
+	if (pos == (struct sk_buff *)&ap->ofo_queue)
+		__skb_queue_head(&ap->ofo_queue, skb);
+	else
+		__skb_queue_after(&ap->ofo_queue, pos, skb);
 }
 
 /* Step 7: the segment text.  Consumes the skb. */
@@ -650,6 +784,8 @@ static void atcp_data_queue(struct sock *sk, struct sk_buff *skb)
 			trace_atcp_ack(sk, ap->rcv_nxt, ATCP_ACK_HOLE_FILLED, 0);
 		}
 	}
+	if (ap->num_sacks)
+		atcp_sack_remove(ap);
 	if (!sock_flag(sk, SOCK_DEAD))
 		sk->sk_data_ready(sk);
 }
@@ -965,6 +1101,7 @@ static bool atcp_v4_validate(struct net *net, struct sk_buff *skb)
 	cb->header_len = th->doff * 4;
 	cb->window = ntohs(th->window);
 	cb->has_ts = opt.ts_ok;
+	cb->sack_off = opt.num_sacks ? opt.sack_off : 0;
 	cb->tsval = opt.tsval;
 	cb->tsecr = opt.tsecr;
 	return true;

@@ -165,8 +165,10 @@ struct atcp_out_options {
 	u8 sack_ok:1,
 	   ws_ok:1,
 	   ts_ok:1;
+	u8 num_sacks;
 	u32 tsval;
 	u32 tsecr;
+	const struct atcp_sack_block *sacks;
 };
 
 static unsigned int atcp_options_size(const struct atcp_out_options *o)
@@ -181,6 +183,9 @@ static unsigned int atcp_options_size(const struct atcp_out_options *o)
 		size += TCPOLEN_SACKPERM_ALIGNED;
 	if (o->ws_ok)
 		size += TCPOLEN_WSCALE_ALIGNED;
+	if (o->num_sacks)
+		size += TCPOLEN_SACK_BASE_ALIGNED +
+			o->num_sacks * TCPOLEN_SACK_PERBLOCK;
 	return size;
 }
 
@@ -205,6 +210,37 @@ static void atcp_write_options(__be32 *ptr, const struct atcp_out_options *o)
 	if (o->ws_ok)
 		*ptr++ = htonl((TCPOPT_NOP << 24) | (TCPOPT_WINDOW << 16) |
 			       (TCPOLEN_WINDOW << 8) | o->wscale);
+	if (o->num_sacks) {
+		int i;
+
+		*ptr++ = htonl((TCPOPT_NOP << 24) | (TCPOPT_NOP << 16) |
+			       (TCPOPT_SACK << 8) |
+			       (TCPOLEN_SACK_BASE +
+				o->num_sacks * TCPOLEN_SACK_PERBLOCK));
+		for (i = 0; i < o->num_sacks; i++) {
+			*ptr++ = htonl(o->sacks[i].start);
+			*ptr++ = htonl(o->sacks[i].end);
+		}
+	}
+}
+
+/*
+ * The SACK blocks a segment can carry: up to four, three beside a
+ * timestamp, and on a data segment only as many as fit in the MSS the
+ * payload leaves unused, so that no segment outgrows the path MTU.
+ */
+static u8 atcp_sacks_to_send(const struct atcp_sock *ap, u32 payload)
+{
+	u32 n = min_t(u32, ap->num_sacks, ap->ts_ok ? 3 : ATCP_NUM_SACKS);
+	u32 room;
+
+	if (!payload || !n)
+		return n;
+	room = ap->mss_cache > payload ? ap->mss_cache - payload : 0;
+	if (room < TCPOLEN_SACK_BASE_ALIGNED + TCPOLEN_SACK_PERBLOCK)
+		return 0;
+	return min_t(u32, n, (room - TCPOLEN_SACK_BASE_ALIGNED) /
+			     TCPOLEN_SACK_PERBLOCK);
 }
 
 /* Push the header (and options) in front of the payload. */
@@ -314,6 +350,10 @@ static int __atcp_transmit_skb(struct sock *sk, struct sk_buff *skb,
 		window = min(ap->rcv_wnd, 65535U);
 	} else {
 		opts.ts_ok = ap->ts_ok;
+		if (ap->sack_ok && ap->num_sacks) {
+			opts.num_sacks = atcp_sacks_to_send(ap, skb->len);
+			opts.sacks = ap->selective_acks;
+		}
 		window = atcp_select_window(sk);
 	}
 	if (opts.ts_ok) {
@@ -519,34 +559,108 @@ int atcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	return 0;
 }
 
-/* Bytes that count against cwnd now. */
-static u32 atcp_in_flight(const struct atcp_sock *ap)
+/*
+ * Fast retransmit of the oldest segment, once per recovery (NewReno on a
+ * partial ACK, or the first hole).
+ */
+void atcp_retransmit_head(struct sock *sk)
 {
-	if (ap->ca_state == ATCP_CA_LOSS)
-		return (ap->rtx_next - ap->snd_una) + (ap->snd_nxt - ap->high_seq);
-	return atcp_flight(ap);
+	struct atcp_sock *ap = atcp_sk(sk);
+	struct sk_buff *head = skb_peek(&sk->sk_write_queue);
+
+	if (!head || head == ap->send_head ||
+	    (ATCP_SKB_CB(head)->sacked & ATCP_SACKED_RETRANS))
+		return;
+	if (atcp_retransmit_skb(sk, head))
+		return;
+	ATCP_SKB_CB(head)->sacked |= ATCP_SACKED_RETRANS | ATCP_SACKED_LOST;
+	if (after(ATCP_SKB_CB(head)->end_seq, ap->rtx_next))
+		ap->rtx_next = ATCP_SKB_CB(head)->end_seq;
 }
 
-/* After an RTO, resend everything outstanding as cwnd opens (go-back-N). */
-static void atcp_xmit_retransmit_queue(struct sock *sk, u32 mss)
+/*
+ * RFC 6675 pipe: the bytes still in the network: what was sent and is
+ * neither SACKed nor lost, plus the retransmissions.
+ */
+static u32 atcp_sack_pipe(struct sock *sk)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
 	struct sk_buff *skb;
+	u32 pipe = 0;
 
-	if (ap->ca_state != ATCP_CA_LOSS)
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+		u32 len = cb->end_seq - cb->seq;
+
+		if (skb == ap->send_head)
+			break;
+		if (cb->sacked & ATCP_SACKED_ACKED)
+			continue;
+		if (!(cb->sacked & ATCP_SACKED_LOST))
+			pipe += len;
+		if (cb->sacked & ATCP_SACKED_RETRANS)
+			pipe += len;
+	}
+	return pipe;
+}
+
+/* Bytes that count against cwnd now. */
+static u32 atcp_in_flight(struct sock *sk)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+
+	if (ap->ca_state == ATCP_CA_LOSS)
+		return (ap->rtx_next - ap->snd_una) + (ap->snd_nxt - ap->high_seq);
+	if (ap->ca_state == ATCP_CA_RECOVERY && ap->sacked_out)
+		return atcp_sack_pipe(sk);
+	return atcp_flight(ap);
+}
+
+/*
+ * Resend as cwnd allows: after an RTO everything outstanding that was not
+ * SACKed (go-back-N); in SACK recovery, the segments taken as lost, once
+ * each.  *in_flight grows with what is sent.
+ */
+static void atcp_xmit_retransmit_queue(struct sock *sk, u32 mss, u32 *in_flight)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	bool loss = ap->ca_state == ATCP_CA_LOSS;
+	struct sk_buff *skb;
+
+	if (!loss && !(ap->ca_state == ATCP_CA_RECOVERY && ap->sacked_out))
 		return;
 	skb_queue_walk(&sk->sk_write_queue, skb) {
 		struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
 
-		if (skb == ap->send_head || !before(cb->seq, ap->high_seq))
+		if (skb == ap->send_head)
 			break;
-		if (!after(cb->end_seq, ap->rtx_next))
+		if (loss) {
+			if (!before(cb->seq, ap->high_seq))
+				break;
+			if (!after(cb->end_seq, ap->rtx_next))
+				continue;
+		} else {
+			if (cb->sacked & (ATCP_SACKED_RETRANS | ATCP_SACKED_ACKED))
+				continue;
+			/* Lost marks go from the oldest up: none beyond. */
+			if (!(cb->sacked & ATCP_SACKED_LOST))
+				break;
+		}
+		if (cb->sacked & ATCP_SACKED_ACKED) {
+			if (loss)
+				ap->rtx_next = cb->end_seq;
 			continue;
-		if (atcp_in_flight(ap) >= ap->snd_cwnd * mss)
+		}
+		if (*in_flight >= ap->snd_cwnd * mss)
 			break;
 		if (atcp_retransmit_skb(sk, skb))
 			break;
-		ap->rtx_next = ATCP_SKB_CB(skb)->end_seq;
+		cb = ATCP_SKB_CB(skb);
+		*in_flight += cb->end_seq - cb->seq;
+		if (loss)
+			ap->rtx_next = cb->end_seq;
+		else
+			cb->sacked |= ATCP_SACKED_RETRANS;
 	}
 }
 
@@ -555,17 +669,18 @@ static void atcp_write_xmit(struct sock *sk, int nonagle)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
 	u32 mss = atcp_current_mss(sk);
+	u32 in_flight = atcp_in_flight(sk);
 	struct sk_buff *skb;
 	bool sent = false;
 
-	atcp_xmit_retransmit_queue(sk, mss);
+	atcp_xmit_retransmit_queue(sk, mss, &in_flight);
 
 	while ((skb = ap->send_head) != NULL) {
 		struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
 		u32 wnd_end = ap->snd_una + ap->snd_wnd;
 		u32 limit;
 
-		if (atcp_in_flight(ap) >= ap->snd_cwnd * mss)
+		if (in_flight >= ap->snd_cwnd * mss)
 			break;
 		if (!before(cb->seq, wnd_end) && skb->len)
 			break;
@@ -585,6 +700,7 @@ static void atcp_write_xmit(struct sock *sk, int nonagle)
 		ap->snd_nxt = cb->end_seq;
 		if (after(ap->snd_nxt, ap->snd_max))
 			ap->snd_max = ap->snd_nxt;
+		in_flight += cb->end_seq - cb->seq;
 		ap->bytes_sent += skb->len;
 		ap->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
 				NULL : skb_queue_next(&sk->sk_write_queue, skb);
@@ -609,7 +725,8 @@ void atcp_push(struct sock *sk, int nonagle)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
 
-	if (!ap->send_head)
+	/* In recovery there may be retransmissions to send, if nothing new. */
+	if (!ap->send_head && ap->ca_state == ATCP_CA_OPEN)
 		return;
 	if (ap->uopt.nodelay)
 		nonagle |= ATCP_NAGLE_OFF;

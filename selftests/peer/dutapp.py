@@ -137,6 +137,8 @@ def act(args, kw):
             raise Fail('read %r, expected %r' % (d, decode(kw['data'])))
     elif a == 'read-exact':
         want = decode(kw['data']) if 'data' in kw else None
+        if 'len' in kw:
+            want = pattern(int(kw.get('offset', 0)), int(kw['len']))
         n = len(want) if want is not None else int(args[1])
         got = b''
         while len(got) < n:
