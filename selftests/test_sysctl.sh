@@ -12,7 +12,9 @@
 #    fails with ETIMEDOUT after the SYN and N retransmissions, 1 s apart and
 #    doubling (1 + 2 = 3 s for N=1, 1 + 2 + 4 = 7 s for N=2), like Linux TCP
 #    with net.ipv4.tcp_syn_retries=N, measured alongside in the same VM.
-#    TCP_SYNCNT on the socket overrides the sysctl.  The SYNs go to an
+#    TCP_SYNCNT on the socket overrides the sysctl.  The upper bounds leave
+#    room for late timers in a loaded TCG guest; they still tell 1 retry
+#    from 2, and either from the default 6 (127 s).  The SYNs go to an
 #    address that a permanent neighbour entry sends to a MAC no one has.
 . "$(dirname "$0")/lib/common.sh"
 . "$SELFTESTS/lib/netns.sh"
@@ -124,13 +126,13 @@ within() {
 	awk -v t="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(t >= lo && t <= hi) }'
 }
 read -r e t <"$T/atcp1"
-[ "$e" = ETIMEDOUT ] && within "$t" 2.9 3.6
+[ "$e" = ETIMEDOUT ] && within "$t" 2.9 5
 tap_ok $? "syn_retries=1: connect() fails with ETIMEDOUT after 1 + 2 s (got $e after $t s)"
 read -r le lt <"$T/tcp1"
-[ "$le" = "$e" ] && within "$lt" 2.9 3.6
+[ "$le" = "$e" ] && within "$lt" 2.9 5
 tap_ok $? "Linux TCP with tcp_syn_retries=1, same VM: $le after $lt s"
 read -r e t <"$T/atcp2"
-[ "$e" = ETIMEDOUT ] && within "$t" 6.9 7.6
+[ "$e" = ETIMEDOUT ] && within "$t" 6.9 10
 tap_ok $? "TCP_SYNCNT=2 overrides syn_retries=1: ETIMEDOUT after 1 + 2 + 4 s (got $e after $t s)"
 stat=$(in_ns "$NS_A" awk '$1 == "AttemptFails" { print $2 }' /proc/net/atcp_stat)
 tap_is "$stat" 2 "AttemptFails counts both failed connects"
