@@ -707,6 +707,17 @@ static void atcp_sack_remove(struct atcp_sock *ap)
 	ap->num_sacks = n;
 }
 
+/*
+ * Data inside the window we advertised is taken even past sk_rcvbuf: the
+ * window never shrinks, and skb overhead can outgrow the half of the
+ * buffer it was offered against.  Twice the buffer bounds it all.
+ */
+static bool atcp_rmem_full(const struct sock *sk, const struct sk_buff *skb)
+{
+	return atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
+	       2 * (u32)READ_ONCE(sk->sk_rcvbuf);
+}
+
 /* Keep an out-of-order segment, sorted by sequence, within the rcvbuf. */
 static void atcp_data_queue_ofo(struct sock *sk, struct sk_buff *skb)
 {
@@ -715,7 +726,7 @@ static void atcp_data_queue_ofo(struct sock *sk, struct sk_buff *skb)
 	struct sk_buff *pos;
 
 	inet_csk_schedule_ack(sk);
-	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize > sk->sk_rcvbuf) {
+	if (atcp_rmem_full(sk, skb)) {
 		atcp_drop(sk, skb, ATCP_MIB_OFO_DROPPED);
 		return;
 	}
@@ -769,7 +780,7 @@ static void atcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		atcp_data_queue_ofo(sk, skb);
 		return;
 	}
-	if (skb->len && atomic_read(&sk->sk_rmem_alloc) > sk->sk_rcvbuf) {
+	if (skb->len && atcp_rmem_full(sk, skb)) {
 		atcp_drop(sk, skb, ATCP_MIB_DROP_RMEM);
 		return;
 	}

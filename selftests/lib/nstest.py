@@ -1,0 +1,138 @@
+# SPDX-License-Identifier: GPL-2.0
+"""nstest.py - TAP, network namespaces and counters for atcp's python tests.
+
+One process drives both ends of a connection: it enters a namespace with
+setns(2) before creating a socket there, and a socket stays in the
+namespace it was created in.
+
+    tap = Tap(n)            tap.ok(cond, desc), tap.diag(text), tap.done()
+    pair = NetnsPair()      two namespaces a, b joined by a veth pair
+                            (va 10.253.0.1 <-> vb 10.253.0.2); removed at
+                            exit.  pair.enter('a'), pair.ip('b', 'link',
+                            'set', pair.vb, 'down'), pair.sysctl('a', k, v)
+    counters(proto)         this namespace's counters: /proc/net/atcp_stat,
+                            or for proto 6 the Tcp and TcpExt counters
+    wait_until(fn, secs)    poll fn() every 10 ms until true; its last value
+"""
+
+import atexit
+import ctypes
+import os
+import random
+import subprocess
+import sys
+import time
+
+CLONE_NEWNET = 0x40000000
+ADDR_A = '10.253.0.1'
+ADDR_B = '10.253.0.2'
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def proto_under_test():
+    return int(os.environ.get('ATCP_PROTO', '253'))
+
+
+class Tap:
+    def __init__(self, plan):
+        self.n = 0
+        self.failed = 0
+        self.plan = plan
+        print('TAP version 13\n1..%d' % plan, flush=True)
+
+    def ok(self, cond, desc):
+        self.n += 1
+        if not cond:
+            self.failed += 1
+        print('%s %d - %s' % ('ok' if cond else 'not ok', self.n, desc), flush=True)
+        return cond
+
+    def diag(self, text):
+        for line in str(text).splitlines():
+            print('# ' + line, flush=True)
+
+    def done(self):
+        if self.n != self.plan:
+            print('# planned %d tests but ran %d' % (self.plan, self.n))
+            self.failed += 1
+        sys.exit(1 if self.failed else 0)
+
+
+def _setns_path(path):
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        if _libc.setns(fd, CLONE_NEWNET) != 0:
+            e = ctypes.get_errno()
+            raise OSError(e, 'setns %s: %s' % (path, os.strerror(e)))
+    finally:
+        os.close(fd)
+
+
+class NetnsPair:
+    def __init__(self):
+        tag = '%04x%04x' % (os.getpid() & 0xffff, random.getrandbits(16))
+        self.ns = {'a': 'atcp-a-' + tag, 'b': 'atcp-b-' + tag}
+        self.va, self.vb = 'va' + tag, 'vb' + tag
+        self._home = os.open('/proc/self/ns/net', os.O_RDONLY)
+        atexit.register(self.destroy)
+        for n in self.ns.values():
+            subprocess.run(['ip', 'netns', 'add', n], check=True)
+        subprocess.run(['ip', 'link', 'add', self.va, 'netns', self.ns['a'], 'type', 'veth',
+                        'peer', 'name', self.vb, 'netns', self.ns['b']], check=True)
+        for side, dev, addr in (('a', self.va, ADDR_A), ('b', self.vb, ADDR_B)):
+            self.ip(side, 'link', 'set', 'lo', 'up')
+            self.ip(side, 'addr', 'add', addr + '/24', 'dev', dev)
+            self.ip(side, 'link', 'set', dev, 'up')
+        up = lambda: all(b'state UP' in subprocess.run(
+            ['ip', '-n', self.ns[s], '-o', 'link', 'show', d],
+            capture_output=True).stdout for s, d in (('a', self.va), ('b', self.vb)))
+        if not wait_until(up, 5):
+            raise RuntimeError('veth pair never came up')
+
+    def ip(self, side, *args):
+        subprocess.run(['ip', '-n', self.ns[side]] + list(args), check=True)
+
+    def sysctl(self, side, key, value):
+        subprocess.run(['ip', 'netns', 'exec', self.ns[side], 'sysctl', '-qw',
+                        '%s=%s' % (key, value)], check=True)
+
+    def enter(self, side):
+        _setns_path('/run/netns/' + self.ns[side])
+
+    def leave(self):
+        if _libc.setns(self._home, CLONE_NEWNET) != 0:
+            raise OSError(ctypes.get_errno(), 'setns back')
+
+    def destroy(self):
+        self.leave()
+        for n in self.ns.values():
+            subprocess.run(['ip', 'netns', 'del', n], stderr=subprocess.DEVNULL)
+
+
+def counters(proto):
+    out = {}
+    if proto != 6:
+        with open('/proc/thread-self/net/atcp_stat') as f:
+            for line in f:
+                k, _, v = line.partition(' ')
+                if v.strip().isdigit():
+                    out[k] = int(v)
+        return out
+    for path in ('/proc/thread-self/net/snmp', '/proc/thread-self/net/netstat'):
+        with open(path) as f:
+            lines = f.read().splitlines()
+        for names, vals in zip(lines[0::2], lines[1::2]):
+            if names.split(':')[0] in ('Tcp', 'TcpExt'):
+                for k, v in zip(names.split()[1:], vals.split()[1:]):
+                    out[k] = int(v)
+    return out
+
+
+def wait_until(fn, secs):
+    deadline = time.monotonic() + secs
+    while True:
+        v = fn()
+        if v or time.monotonic() >= deadline:
+            return v
+        time.sleep(0.01)
