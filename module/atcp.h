@@ -374,6 +374,10 @@ enum atcp_ack_reason {
 	ATCP_ACK_DELAYED,
 	ATCP_ACK_TIMER,
 	ATCP_ACK_PIGGYBACK,
+	ATCP_ACK_TIMER_DUE,	/* a new delay would outlast the armed timer */
+	ATCP_ACK_AFTER_READ,	/* held for the application's read */
+	ATCP_ACK_WINDOW_UPDATE,	/* a read opened the window */
+	ATCP_ACK_QUICKACK_SET,	/* setsockopt(TCP_QUICKACK) */
 };
 
 /* Which timer fired (tracepoint atcp_timer). */

@@ -175,22 +175,31 @@ static void atcp_measure_rcv_mss(struct sock *sk, const struct sk_buff *skb)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	struct atcp_sock *ap = atcp_sk(sk);
+	unsigned int lss = icsk->icsk_ack.last_seg_size;
 	unsigned int len = skb->len;
 
+	icsk->icsk_ack.last_seg_size = 0;
 	if (len >= icsk->icsk_ack.rcv_mss) {
 		icsk->icsk_ack.rcv_mss = min_t(unsigned int, len, ap->advmss);
-	} else {
-		if (len >= ATCP_MSS_DEFAULT ||
-		    (len >= ATCP_MIN_MSS &&
-		     !(ATCP_SKB_CB(skb)->tcp_flags & TCPHDR_PSH))) {
-			icsk->icsk_ack.last_seg_size = len;
-			if (len == icsk->icsk_ack.last_seg_size)
-				icsk->icsk_ack.rcv_mss = len;
-		}
-		if (icsk->icsk_ack.pending & ICSK_ACK_PUSHED)
-			icsk->icsk_ack.pending |= ICSK_ACK_PUSHED2;
-		icsk->icsk_ack.pending |= ICSK_ACK_PUSHED;
+		/* A full segment with PSH ends a write: ACK once it is read. */
+		if (ATCP_SKB_CB(skb)->tcp_flags & TCPHDR_PSH)
+			icsk->icsk_ack.pending |= ICSK_ACK_PUSHED;
+		return;
 	}
+	/* Two short segments of one size in a row: that is the peer's MSS. */
+	if (len >= ATCP_MSS_DEFAULT ||
+	    (len >= ATCP_MIN_MSS &&
+	     !(ATCP_SKB_CB(skb)->tcp_flags & (TCPHDR_PSH | TCPHDR_URG |
+						TCPHDR_FIN | TCPHDR_SYN)))) {
+		icsk->icsk_ack.last_seg_size = len;
+		if (len == lss) {
+			icsk->icsk_ack.rcv_mss = len;
+			return;
+		}
+	}
+	if (icsk->icsk_ack.pending & ICSK_ACK_PUSHED)
+		icsk->icsk_ack.pending |= ICSK_ACK_PUSHED2;
+	icsk->icsk_ack.pending |= ICSK_ACK_PUSHED;
 }
 
 /*

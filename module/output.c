@@ -455,7 +455,7 @@ void atcp_send_delayed_ack(struct sock *sk)
 	if (icsk->icsk_ack.pending & ICSK_ACK_TIMER) {
 		/* The timer is about to fire anyway: ACK now. */
 		if (time_before_eq(icsk->icsk_ack.timeout, jiffies + (ato >> 2))) {
-			trace_atcp_ack(sk, ap->rcv_nxt, ATCP_ACK_TIMER, 0);
+			trace_atcp_ack(sk, ap->rcv_nxt, ATCP_ACK_TIMER_DUE, 0);
 			atcp_send_ack(sk);
 			return;
 		}

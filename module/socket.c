@@ -13,6 +13,7 @@
 #include <net/tcp_states.h>
 
 #include "atcp.h"
+#include "trace.h"
 
 /* Once established: timers and windows that need the peer's numbers. */
 void atcp_init_transfer(struct sock *sk)
@@ -408,7 +409,7 @@ do_error:
  * After the application read: send the ACK that was held for it, or a
  * window update when the read opened the window a lot (tcp_cleanup_rbuf).
  */
-void atcp_cleanup_rbuf(struct sock *sk, int copied)
+static void __atcp_cleanup_rbuf(struct sock *sk, int copied, int reason)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	struct atcp_sock *ap = atcp_sk(sk);
@@ -432,12 +433,21 @@ void atcp_cleanup_rbuf(struct sock *sk, int copied)
 		if (2 * (u32)now <= ap->window_clamp) {
 			u32 new_win = atcp_free_window(sk);
 
-			if (new_win && new_win >= 2 * (u32)now)
+			if (new_win && new_win >= 2 * (u32)now) {
 				time_to_ack = true;
+				reason = ATCP_ACK_WINDOW_UPDATE;
+			}
 		}
 	}
-	if (time_to_ack && sk->sk_state != TCP_CLOSE)
+	if (time_to_ack && sk->sk_state != TCP_CLOSE) {
+		trace_atcp_ack(sk, ap->rcv_nxt, reason, 0);
 		atcp_send_ack(sk);
+	}
+}
+
+void atcp_cleanup_rbuf(struct sock *sk, int copied)
+{
+	__atcp_cleanup_rbuf(sk, copied, ATCP_ACK_AFTER_READ);
 }
 
 int atcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
@@ -602,7 +612,7 @@ static void atcp_set_quickack(struct sock *sk, int val)
 	if ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT) &&
 	    inet_csk_ack_scheduled(sk)) {
 		icsk->icsk_ack.pending |= ICSK_ACK_PUSHED;
-		atcp_cleanup_rbuf(sk, 1);
+		__atcp_cleanup_rbuf(sk, 1, ATCP_ACK_QUICKACK_SET);
 		if (!(val & 1))
 			inet_csk_enter_pingpong_mode(sk);
 	}

@@ -213,10 +213,11 @@ static void atcp_delack_timer_handler(struct sock *sk)
 		return;
 
 	trace_atcp_timer(sk, ATCP_TIMER_DELACK, sk->sk_state);
-	if (inet_csk_in_pingpong_mode(sk)) {
-		/* The reply we waited for did not come: wait longer next time. */
+	if (!inet_csk_in_pingpong_mode(sk)) {
+		/* The ACK missed its chance: wait longer next time. */
 		icsk->icsk_ack.ato = min(icsk->icsk_ack.ato << 1, icsk->icsk_rto);
 	} else {
+		/* The reply we waited for did not come: not interactive. */
 		inet_csk_exit_pingpong_mode(sk);
 		icsk->icsk_ack.ato = msecs_to_jiffies(READ_ONCE(atcp_sk_net(sk)->delack_min));
 	}

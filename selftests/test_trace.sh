@@ -35,8 +35,9 @@
 #               the start of a connection), then delays the ACK of the FIN
 #               (delayed, for one more than the data ACK, delay_ms within
 #               [delack_min, delack_max]); that ACK goes out from the timer
-#               (delack_timer) or on the FIN (piggybacked), or TCP_QUICKACK
-#               sent it (neither of those two); the client ACKs the SYN-ACK
+#               (delack_timer) or on the FIN (piggybacked), or the
+#               TCP_QUICKACK setsockopt sends it (tcp_quickack); the client
+#               ACKs the SYN-ACK
 #               and the FIN at once (state_change)
 #   atcp_timer  the delayed-ACK timer fires once, on the server in
 #               CLOSE_WAIT, no sooner than the delay it was armed with, in
@@ -44,9 +45,6 @@
 # and, outside the trace, that /proc/net/atcp shows the client's TIME_WAIT
 # entry and /proc/net/atcp_stat counted QuickACKs, DelayedACKs (timer) and
 # PiggybackedACKs (piggyback) in the connection's namespace.
-#
-# TODO (TAP "# TODO", counted as skipped): the ACK that TCP_QUICKACK sends
-# has no atcp_ack event yet.
 
 . "$(dirname "$0")/lib/common.sh"
 . "$SELFTESTS/lib/netns.sh"
@@ -232,21 +230,6 @@ has_time_wait() {
 		END { exit !found }' /proc/net/atcp
 }
 
-# tap_todo RC WHY DESC: a result with a TODO directive (run_tests counts
-# it as skipped either way): something the module does not do yet.
-tap_todo() {
-	local rc=$1 why=$2
-	shift 2
-	TAP_N=$((TAP_N + 1))
-	if [ "$rc" = 0 ]; then
-		echo "ok $TAP_N - $* # TODO $why"
-	else
-		echo "not ok $TAP_N - $* # TODO $why"
-	fi
-}
-
-# What the trace does not show yet.
-TODO_QA="the ACK sent by TCP_QUICKACK (atcp_cleanup_rbuf) has no atcp_ack event"
 
 # The client's socket is replaced by a TIME_WAIT minisocket (atcp_timewait
 # start, with tw_timeout), then goes to CLOSE.
@@ -323,8 +306,8 @@ for mode in timer piggyback quickack; do
 		tap_is "$fire" "" "$mode: no delayed-ACK timer fire"
 		tap_is "$(grep -c '^piggybacked ' "$T/$mode.acks")" 0 \
 			"$mode: the server's FIN carries no pending ACK (TCP_QUICKACK sent it)"
-		tap_todo "$([ "${#acks[@]}" = 3 ] && [ "$a2" = "$a1" ]; echo $?)" "$TODO_QA" \
-			"$mode: an ACK decision for the ACK TCP_QUICKACK sent (ack $a1)"
+		tap_is "${#acks[@]} $r2 $a2" "3 tcp_quickack $a1" \
+			"$mode: the setsockopt sends the held ACK (ack $a1)"
 		;;
 	esac
 	n=$(stat_of "$ns" QuickACKs)

@@ -95,16 +95,19 @@ ready_fifo() {
 # read_ready FIFO SECS [PID]: print the first line a server wrote to FIFO.
 # The fifo is opened read-write so that the open never blocks; the read
 # times out after SECS, or fails early once PID (the writer) has exited.
+# A read that times out mid-line keeps what it read in the variable: it is
+# carried over, so a line written in pieces arrives whole.
 read_ready() {
-	local fifo=$1 secs=$2 pid=${3:-} line fd
+	local fifo=$1 secs=$2 pid=${3:-} line='' part fd
 	local deadline=$((SECONDS + secs))
 	exec {fd}<>"$fifo"
 	while :; do
-		if IFS= read -r -t 0.2 -u "$fd" line; then
+		if IFS= read -r -t 0.2 -u "$fd" part; then
 			exec {fd}<&-
-			printf '%s\n' "$line"
+			printf '%s\n' "$line$part"
 			return 0
 		fi
+		line+=$part
 		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
 			break
 		fi
