@@ -603,6 +603,50 @@ def read_sockets(proto):
     return out
 
 
+def read_ack_state(proto):
+    """The delayed-ACK columns of /proc/net/atcp (/proc/net/tcp for proto 6):
+    [(local, remote, state, rto, ato, quick, pingpong)].  Both files print
+    `rto` and `ato` in USER_HZ ticks, then `(quick << 1) | pingpong`."""
+    name = 'tcp' if proto == 6 else 'atcp'
+    out = []
+    with open('/proc/thread-self/net/' + name) as f:
+        lines = f.read().splitlines()
+    for ln in lines:
+        f = ln.split()
+        if len(f) < 15 or not f[0].rstrip(':').isdigit():
+            continue
+        try:
+            qp = int(f[14])
+            out.append((hexaddr(f[1]), hexaddr(f[2]), STATES.get(int(f[3], 16), '?'),
+                        int(f[12]), int(f[13]), qp >> 1, qp & 1))
+        except ValueError:
+            continue
+    return out
+
+
+def read_mibs(proto):
+    """Protocol counters of the current netns: /proc/net/atcp_stat (`Name N`
+    lines), or for proto 6 the Tcp and TcpExt lines of /proc/net/snmp and
+    /proc/net/netstat (a header line of names, then a line of values)."""
+    out = {}
+    if proto != 6:
+        with open('/proc/thread-self/net/atcp_stat') as f:
+            for ln in f:
+                k, _, v = ln.partition(' ')
+                if v.strip().isdigit():
+                    out[k] = int(v)
+        return out
+    for path in ('/proc/thread-self/net/snmp', '/proc/thread-self/net/netstat'):
+        with open(path) as f:
+            lines = f.read().splitlines()
+        for names, vals in zip(lines[0::2], lines[1::2]):
+            if names.split(':')[0] not in ('Tcp', 'TcpExt'):
+                continue
+            for k, v in zip(names.split()[1:], vals.split()[1:]):
+                out[k] = int(v)
+    return out
+
+
 def norm_state(s):
     s = s.upper()
     s = STATE_ALIASES.get(s, s)
@@ -1120,6 +1164,8 @@ class Interp:
         self.skip_reason = None
         self.logbuf = []
         self.peer.log = self.log
+        self.mib0 = None        # counters when the script started (`mib`)
+        self.saved_affinity = None  # CPUs before a `cpu` command
 
     # -- output
     def log(self, s):
@@ -1369,23 +1415,34 @@ class Interp:
         csum = kv.get('csum')
         if csum is not None and csum != 'bad':
             csum = int(csum, 0)
-        l4 = build_l4(sport, dport, seq, ack, f, win, ob, payload,
-                      urg=int(kv.get('urg', '0'), 0), src=src, dst=dst, proto=self.proto,
-                      doff=int(kv['doff'], 0) if 'doff' in kv else None, csum=csum,
-                      trunc=int(kv['trunc'], 0) if 'trunc' in kv else None,
-                      res=int(kv.get('res', '0'), 0))
         ipkw = dict(ttl=int(kv.get('ttl', '64'), 0), tos=int(kv.get('tos', '0'), 0),
                     ipid=int(kv.get('ipid', '0'), 0), df=kv.get('df', '1') != '0',
                     iplen=int(kv['iplen'], 0) if 'iplen' in kv else None,
                     ipcsum_bad=kv.get('ipcsum') == 'bad')
-        t = self.peer.send_l4(src, dst, l4, **ipkw)
+        # split=N: the payload as segments of N bytes, built first and sent
+        # back to back (as TSO would: PSH and FIN on the last one only).
+        step = int(kv.get('split', '0'), 0) or max(len(payload), 1)
+        chunks = [(o, payload[o:o + step]) for o in range(0, max(len(payload), 1), step)]
+        l4s = []
+        for i, (o, part) in enumerate(chunks):
+            fl = f if i == len(chunks) - 1 else f & ~(F_PSH | F_FIN)
+            l4s.append(build_l4(sport, dport, seq + o, ack, fl, win, ob, part,
+                                urg=int(kv.get('urg', '0'), 0), src=src, dst=dst,
+                                proto=self.proto,
+                                doff=int(kv['doff'], 0) if 'doff' in kv else None,
+                                csum=csum,
+                                trunc=int(kv['trunc'], 0) if 'trunc' in kv else None,
+                                res=int(kv.get('res', '0'), 0)))
+        ts = [self.peer.send_l4(src, dst, l4, **ipkw) for l4 in l4s]
+        t = ts[-1]
         self.pmark = t
         end = seq_rel + len(payload) + (1 if f & F_SYN else 0) + (1 if f & F_FIN else 0)
         if not f & F_RST and src == c.src and sport == c.sport and end > c.snd_nxt:
             c.snd_nxt = end
-        kind, s = parse_ip_frame(self.peer.frame(src, dst, l4, **ipkw), self.proto)
-        if kind == 'seg':
-            self.show(s, c if (src == c.src and sport == c.sport) else None, True, t)
+        for l4, tt in zip(l4s, ts):
+            kind, s = parse_ip_frame(self.peer.frame(src, dst, l4, **ipkw), self.proto)
+            if kind == 'seg':
+                self.show(s, c if (src == c.src and sport == c.sport) else None, True, tt)
         self.mark = t
 
     def match(self, kv, flags, s, c):
@@ -1661,6 +1718,79 @@ class Interp:
                 self.fail('state is %s, expected %s' % ('/'.join(have) or 'NONE', want))
             time.sleep(0.01)
 
+    def do_ackstate(self, toks):
+        """ackstate [@CONN] [pingpong=0|1] [quick=N|A..B|*]: the dut socket's
+        delayed-ACK engine, from /proc/net/atcp (tcp), now."""
+        cname, kv = None, {}
+        for t in toks:
+            if t.startswith('@'):
+                cname = t[1:]
+            elif '=' in t:
+                k, v = t.split('=', 1)
+                if k not in ('pingpong', 'quick'):
+                    raise ScriptError('ackstate: unknown field %r' % k)
+                kv[k] = v
+            else:
+                raise ScriptError('ackstate: bad argument %r' % t)
+        c = self.get_conn(cname)
+        if c.dport is None:
+            self.fail('dut port of @%s not known yet' % c.name)
+        mine = [r for r in read_ack_state(self.proto)
+                if r[0] == (c.dst, c.dport) and r[1] == (c.src, c.sport)]
+        if not mine:
+            self.fail('ackstate: no socket %s' % c.tuple_str())
+        _l, _r, st, rto, ato, quick, pp = mine[0]
+        hz = os.sysconf('SC_CLK_TCK')
+        self.log('%s   ackstate %s: rto %d ms, ato %d ms, quick %d, pingpong %d' % (
+            self.ts(time.time()), st, rto * 1000 // hz, ato * 1000 // hz, quick, pp))
+        for k, val in (('pingpong', pp), ('quick', quick)):
+            if k in kv and not _wild_int(kv[k], val):
+                self.fail('ackstate: %s=%d, expected %s' % (k, val, kv[k]))
+        self.mark = time.time()
+
+    def do_cpu(self, toks):
+        """cpu N: run the peer, and the dut applications, on CPU N (modulo
+        the CPUs there are) until the script ends.  What the dut sends from
+        its receive path (in the softirq of the CPU the peer sent from) and
+        what its applications send then all enter the veth on one CPU, in
+        one backlog queue: in the order they were sent.  From different CPUs
+        a segment can overtake an earlier one."""
+        if len(toks) != 1 or not toks[0].isdigit():
+            raise ScriptError('cpu N')
+        cpus = sorted(os.sched_getaffinity(0))
+        n = cpus[int(toks[0]) % len(cpus)]
+        if self.saved_affinity is None:
+            self.saved_affinity = cpus
+        os.sched_setaffinity(0, {n})
+        for a in self.apps.values():
+            try:
+                os.sched_setaffinity(a.p.pid, {n})
+            except OSError:
+                pass
+        self.log('%s   cpu %d' % (self.ts(time.time()), n))
+        self.mark = time.time()
+
+    def mib_snapshot(self):
+        if self.mib0 is None:
+            self.mib0 = read_mibs(self.proto)
+
+    def do_mib(self, toks):
+        """mib NAME=N|A..B|* ...: a protocol counter of the dut namespace has
+        grown by that much since the script started (e.g. DelayedACKs=0)."""
+        self.mib_snapshot()
+        now = read_mibs(self.proto)
+        for t in toks:
+            if '=' not in t:
+                raise ScriptError('mib NAME=VALUE')
+            k, pat = t.split('=', 1)
+            if k not in now:
+                self.fail('mib: no counter %s for protocol %d' % (k, self.proto))
+            d = now[k] - self.mib0.get(k, 0)
+            self.log('%s   mib %s +%d' % (self.ts(time.time()), k, d))
+            if not _wild_int(pat, d):
+                self.fail('mib: %s grew by %d, expected %s' % (k, d, pat))
+        self.mark = time.time()
+
     # -- dut commands
     def do_sh(self, where, cmd, background):
         argv, env = ['sh', '-c', cmd], self.sess.env()
@@ -1720,6 +1850,11 @@ class Interp:
 
     # -- driver
     def run_lines(self, lines):
+        if self.mib0 is None:
+            try:
+                self.mib_snapshot()
+            except OSError:
+                pass  # no such file: `mib` will say so
         for ln_no, raw in enumerate(lines, 1):
             self.lineno = ln_no
             line = raw.strip()
@@ -1793,6 +1928,12 @@ class Interp:
             self.mark = time.time()
         elif cmd in ('state', 'wait-state'):
             self.do_state(toks, cmd == 'wait-state')
+        elif cmd == 'cpu':
+            self.do_cpu(toks)
+        elif cmd == 'ackstate':
+            self.do_ackstate(toks)
+        elif cmd == 'mib':
+            self.do_mib(toks)
         elif cmd == 'sysctl':
             if toks and toks[0] == 'dut':
                 toks.pop(0)
@@ -1849,6 +1990,9 @@ class Interp:
     def cleanup(self):
         for a in self.apps.values():
             a.stop()
+        if self.saved_affinity is not None:
+            os.sched_setaffinity(0, self.saved_affinity)
+            self.saved_affinity = None
         # Scripts that share the dut namespace (--dut-netns) must not see
         # each other's leftovers: reset what this one left open, and ignore
         # whatever still comes from its tuples and flood sources.
