@@ -120,6 +120,7 @@ struct atcp_net {
 	int syn_retries;
 	int synack_retries;
 	int rfc1337;
+	int syncookies;		/* 0 off, 1 when the request queue is full, 2 always */
 	int keepalive_time;	/* s */
 	int keepalive_intvl;	/* s */
 	int keepalive_probes;
@@ -395,6 +396,11 @@ enum atcp_timewait_event {
 	ATCP_TW_RESTART,
 	ATCP_TW_END,
 };
+
+/* syncookies.c */
+bool atcp_want_cookie(const struct sock *sk);
+u32 atcp_cookie_isn(const struct sk_buff *skb, u16 *mss);
+struct sock *atcp_cookie_check(struct sock *sk, struct sk_buff *skb);
 
 /* main.c */
 void atcp_set_state(struct sock *sk, int state);

@@ -1050,8 +1050,18 @@ static int atcp_listen_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	const struct tcphdr *th = tcp_hdr(skb);
 
-	if (th->ack)
-		return 1;
+	if (th->ack) {
+		/* The end of a handshake answered with a SYN cookie? */
+		struct sock *child = atcp_cookie_check(sk, skb);
+
+		if (!child)
+			return 1;
+		if (atcp_child_process(sk, child, skb)) {
+			atcp_v4_send_reset(child, skb);
+			kfree_skb(skb);
+		}
+		return 0;
+	}
 	if (th->rst || !th->syn || th->fin) {
 		if (!th->rst)
 			ATCP_INC_STATS(sock_net(sk), ATCP_MIB_DROP_BAD_FLAGS);

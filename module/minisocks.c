@@ -84,6 +84,7 @@ int atcp_v4_conn_request(struct sock *sk, struct sk_buff *skb)
 	struct inet_request_sock *ireq;
 	struct request_sock *req;
 	struct atcp_options opt;
+	bool want_cookie;
 	u32 space, wscale;
 
 	if (skb_rtable(skb)->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST))
@@ -93,10 +94,9 @@ int atcp_v4_conn_request(struct sock *sk, struct sk_buff *skb)
 	WRITE_ONCE(inet_csk(sk)->icsk_syn_retries,
 		   READ_ONCE(an->synack_retries));
 
-	if (inet_csk_reqsk_queue_is_full(sk)) {
-		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_REQ_QUEUE_FULL);
+	want_cookie = !cb->tw_isn && atcp_want_cookie(sk);
+	if (!want_cookie && inet_csk_reqsk_queue_is_full(sk))
 		goto drop;
-	}
 	if (sk_acceptq_is_full(sk)) {
 		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_LISTEN_OVERFLOWS);
 		goto drop;
@@ -136,18 +136,30 @@ int atcp_v4_conn_request(struct sock *sk, struct sk_buff *skb)
 	areq->ts_off = prandom_u32_max(U32_MAX);
 	areq->peer_window = ntohs(th->window);
 	req->timeout = ATCP_TIMEOUT_INIT;
+	if (want_cookie) {
+		/* No state, so none of the options that need it. */
+		areq->snt_isn = atcp_cookie_isn(skb, &req->mss);
+		ireq->tstamp_ok = 0;
+		ireq->sack_ok = 0;
+		ireq->wscale_ok = 0;
+		ireq->rcv_wscale = 0;
+		areq->rcv_wnd = min(space, 65535U);
+	}
 
 	if (security_inet_conn_request(sk, skb, req))
 		goto drop_and_free;
 	areq->snt_synack_us = tcp_clock_us();
-	if (atcp_v4_send_synack(sk, req))
-		goto drop_and_free;
+	if (atcp_v4_send_synack(sk, req) || want_cookie)
+		goto free;
 	if (unlikely(!inet_csk_reqsk_queue_hash_add(sk, req, req->timeout)))
 		reqsk_free(req);
 	else
 		reqsk_put(req);
 	return 0;
 
+free:
+	reqsk_free(req);
+	return 0;
 drop_and_free:
 	reqsk_free(req);
 drop:
@@ -210,7 +222,8 @@ struct sock *atcp_v4_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
 	ap->snd_ssthresh = INT_MAX;
 	ap->mdev_us = jiffies_to_usecs(ATCP_TIMEOUT_INIT);
 	ap->rcv_tstamp = tcp_jiffies32;
-	if (!req->num_retrans)
+	/* Karn's rule; a cookie's SYN-ACK time is not known. */
+	if (!req->num_retrans && areq->snt_synack_us)
 		atcp_rtt_sample(newsk, (u32)tcp_clock_us() - areq->snt_synack_us);
 
 	newinet = inet_sk(newsk);

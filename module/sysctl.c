@@ -39,6 +39,7 @@ static const struct ctl_table atcp_sysctl_template[] = {
 	ATCP_SYSCTL("syn_retries", syn_retries, SYSCTL_ONE, &max_127),
 	ATCP_SYSCTL("synack_retries", synack_retries, SYSCTL_ONE, &max_127),
 	ATCP_SYSCTL("rfc1337", rfc1337, SYSCTL_ZERO, SYSCTL_ONE),
+	ATCP_SYSCTL("syncookies", syncookies, SYSCTL_ZERO, SYSCTL_TWO),
 	ATCP_SYSCTL("keepalive_time", keepalive_time, SYSCTL_ONE, &max_keepalive),
 	ATCP_SYSCTL("keepalive_intvl", keepalive_intvl, SYSCTL_ONE, &max_keepalive),
 	ATCP_SYSCTL("keepalive_probes", keepalive_probes, SYSCTL_ONE, &max_127),
@@ -60,6 +61,7 @@ void atcp_sysctl_defaults(struct atcp_net *an)
 	an->syn_retries = 6;
 	an->synack_retries = 5;
 	an->rfc1337 = 0;
+	an->syncookies = 1;
 	an->keepalive_time = 7200;
 	an->keepalive_intvl = 75;
 	an->keepalive_probes = 9;

@@ -25,7 +25,7 @@ if [ "$PROTO" != 253 ]; then
 	tap_skip_all "checks the net.atcp sysctls"
 fi
 
-tap_plan 21
+tap_plan 22
 
 # Each line: name min max (the ranges documented in Documentation/sysctl.rst).
 # The last line is Linux's own, for comparison.
@@ -36,6 +36,7 @@ atcp/delack_max 1 1000
 atcp/syn_retries 1 127
 atcp/synack_retries 1 127
 atcp/rfc1337 0 1
+atcp/syncookies 0 2
 atcp/keepalive_time 1 32767
 atcp/keepalive_intvl 1 32767
 atcp/keepalive_probes 1 127
