@@ -155,7 +155,10 @@ struct sock *atcp_cookie_check(struct sock *sk, struct sk_buff *skb)
 		refcount_set(&req->rsk_refcnt, 1);
 		if (inet_csk_reqsk_queue_add(sk, req, child))
 			return child;
-		/* The listener closed meanwhile: the child is gone. */
+		/* The listener closed meanwhile: inet_child_forget() has
+		 * the child, which syn_recv_sock returned locked.
+		 */
+		__acquire(&child->sk_lock.slock);
 		bh_unlock_sock(child);
 		sock_put(child);
 	}
