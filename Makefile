@@ -5,6 +5,7 @@
 #
 #   make [all|module]   scripts/setup, then build module/atcp.ko
 #   make selftests      build the C programs in selftests/
+#   make tools          build tools/atcp-bench
 #   make check          all + selftests, then selftests/run_tests in the VM
 #                       (TESTS="test_a test_b" runs a subset;
 #                        CHECK_TIMEOUT=seconds bounds the whole VM run)
@@ -22,6 +23,7 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(KVER)/build) \
 		    /usr/src/linux-headers-$(KVER))
 KSRC ?= /usr/src/linux-source-6.1
 CHECK_TIMEOUT ?= 2100
+TOOLS := tools/atcp-bench
 VM_RUN := scripts/vm-run
 KBUILD := $(MAKE) -C $(KDIR) M=$(CURDIR)
 
@@ -35,6 +37,11 @@ module: setup
 
 selftests: setup
 	$(MAKE) -C selftests
+
+tools: $(TOOLS)
+
+tools/atcp-bench: tools/atcp-bench.c $(wildcard include/uapi/linux/*.h)
+	$(CC) -O2 -g -Wall -Wextra -Iinclude -o $@ $< -lpthread
 
 check: all selftests
 	$(VM_RUN) --timeout $(CHECK_TIMEOUT) -- selftests/run_tests $(TESTS)
@@ -58,5 +65,6 @@ W1: setup
 clean:
 	@if [ -d "$(KDIR)" ]; then $(KBUILD) clean; fi
 	$(MAKE) -C selftests clean
+	rm -f $(TOOLS)
 
-.PHONY: all setup module selftests check demo bench checkpatch sparse W1 clean
+.PHONY: all setup module selftests tools check demo bench checkpatch sparse W1 clean
