@@ -6,8 +6,8 @@
 #   make [all|module]   scripts/setup, then build module/atcp.ko
 #   make selftests      build the C programs in selftests/
 #   make tools          build tools/atcp-bench
-#   make check          all + selftests, then selftests/run_tests in the VM
-#                       (TESTS="test_a test_b" runs a subset;
+#   make check          all + selftests + tools, then selftests/run_tests in
+#                       the VM (TESTS="test_a test_b" runs a subset;
 #                        CHECK_TIMEOUT=seconds bounds the whole VM run)
 #   make demo           all + selftests, then scripts/demo in the VM
 #   make bench          all + tools, then scripts/bench in the VM: the table
@@ -47,7 +47,7 @@ tools: $(TOOLS)
 tools/atcp-bench: tools/atcp-bench.c $(wildcard include/uapi/linux/*.h)
 	$(CC) -O2 -g -Wall -Wextra -Iinclude -o $@ $< -lpthread
 
-check: all selftests
+check: all selftests tools
 	$(VM_RUN) --timeout $(CHECK_TIMEOUT) -- selftests/run_tests $(TESTS)
 
 demo: all selftests
