@@ -494,7 +494,11 @@ static int atcp_ack(struct sock *sk, const struct sk_buff *skb)
 		    (ap->dup_acks >= ATCP_DUPTHRESH ||
 		     ap->sacked_out >= ATCP_DUPTHRESH))
 			atcp_enter_recovery(sk);
-		if (window_changed && ap->snd_wnd)
+		/* The window opened: stop probing it.  The icsk timer is
+		 * shared, so only if it is the probe that is pending.
+		 */
+		if (window_changed && ap->snd_wnd &&
+		    icsk->icsk_pending == ICSK_TIME_PROBE0)
 			inet_csk_clear_xmit_timer(sk, ICSK_TIME_PROBE0);
 		return window_changed ? 1 : 0;
 	}
