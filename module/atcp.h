@@ -76,6 +76,7 @@ enum atcp_mib {
 	ATCP_MIB_PIGGYBACKED_ACKS,
 	ATCP_MIB_QUICK_ACKS,
 	ATCP_MIB_CHALLENGE_ACKS,
+	ATCP_MIB_OOW_ACKS_SKIPPED,
 	ATCP_MIB_LISTEN_OVERFLOWS,
 	ATCP_MIB_LISTEN_DROPS,
 	ATCP_MIB_REQ_QUEUE_FULL,
@@ -167,6 +168,9 @@ struct atcp_skb_cb {
 #define ATCP_SACKED_ACKED	0x1	/* inside a block the peer SACKed */
 #define ATCP_SACKED_RETRANS	0x2	/* retransmitted in this recovery */
 #define ATCP_SACKED_LOST	0x4	/* DupThresh segments SACKed above it */
+
+/* Out-of-window ACKs a socket sends at most (tcp_invalid_ratelimit) */
+#define ATCP_OOW_ACK_INTERVAL	(HZ / 2)
 
 /* RFC 6675 DupThresh */
 #define ATCP_DUPTHRESH		3
@@ -315,6 +319,7 @@ struct atcp_sock {
 	u32 prior_cwnd;
 
 	u32 rcv_tstamp;		/* jiffies of last received segment */
+	u32 last_oow_ack_time;	/* jiffies of the last out-of-window ACK, 0: none */
 	u32 lsndtime;		/* jiffies of last sent data */
 
 	unsigned long deferred;	/* enum atcp_deferred bits */

@@ -120,12 +120,36 @@ static u32 atcp_receive_window(const struct atcp_sock *ap)
 	return win < 0 ? 0 : win;
 }
 
-/* RFC 5961 section 7: challenge ACKs, at most one per 1/1000 s per netns. */
-static void atcp_send_challenge_ack(struct sock *sk)
+/*
+ * An ACK answering a segment outside the window, or a challenge: at most
+ * one per socket every half second when the segment carries no data (or
+ * is a SYN), so that two endpoints cannot loop ACKs at each other and a
+ * flood of spoofed segments does not turn into a flood of ACKs
+ * (tcp_oow_rate_limited).
+ */
+static bool atcp_oow_rate_limited(struct sock *sk, const struct sk_buff *skb)
+{
+	const struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+	struct atcp_sock *ap = atcp_sk(sk);
+	u32 now = tcp_jiffies32;
+
+	if (cb->seq != cb->end_seq && !(cb->tcp_flags & TCPHDR_SYN))
+		return false;
+	if (ap->last_oow_ack_time && (s32)(now - ap->last_oow_ack_time) >= 0 &&
+	    (s32)(now - ap->last_oow_ack_time) < ATCP_OOW_ACK_INTERVAL) {
+		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_OOW_ACKS_SKIPPED);
+		return true;
+	}
+	ap->last_oow_ack_time = now ? : 1;
+	return false;
+}
+
+/* RFC 5961 section 7: challenge ACKs, at most 1000 a second in all. */
+static void atcp_send_challenge_ack(struct sock *sk, const struct sk_buff *skb)
 {
 	static DEFINE_RATELIMIT_STATE(atcp_challenge_rs, HZ, 1000);
 
-	if (!__ratelimit(&atcp_challenge_rs))
+	if (atcp_oow_rate_limited(sk, skb) || !__ratelimit(&atcp_challenge_rs))
 		return;
 	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_CHALLENGE_ACKS);
 	trace_atcp_ack(sk, atcp_sk(sk)->rcv_nxt, ATCP_ACK_CHALLENGE, 0);
@@ -449,14 +473,14 @@ static int atcp_ack(struct sock *sk, const struct sk_buff *skb)
 	if (before(ack, prior_una)) {
 		/* RFC 5961 5.2: far too old is an injection attempt. */
 		if (before(ack, prior_una - ap->max_window)) {
-			atcp_send_challenge_ack(sk);
+			atcp_send_challenge_ack(sk, skb);
 			ATCP_INC_STATS(sock_net(sk), ATCP_MIB_DROP_BAD_ACK);
 			return -1;
 		}
 		return 0;
 	}
 	if (after(ack, ap->snd_max)) {
-		atcp_send_challenge_ack(sk);
+		atcp_send_challenge_ack(sk, skb);
 		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_DROP_BAD_ACK);
 		return -1;
 	}
@@ -926,8 +950,8 @@ int atcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_DROP_OUT_OF_WINDOW);
 		if (!th->rst) {
 			if (th->syn)
-				atcp_send_challenge_ack(sk);
-			else
+				atcp_send_challenge_ack(sk, skb);
+			else if (!atcp_oow_rate_limited(sk, skb))
 				atcp_send_dupack(sk);
 		}
 		goto discard;
@@ -939,7 +963,7 @@ int atcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		if (cb->seq == ap->rcv_nxt)
 			atcp_reset(sk);
 		else
-			atcp_send_challenge_ack(sk);
+			atcp_send_challenge_ack(sk, skb);
 		goto discard;
 	}
 
@@ -950,7 +974,7 @@ int atcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 			cb->ack_seq == ap->snd_nxt;
 
 		if (!simultaneous_synack) {
-			atcp_send_challenge_ack(sk);
+			atcp_send_challenge_ack(sk, skb);
 			goto discard;
 		}
 	}

@@ -242,6 +242,7 @@ static const char *const atcp_mib_names[ATCP_MIB_MAX] = {
 	[ATCP_MIB_PIGGYBACKED_ACKS]	= "PiggybackedACKs",
 	[ATCP_MIB_QUICK_ACKS]		= "QuickACKs",
 	[ATCP_MIB_CHALLENGE_ACKS]	= "ChallengeACKs",
+	[ATCP_MIB_OOW_ACKS_SKIPPED]	= "OowACKsSkipped",
 	[ATCP_MIB_LISTEN_OVERFLOWS]	= "ListenOverflows",
 	[ATCP_MIB_LISTEN_DROPS]		= "ListenDrops",
 	[ATCP_MIB_REQ_QUEUE_FULL]	= "ReqQueueFull",
