@@ -22,6 +22,12 @@
  *   -b BYTES    size of each read/write call (default 65536)
  *   -t SECS     give up after SECS seconds (default 60), exit 3
  *   -q          quiet: only errors and the summary line
+ *   -o FILE     write a copy of every byte received to FILE
+ *   -O FILE     write a copy of every byte sent to FILE (e.g. to compare
+ *               the two ends with sha256sum)
+ *   -T          after the summary, print "ROLE: time SECS s": the client
+ *               from just before connect() to after close(), the server
+ *               from accept() returning to after close()
  * Server:
  *   -r MODE     reply: pattern (default), echo (send back what came in),
  *               none (send nothing)
@@ -41,6 +47,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -115,12 +122,16 @@ static struct {
 	const char *ready_file;
 	int shut_wr;
 	int retry_ms;
+	const char *rx_copy;
+	const char *tx_copy;
+	int timing;
 } opt = {
 	.port = 0, .bytes = 1 << 20, .seed = 1, .chunk = 65536,
 	.timeout = 60, .reply = R_PATTERN, .wait_eof = 1, .shut_wr = 1,
 };
 
 static const char *role;
+static int rx_copy = -1, tx_copy = -1;
 
 static void die(const char *what)
 {
@@ -154,10 +165,52 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: xfer server|client [-P proto] [-a addr] [-p port] [-n bytes]\n"
-		"            [-s seed] [-b chunk] [-t secs] [-q]\n"
+		"            [-s seed] [-b chunk] [-t secs] [-q] [-o rxfile] [-O txfile] [-T]\n"
 		"       server: [-r pattern|echo|none] [-e] [-R readyfile]\n"
 		"       client: [-S wr|none] [-x pattern|echo|none] [-c retry_ms]\n");
 	exit(2);
+}
+
+/* Copies are written unbuffered: a run cut short by -t leaves them whole. */
+static int open_copy(const char *path)
+{
+	int fd;
+
+	if (!path)
+		return -1;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		die(path);
+	return fd;
+}
+
+static void copy_out(int fd, const uint8_t *d, size_t n)
+{
+	while (fd >= 0 && n) {
+		ssize_t w = write(fd, d, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			die("write copy");
+		}
+		d += w;
+		n -= w;
+	}
+}
+
+static void close_copy(int fd)
+{
+	if (fd >= 0 && close(fd))
+		die("close copy");
+}
+
+static double secs_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t0->tv_sec) + (now.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
 /* Send n bytes from the stream p (or from buf when p is NULL). */
@@ -179,6 +232,7 @@ static void send_all(int fd, struct prng *p, const uint8_t *buf, size_t n,
 		else
 			src = buf + done;
 		*hash = fnv1a(*hash, src, len);
+		copy_out(tx_copy, src, len);
 		for (size_t off = 0; off < len; off += w) {
 			w = send(fd, src + off, len - off, MSG_NOSIGNAL);
 			if (w < 0) {
@@ -224,6 +278,7 @@ static int recv_check(int fd, struct prng *p, uint8_t *keep, size_t n,
 			goto out;
 		}
 		*hash = fnv1a(*hash, buf, r);
+		copy_out(rx_copy, buf, r);
 		if (p) {
 			prng_fill(p, exp, r);
 			if (!bad && memcmp(buf, exp, r)) {
@@ -289,6 +344,8 @@ static int run_server(void)
 	struct prng rx, tx;
 	uint64_t rxh = FNV_INIT, txh = FNV_INIT;
 	uint8_t *keep = NULL;
+	struct timespec t0;
+	double elapsed;
 	size_t got;
 	int one = 1, lfd, fd, bad;
 
@@ -316,6 +373,7 @@ static int run_server(void)
 	fd = accept(lfd, NULL, NULL);
 	if (fd < 0)
 		die("accept");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	close(lfd);
 
 	prng_init(&rx, opt.seed);
@@ -333,9 +391,12 @@ static int run_server(void)
 		send_all(fd, NULL, keep, got, &txh);
 	if (close(fd))
 		die("close");
+	elapsed = secs_since(&t0);
 	printf("server: rx %zu bytes hash %016" PRIx64 "  tx %s hash %016" PRIx64 " %s\n",
 	       got, rxh, opt.reply == R_NONE ? "none" :
 	       opt.reply == R_ECHO ? "echo" : "pattern", txh, bad ? "BAD" : "ok");
+	if (opt.timing)
+		printf("server: time %.3f s\n", elapsed);
 	free(keep);
 	return bad;
 }
@@ -346,6 +407,7 @@ static int run_client(void)
 	struct prng tx, rx;
 	uint64_t rxh = FNV_INIT, txh = FNV_INIT;
 	struct timespec t0, now;
+	double elapsed;
 	size_t got = 0;
 	int fd, bad = 0;
 
@@ -387,8 +449,11 @@ static int run_client(void)
 	}
 	if (close(fd))
 		die("close");
+	elapsed = secs_since(&t0);
 	printf("client: tx %zu bytes hash %016" PRIx64 "  rx %zu bytes hash %016" PRIx64 " %s\n",
 	       opt.bytes, txh, got, rxh, bad ? "BAD" : "ok");
+	if (opt.timing)
+		printf("client: time %.3f s\n", elapsed);
 	return bad;
 }
 
@@ -406,7 +471,7 @@ int main(int argc, char **argv)
 	opt.proto = atcp_test_proto();
 	argv++;
 	argc--;
-	while ((c = getopt(argc, argv, "P:a:p:n:s:b:t:qr:eR:S:x:c:")) != -1) {
+	while ((c = getopt(argc, argv, "P:a:p:n:s:b:t:qr:eR:S:x:c:o:O:T")) != -1) {
 		switch (c) {
 		case 'P': opt.proto = atoi(optarg); break;
 		case 'a': opt.addr = optarg; break;
@@ -429,6 +494,9 @@ int main(int argc, char **argv)
 				usage();
 			break;
 		case 'c': opt.retry_ms = atoi(optarg); break;
+		case 'o': opt.rx_copy = optarg; break;
+		case 'O': opt.tx_copy = optarg; break;
+		case 'T': opt.timing = 1; break;
 		default: usage();
 		}
 	}
@@ -436,5 +504,10 @@ int main(int argc, char **argv)
 		usage();
 	signal(SIGALRM, on_alarm);
 	alarm(opt.timeout);
-	return opt.server ? run_server() : run_client();
+	rx_copy = open_copy(opt.rx_copy);
+	tx_copy = open_copy(opt.tx_copy);
+	c = opt.server ? run_server() : run_client();
+	close_copy(rx_copy);
+	close_copy(tx_copy);
+	return c;
 }
