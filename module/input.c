@@ -423,8 +423,13 @@ static void atcp_enter_recovery(struct sock *sk)
 	atcp_retransmit_head(sk);
 }
 
-/* Free what the peer acknowledged; take an RTT sample (Karn's rule). */
-static u32 atcp_clean_rtx_queue(struct sock *sk, u32 ack)
+/*
+ * Free what the peer acknowledged; take an RTT sample: from a segment
+ * sent once (Karn's rule), else from the timestamp the ACK echoes
+ * (RFC 7323 section 4), so that retransmissions alone still bring a
+ * backed-off RTO back down.  tsecr 0: no timestamp.
+ */
+static u32 atcp_clean_rtx_queue(struct sock *sk, u32 ack, u32 tsecr)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
 	long rtt_us = -1;
@@ -449,6 +454,12 @@ static u32 atcp_clean_rtx_queue(struct sock *sk, u32 ack)
 	}
 	if (!after(ap->highest_sack, ack))
 		ap->highest_sack = ack;
+	if (rtt_us < 0 && segs && tsecr) {
+		s32 rtt_ms = atcp_ts_now() + ap->ts_offset - tsecr;
+
+		if (rtt_ms >= 0 && rtt_ms < jiffies_to_msecs(ATCP_RTO_MAX))
+			rtt_us = rtt_ms * USEC_PER_MSEC;
+	}
 	if (rtt_us >= 0)
 		atcp_rtt_sample(sk, rtt_us);
 	return segs;
@@ -534,7 +545,8 @@ static int atcp_ack(struct sock *sk, const struct sk_buff *skb)
 	if (after(ack, ap->rtx_next))
 		ap->rtx_next = ack;
 	ap->dup_acks = 0;
-	acked_segs = atcp_clean_rtx_queue(sk, ack);
+	acked_segs = atcp_clean_rtx_queue(sk, ack, ap->ts_ok && cb->has_ts ?
+					   cb->tsecr : 0);
 	icsk->icsk_retransmits = 0;
 	icsk->icsk_backoff = 0;
 	ap->retrans_stamp = 0;
@@ -892,7 +904,7 @@ static int atcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	if (th->ack) {
 		/* Our SYN is acknowledged: the connection is open. */
 		ap->snd_una = cb->ack_seq;
-		atcp_clean_rtx_queue(sk, cb->ack_seq);
+		atcp_clean_rtx_queue(sk, cb->ack_seq, 0);
 		inet_csk(sk)->icsk_retransmits = 0;
 		inet_csk_clear_xmit_timer(sk, ICSK_TIME_RETRANS);
 		atcp_sync_mss(sk, dst_mtu(__sk_dst_get(sk)));
