@@ -295,7 +295,8 @@ static void atcp_event_ack_sent(struct sock *sk, bool carries_data)
 		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_PIGGYBACKED_ACKS);
 		trace_atcp_ack(sk, ap->rcv_nxt, ATCP_ACK_PIGGYBACK, 0);
 	}
-	if (icsk->icsk_ack.quick) {
+	/* Quick-ack credit pays for ACKs of new data only (Linux 6.1). */
+	if (icsk->icsk_ack.quick && inet_csk_ack_scheduled(sk)) {
 		u32 dmin = READ_ONCE(atcp_sk_net(sk)->delack_min);
 
 		if (icsk->icsk_ack.quick == 1)
