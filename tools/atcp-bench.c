@@ -21,8 +21,8 @@
  *   crr     for -t seconds: connect, 1-byte request/response, close (the
  *           client closes first and keeps the TIME_WAIT): connections/s
  *           ("cps", also "p50_us" and "p99_us" per connection)
- *   mem     -n COUNT idle connections (default 10000), then the clients
- *           close, then the servers: slab memory per established
+ *   mem     -n COUNT idle connections (default 10000), then closed, each
+ *           client first, then its server: slab memory per established
  *           connection, both ends and their files ("estab_bytes"), and per
  *           TIME_WAIT entry ("tw_bytes", divided by the entries present,
  *           "tw_entries"), from /proc/slabinfo before and after, each time
@@ -32,11 +32,17 @@
  *           most are listed ("estab_caches", "tw_caches"; a merged cache
  *           shows under one of its names)
  *   scale   -n COUNT TIME_WAIT entries (default 50000), made on the client
- *           side towards ports other than the server's by -j threads
- *           (default 2), then the crr loop with them there: "cps", with
+ *           side towards listeners other than the server (one per 4000
+ *           entries) by -j threads (default 2), then the crr loop with them
+ *           there: "cps", with
  *           "tw_start" and "tw_end", how many of those entries were present
- *           before the first run and after each run (they only go, so
- *           tw_end is the fewest present during the run), "fill_secs"
+ *           before the first run and after the last (they only go, so
+ *           tw_end is the fewest present during any run), "fill_secs"
+ *
+ * Every run's JSON also has "counters": the counters of the transport that
+ * changed during the run, in the client's namespace (atcp: those of
+ * /proc/net/atcp_stat; TCP: Tcp and TcpExt of /proc/net/snmp and netstat,
+ * named as nstat names them), e.g. retransmissions.
  *
  * Options:
  *   -P PROTO   6 (tcp) or the atcp number (default $ATCP_PROTO, else 253)
@@ -92,7 +98,16 @@
 #endif
 
 #define MAX_STREAMS	64
-#define MAX_FILLERS	8
+#define MAX_FILLERS	8	/* filler threads */
+#define MAX_FILL_PORTS	64	/* filler listeners */
+/*
+ * TIME_WAIT entries per filler listener: a few thousand source ports per
+ * destination, so that neither transport runs short of them.  (Linux TCP
+ * may still reuse a TIME_WAIT entry's port for a new connection to the
+ * same destination, tcp_tw_reuse, on by default for loopback:
+ * scripts/bench turns it off in scale's namespace.)
+ */
+#define FILL_PER_PORT	4000
 #define BACKLOG		4096
 
 enum workload { W_STREAM, W_RR, W_CRR, W_MEM, W_SCALE };
@@ -128,7 +143,8 @@ struct shared {
 
 static struct shared *sh;
 static struct sockaddr_in srv_addr;
-static int ports[1 + MAX_FILLERS];	/* [0] the server, then fillers */
+static int ports[1 + MAX_FILL_PORTS];	/* [0] the server, then fillers */
+static int nfill_ports;
 static pid_t srv_pid;
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -158,6 +174,9 @@ static void fail(const char *fmt, ...)
 	exit(1);
 }
 
+static double now(void);
+static double t_start;
+
 static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void note(const char *fmt, ...)
 {
@@ -165,7 +184,7 @@ static void note(const char *fmt, ...)
 
 	if (!opt.verbose)
 		return;
-	fprintf(stderr, "atcp-bench: ");
+	fprintf(stderr, "atcp-bench: %6.1f s: ", now() - t_start);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -543,6 +562,107 @@ static void json_end(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* The transport's counters, in the client's namespace. */
+
+#define MAX_CTRS 256
+
+struct counters {
+	int n;
+	char name[MAX_CTRS][72];
+	long long v[MAX_CTRS];
+};
+
+static struct counters ctr_before;
+
+static void ctr_add(struct counters *c, const char *prefix, const char *name,
+		    long long v)
+{
+	if (c->n >= MAX_CTRS)
+		return;
+	snprintf(c->name[c->n], sizeof(c->name[0]), "%s%s", prefix, name);
+	c->v[c->n++] = v;
+}
+
+/* The "Tcp:" and "TcpExt:" name and value lines of /proc/net/{snmp,netstat}. */
+static void ctr_read_mib(struct counters *c, const char *path)
+{
+	char names[4096], values[4096];
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return;
+	while (fgets(names, sizeof(names), f) && fgets(values, sizeof(values), f)) {
+		char *sn, *sv, *n, *v;
+		const char *prefix;
+
+		if (!strncmp(names, "Tcp: ", 5))
+			prefix = "Tcp";
+		else if (!strncmp(names, "TcpExt: ", 8))
+			prefix = "TcpExt";
+		else
+			continue;
+		n = strtok_r(names, " \n", &sn);
+		v = strtok_r(values, " \n", &sv);
+		while ((n = strtok_r(NULL, " \n", &sn)) &&
+		       (v = strtok_r(NULL, " \n", &sv)))
+			ctr_add(c, prefix, n, strtoll(v, NULL, 10));
+	}
+	fclose(f);
+}
+
+/*
+ * atcp: every counter of /proc/net/atcp_stat; TCP: those of Tcp and TcpExt
+ * (as nstat names them).
+ */
+static void ctr_read(struct counters *c)
+{
+	c->n = 0;
+	if (opt.proto == IPPROTO_TCP) {
+		ctr_read_mib(c, "/proc/net/snmp");
+		ctr_read_mib(c, "/proc/net/netstat");
+	} else {
+		FILE *f = fopen("/proc/net/atcp_stat", "re");
+		char name[64];
+		long long v;
+
+		if (!f)
+			return;
+		while (fscanf(f, "%63s %lld", name, &v) == 2)
+			ctr_add(c, "", name, v);
+		fclose(f);
+	}
+}
+
+static void ctr_start(void)
+{
+	ctr_read(&ctr_before);
+}
+
+/* ,"counters":{...}: those that changed since ctr_start(), gauges aside. */
+static void ctr_print(FILE *out)
+{
+	static struct counters after;
+	int i, j, k = 0;
+
+	ctr_read(&after);
+	fprintf(out, ",\"counters\":{");
+	for (i = 0; i < after.n; i++) {
+		long long d;
+
+		if (!strcmp(after.name[i], "TcpCurrEstab"))
+			continue;
+		for (j = 0; j < ctr_before.n; j++)
+			if (!strcmp(ctr_before.name[j], after.name[i]))
+				break;
+		d = after.v[i] - (j < ctr_before.n ? ctr_before.v[j] : 0);
+		if (d)
+			fprintf(out, "%s\"%s\":%lld", k++ ? "," : "",
+				after.name[i], d);
+	}
+	fprintf(out, "}");
+}
+
+/* ------------------------------------------------------------------ */
 /* Latency samples. */
 
 struct samples {
@@ -628,6 +748,7 @@ static void run_stream(int run)
 	int i, j = opt.par;
 
 	pthread_barrier_init(&bar, NULL, j + 1);
+	ctr_start();
 	for (i = 0; i < j; i++) {
 		a[i].fd = connect_port(0);
 		a[i].bytes = 0;
@@ -651,6 +772,7 @@ static void run_stream(int run)
 	json_begin(run);
 	printf(",\"streams\":%d,\"write_size\":%zu,\"bytes\":%lld,\"elapsed\":%.4f,\"MBps\":%.3f",
 	       j, opt.wsize, total, t1 - t0, total / (t1 - t0) / 1e6);
+	ctr_print(stdout);
 	json_end();
 }
 
@@ -662,8 +784,10 @@ static void run_rr(int run)
 	struct samples s = { 0 };
 	double t0, t1, deadline, a, b;
 	long n = 0;
-	int i, fd = connect_port(0);
+	int i, fd;
 
+	ctr_start();
+	fd = connect_port(0);
 	set_nodelay(fd);
 	for (i = 0; i < 20; i++)
 		xchg_byte(fd, "rr (warm-up)");
@@ -682,6 +806,7 @@ static void run_rr(int run)
 	json_begin(run);
 	printf(",\"transactions\":%ld,\"elapsed\":%.4f,\"tps\":%.1f,\"p50_us\":%.1f,\"p99_us\":%.1f",
 	       n, t1 - t0, n / (t1 - t0), percentile(&s, 50), percentile(&s, 99));
+	ctr_print(stdout);
 	json_end();
 	free(s.v);
 }
@@ -745,40 +870,49 @@ static void run_crr(int run)
 	double elapsed;
 	long n;
 
+	ctr_start();
 	crr_loop(opt.secs, &n, &elapsed, &s);
 	json_begin(run);
 	printf(",\"connections\":%ld,\"elapsed\":%.4f,\"cps\":%.1f,\"p50_us\":%.1f,\"p99_us\":%.1f",
 	       n, elapsed, n / elapsed, percentile(&s, 50), percentile(&s, 99));
+	ctr_print(stdout);
 	json_end();
 	free(s.v);
 }
 
 struct fill_arg {
-	int lfd;
-	int port_index;
+	int first;		/* filler listeners first, first + step, ... */
+	int step;
 	long n;
 };
 
+static int fill_lfd[1 + MAX_FILL_PORTS];
+
 /*
- * Open and close n connections, both ends here, the client closing first:
+ * Open and close n connections, both ends here, each client closing first:
  * each leaves a TIME_WAIT entry on the client's side.  On loopback (and a
  * veth) each step is done by the time its system call returns, so nothing
- * waits for another process to be scheduled.
+ * waits for another process to be scheduled.  The connections go to the
+ * thread's listeners in turn.
  */
 static void *fill_thread(void *p)
 {
 	struct fill_arg *a = p;
+	int k = a->first;
 	char buf[64];
 	long i;
 
 	for (i = 0; i < a->n; i++) {
-		int c = connect_port(a->port_index);
-		int s = accept_one(a->lfd);
+		int c = connect_port(k);
+		int s = accept_one(fill_lfd[k]);
 
 		close(c);
 		if (read_to_eof(s, buf, sizeof(buf)))
 			die("filler: read");
 		close(s);
+		k += a->step;
+		if (k > nfill_ports)
+			k = a->first;
 	}
 	return NULL;
 }
@@ -790,56 +924,85 @@ static double fill_tw(long n, int nthreads)
 	double t0 = now();
 	int i;
 
+	nfill_ports = (n + FILL_PER_PORT - 1) / FILL_PER_PORT;
+	if (nfill_ports < nthreads)
+		nfill_ports = nthreads;
+	if (nfill_ports > MAX_FILL_PORTS)
+		nfill_ports = MAX_FILL_PORTS;
+	for (i = 1; i <= nfill_ports; i++)
+		fill_lfd[i] = listener_in_server_ns(i);
 	for (i = 0; i < nthreads; i++) {
-		a[i].port_index = 1 + i;
-		a[i].lfd = listener_in_server_ns(1 + i);
+		a[i].first = 1 + i;
+		a[i].step = nthreads;
 		a[i].n = n / nthreads + (i < n % nthreads);
-	}
-	for (i = 0; i < nthreads; i++)
 		if (pthread_create(&t[i], NULL, fill_thread, &a[i]))
 			die("pthread_create");
-	for (i = 0; i < nthreads; i++) {
-		pthread_join(t[i], NULL);
-		close(a[i].lfd);
 	}
+	for (i = 0; i < nthreads; i++)
+		pthread_join(t[i], NULL);
+	for (i = 1; i <= nfill_ports; i++)
+		close(fill_lfd[i]);
 	return now() - t0;
 }
 
 /*
- * The filler's entries are counted before the first run and after each:
- * none is made meanwhile, so the count after a run is the least there was
- * during it.
+ * The filler's entries are counted once made and after the last run: none
+ * is made in between, so the count after the last run is the fewest there
+ * were during any run.  (Counting reads /proc/net/tcp or /proc/net/atcp,
+ * a second or more for 50,000 entries under TCG, and Linux TCP's entries
+ * only last 60 s: no count between runs.)
  */
 static void run_scale(void)
 {
 	long n = opt.count, start = 0, end = 0;
 	double fill_secs = 0, fill_end;
+	double *elapsed = calloc(opt.runs, sizeof(*elapsed));
+	double *since = calloc(opt.runs, sizeof(*since));
+	long *c = calloc(opt.runs, sizeof(*c));
+	char **ctrs = calloc(opt.runs, sizeof(*ctrs));
 	int run;
 
+	if (!elapsed || !since || !c || !ctrs)
+		die("calloc");
 	if (n > 0) {
 		note("scale: making %ld TIME_WAIT entries, %d threads", n, opt.par);
 		fill_secs = fill_tw(n, opt.par);
-		start = count_tw(ports + 1, opt.par);
+		start = count_tw(ports + 1, nfill_ports);
 		note("scale: made in %.1f s, %ld present", fill_secs, start);
 	}
 	pin_cpu();
 	fill_end = now();
-	for (run = 1; run <= opt.runs; run++) {
-		double elapsed;
-		long c;
+	for (run = 0; run < opt.runs; run++) {
+		size_t len;
+		FILE *f;
 
-		crr_loop(opt.secs, &c, &elapsed, NULL);
-		if (n > 0)
-			end = count_tw(ports + 1, opt.par);
-		json_begin(run);
-		printf(",\"tw_target\":%ld,\"tw_start\":%ld,\"tw_end\":%ld,\"fill_secs\":%.2f,\"since_fill\":%.2f,\"connections\":%ld,\"elapsed\":%.4f,\"cps\":%.1f",
-		       n, start, end, fill_secs, now() - fill_end, c, elapsed,
-		       c / elapsed);
-		json_end();
-		if (end < n)
-			note("scale: only %ld of the %ld TIME_WAIT entries left after run %d (made in %.1f s; Linux TCP keeps them 60 s)",
-			     end, n, run, fill_secs);
+		ctr_start();
+		crr_loop(opt.secs, &c[run], &elapsed[run], NULL);
+		since[run] = now() - fill_end;
+		f = open_memstream(&ctrs[run], &len);
+		if (!f)
+			die("open_memstream");
+		ctr_print(f);
+		fclose(f);
 	}
+	if (n > 0)
+		end = count_tw(ports + 1, nfill_ports);
+	if (end < n)
+		note("scale: %ld of the %ld TIME_WAIT entries left after the last run (made in %.1f s; Linux TCP keeps them 60 s)",
+		     end, n, fill_secs);
+	for (run = 0; run < opt.runs; run++) {
+		json_begin(run + 1);
+		printf(",\"tw_target\":%ld,\"tw_start\":%ld,\"tw_end\":%ld,\"fill_secs\":%.2f,\"since_fill\":%.2f,\"connections\":%ld,\"elapsed\":%.4f,\"cps\":%.1f",
+		       n, start, end, fill_secs, since[run], c[run], elapsed[run],
+		       c[run] / elapsed[run]);
+		fputs(ctrs[run], stdout);
+		free(ctrs[run]);
+		json_end();
+	}
+	free(ctrs);
+	free(elapsed);
+	free(since);
+	free(c);
 }
 
 /* ------------------------------------------------------------------ */
@@ -987,6 +1150,7 @@ static void run_mem(int run)
 	if (!cfd || !sfd)
 		die("malloc");
 	lfd = listener_in_server_ns(0);
+	ctr_start();
 	slab_settle();
 	slab_snapshot(&base);
 	note("mem: opening %ld connections", n);
@@ -999,11 +1163,15 @@ static void run_mem(int run)
 	slab_settle();
 	slab_snapshot(&estab);
 
-	/* The clients close first, then the servers (after the FIN). */
+	/*
+	 * Each client closes first, then its server, once the FIN is in: one
+	 * orphaned socket at a time.  (Closing all the clients first would
+	 * leave 10,000 orphans waiting for delayed ACKs: past
+	 * net.ipv4.tcp_max_orphans, Linux TCP resets them, TCPAbortOnMemory.)
+	 */
 	t0 = now();
-	for (i = 0; i < n; i++)
-		close(cfd[i]);
 	for (i = 0; i < n; i++) {
+		close(cfd[i]);
 		if (read_to_eof(sfd[i], buf, sizeof(buf)))
 			die("mem: read");
 		close(sfd[i]);
@@ -1051,6 +1219,7 @@ static void run_mem(int run)
 	       (double)(tw.total - base.total) / twn);
 	print_cache_deltas("estab_caches", &base, &estab, n);
 	print_cache_deltas("tw_caches", &base, &tw, twn);
+	ctr_print(stdout);
 	json_end();
 }
 
@@ -1070,6 +1239,7 @@ int main(int argc, char **argv)
 	const char *env = getenv("ATCP_PROTO");
 	int c, run;
 
+	t_start = now();
 	opt.proto = env ? atoi(env) : IPPROTO_ATCP;
 	while ((c = getopt(argc, argv, "P:a:s:c:t:r:I:j:b:n:l:A:W:v")) != -1) {
 		switch (c) {
