@@ -45,7 +45,7 @@ selftests: setup
 tools: $(TOOLS)
 
 tools/atcp-bench: tools/atcp-bench.c $(wildcard include/uapi/linux/*.h)
-	$(CC) -O2 -g -Wall -Wextra -Iinclude -o $@ $< -lpthread
+	$(CC) -O2 -g -Wall -Wextra -Iinclude -o $@.tmp $< -lpthread && mv -f $@.tmp $@
 
 check: all selftests tools
 	$(VM_RUN) --timeout $(CHECK_TIMEOUT) -- selftests/run_tests $(TESTS)
