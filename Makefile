@@ -14,6 +14,15 @@
 #                       on stdout, bench.json here (ATCP_BENCH_* variables
 #                       set durations and counts; BENCH_TIMEOUT=seconds
 #                       bounds the VM run; Documentation/bench.rst)
+#   make check-debug    all that, on the debug kernel (KASAN, lockdep,
+#                       kmemleak, UBSAN: scripts/build-debug-kernel, built
+#                       once per machine) with atcp built for it
+#                       (scripts/build-debug-module); any splat or leak fails
+#                       (TESTS= as for check; CHECK_DEBUG_TIMEOUT bounds the
+#                        VM run, DEBUG_TEST_TIMEOUT each test)
+#   make soak           scripts/soak under the debug kernel: mixed traffic
+#                       for SOAK_SECONDS (default 600), then teardown
+#   make debug-kernel   only build (or find) the debug kernel
 #   make checkpatch     checkpatch.pl --strict on the module's sources
 #   make sparse         build with sparse over every file (C=2)
 #   make W1             build with W=1 warnings
@@ -28,6 +37,9 @@ KSRC ?= /usr/src/linux-source-6.1
 CHECK_TIMEOUT ?= 2100
 BENCH_TIMEOUT ?= 1800
 TOOLS := tools/atcp-bench
+CHECK_DEBUG_TIMEOUT ?= 14400
+DEBUG_TEST_TIMEOUT ?= 1200
+SOAK_SECONDS ?= 600
 VM_RUN := scripts/vm-run
 KBUILD := $(MAKE) -C $(KDIR) M=$(CURDIR)
 
@@ -58,6 +70,24 @@ bench: all tools
 	ATCP_BENCH_HOST_LOAD="$$(cut -d ' ' -f 1-3 /proc/loadavg)" \
 		$(VM_RUN) --timeout $(BENCH_TIMEOUT) -- scripts/bench
 
+# The debug kernel's targets.  vm-run boots it the way a KASAN kernel needs
+# (its config next to the bzImage says so) and loads the atcp.ko built for
+# it in place of module/atcp.ko, which stays as make built it.
+DEBUG_VM_RUN = ko=$$(scripts/build-debug-module) && \
+	kdir=$$(scripts/build-debug-kernel --dir) && \
+	$(VM_RUN) --kernel "$$kdir/bzImage" --module "$$ko"
+
+debug-kernel: setup
+	scripts/build-debug-kernel
+
+check-debug: setup selftests
+	$(DEBUG_VM_RUN) --timeout $(CHECK_DEBUG_TIMEOUT) -- \
+		env ATCP_TEST_TIMEOUT=$(DEBUG_TEST_TIMEOUT) selftests/run_tests $(TESTS)
+
+soak: setup selftests
+	$(DEBUG_VM_RUN) --timeout $$(($(SOAK_SECONDS) + 1200)) -- \
+		env ATCP_SOAK_SECONDS=$(SOAK_SECONDS) scripts/soak
+
 checkpatch: setup
 	$(KSRC)/scripts/checkpatch.pl --no-tree --strict -f \
 		$(wildcard module/*.c module/*.h) include/uapi/linux/atcp.h
@@ -74,3 +104,4 @@ clean:
 	rm -f $(TOOLS)
 
 .PHONY: all setup module selftests tools check demo bench checkpatch sparse W1 clean
+.PHONY: debug-kernel check-debug soak
