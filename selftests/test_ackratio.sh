@@ -178,7 +178,16 @@ run() {
 	[ "$src" = 0 ] && [ "$crc" = 0 ]
 }
 
-val() { sed -n "s/^$2 //p" "$T/$1.stats" | head -n 1; }
+# load NAME: the "key value" lines of $T/NAME.stats into S[key] (the first
+# of each key), without a process per lookup (each costs under TCG).
+declare -A S
+load() {
+	local k v
+	S=()
+	while read -r k v; do
+		[ -n "${S[$k]+x}" ] || S[$k]=$v
+	done <"$T/$1.stats"
+}
 
 # within X LO HI: X in [LO, HI] (decimals)
 within() {
@@ -188,39 +197,41 @@ within() {
 assert_run() {
 	local name=$1 ok=0 v
 	run "$name" "$PROTO" "${2:-on}" || ok=1
-	tap_ok $ok "$name: $((SIZE >> 20)) MiB transferred and verified (xfer: $(val "$name" xfer))"
+	load "$name"
+	tap_ok $ok "$name: $((SIZE >> 20)) MiB transferred and verified (xfer: ${S[xfer]})"
 
-	[ "$(val "$name" tcpdump_drops)" = 0 ] && [ "$(val "$name" bytes)" = "$SIZE" ] &&
-		[ "$(val "$name" unacked)" = 0 ]
-	tap_ok $? "$name: the capture has all of it: $(val "$name" bytes) bytes, $(val "$name" unacked) unacked, $(val "$name" tcpdump_drops) dropped by tcpdump"
+	[ "${S[tcpdump_drops]}" = 0 ] && [ "${S[bytes]}" = "$SIZE" ] &&
+		[ "${S[unacked]}" = 0 ]
+	tap_ok $? "$name: the capture has all of it: ${S[bytes]} bytes, ${S[unacked]} unacked, ${S[tcpdump_drops]} dropped by tcpdump"
 
-	v=$(val "$name" retrans)
+	v=${S[retrans]}
 	tap_is "${v:-none}" 0 "$name: no data segment sent twice"
 
-	v=$(val "$name" sender_RtoFires)
+	v=${S[sender_RtoFires]}
 	tap_is "${v:-none}" 0 "$name: no retransmission timeout at the sender"
 
-	v=$(val "$name" ratio)
+	v=${S[ratio]}
 	if [ "$PROTO" = 6 ]; then
-		tap_skip "$name: ratio ${v:-none} ($(val "$name" acks) ACKs for $(val "$name" data) data segments): Linux stretches ACKs here (see the header)"
+		tap_skip "$name: ratio ${v:-none} (${S[acks]} ACKs for ${S[data]} data segments): Linux stretches ACKs here (see the header)"
 	else
 		within "$v" $RATIO_LO $RATIO_HI
-		tap_ok $? "$name: $(val "$name" acks) ACKs for $(val "$name" data) data segments: ratio ${v:-none} within [$RATIO_LO, $RATIO_HI]"
+		tap_ok $? "$name: ${S[acks]} ACKs for ${S[data]} data segments: ratio ${v:-none} within [$RATIO_LO, $RATIO_HI]"
 	fi
 
-	v=$(val "$name" lat_max)
+	v=${S[lat_max]}
 	within "$v" 0 $BOUND
-	tap_ok $? "$name: every data segment acked within $BOUND ms (longest ${v:-none} ms, 99th percentile $(val "$name" lat_p99) ms, median $(val "$name" lat_med) ms)"
+	tap_ok $? "$name: every data segment acked within $BOUND ms (longest ${v:-none} ms, 99th percentile ${S[lat_p99]} ms, median ${S[lat_med]} ms)"
 
-	v=$(val "$name" gap_max)
+	v=${S[gap_max]}
 	within "$v" 0 $BOUND
-	tap_ok $? "$name: no stall: longest silence ${v:-none} ms, within $BOUND ms (transfer took $(val "$name" duration) s)"
+	tap_ok $? "$name: no stall: longest silence ${v:-none} ms, within $BOUND ms (transfer took ${S[duration]} s)"
 }
 
 # compare NAME OFFLOADS: a Linux TCP run, printed
 compare() {
 	if run "$1" 6 "$2"; then
-		tap_diag "$1: Linux TCP, offloads $2: $(val "$1" acks) ACKs for $(val "$1" data) captured data segments (ratio $(val "$1" ratio)), $(val "$1" mss_units) MSS of data (ratio per MSS $(val "$1" ratio_mss)); longest ACK wait $(val "$1" lat_max) ms, longest silence $(val "$1" gap_max) ms"
+		load "$1"
+		tap_diag "$1: Linux TCP, offloads $2: ${S[acks]} ACKs for ${S[data]} captured data segments (ratio ${S[ratio]}), ${S[mss_units]} MSS of data (ratio per MSS ${S[ratio_mss]}); longest ACK wait ${S[lat_max]} ms, longest silence ${S[gap_max]} ms"
 	else
 		tap_diag "$1: the Linux TCP transfer failed"
 	fi

@@ -69,21 +69,21 @@ def packets(path):
                 yield t, data
 
 
-def segments(path, proto):
-    """Yield (t, src, dst, seq, ack, flags, payload_len)."""
+def segments(path, proto, sender, receiver):
+    """Yield (t, from_sender, seq, ack, flags, payload_len) for the segments
+    between the two addresses (packed, 4 bytes each)."""
+    unpack = struct.unpack_from
+    pair = (sender + receiver, receiver + sender)
     for t, ip in packets(path):
-        if len(ip) < 20 or ip[0] >> 4 != 4 or ip[9] != proto:
+        if len(ip) < 40 or ip[9] != proto or ip[0] >> 4 != 4:
+            continue
+        addrs = ip[12:20]
+        if addrs not in pair:
             continue
         ihl = (ip[0] & 15) * 4
-        tot = struct.unpack('!H', ip[2:4])[0]
-        l4 = ip[ihl:]
-        if len(l4) < 20:
-            continue
-        seq, ack = struct.unpack('!II', l4[4:12])
-        doff = (l4[12] >> 4) * 4
-        flags = l4[13]
-        yield (t, socket.inet_ntoa(ip[12:16]), socket.inet_ntoa(ip[16:20]), seq, ack,
-               flags, tot - ihl - doff)
+        tot = unpack('!H', ip, 2)[0]
+        seq, ack, off, flags = unpack('!IIBB', ip, ihl + 4)
+        yield t, addrs == pair[0], seq, ack, flags, tot - ihl - (off >> 4) * 4
 
 
 def after(a, b):
@@ -108,9 +108,10 @@ def main():
     gap_max = 0.0
     ack_high = None
     t0 = None
-    for t, src, dst, seq, ack, flags, plen in segments(a.pcap, a.proto):
+    for t, fwd, seq, ack, flags, plen in segments(a.pcap, a.proto, socket.inet_aton(a.sender),
+                                                   socket.inet_aton(a.receiver)):
         t0 = t if t0 is None else t0
-        if src == a.sender and dst == a.receiver and plen > 0:
+        if fwd and plen > 0:
             if t_first is None:
                 t_first = t
                 first_seq = seq
@@ -125,8 +126,8 @@ def main():
                 high = end
             else:
                 retrans += 1
-        elif (src == a.receiver and dst == a.sender and plen == 0 and flags & 0x10 and
-              not flags & 0x06 and t_first is not None):
+        elif (not fwd and plen == 0 and flags & 0x10 and not flags & 0x06 and
+              t_first is not None):
             # A FIN may carry the last ACK (the receiver closes): it covers
             # data, but is not counted as an ACK.
             if not flags & 0x01:
