@@ -57,6 +57,8 @@
  *   -j N       parallel streams (stream, default 1); filler threads (scale,
  *              default 2)
  *   -b BYTES   write size of stream (default 65536)
+ *   -B BYTES   SO_SNDBUF and SO_RCVBUF of every socket (default: the
+ *              transport's defaults; TCP's then grow with the transfer)
  *   -n COUNT   connections (mem) or TIME_WAIT entries (scale)
  *   -l LABEL   put "topo": LABEL in the JSON (e.g. lo, veth)
  *   -A CPU     run client and server on this CPU only (scale: once the
@@ -131,6 +133,7 @@ static struct {
 	int verbose;
 	int first_run;
 	int cpu;
+	int bufsize;
 } opt = {
 	.addr = "127.0.0.1", .secs = 3, .runs = 3, .par = 0, .wsize = 65536,
 	.count = -1, .first_run = 1, .cpu = -1,
@@ -258,12 +261,23 @@ static void pin_cpu(void)
 		die("sched_setaffinity CPU %d", opt.cpu);
 }
 
+/* -B: fixed buffers (accepted sockets inherit the listener's). */
+static void set_bufs(int fd)
+{
+	if (!opt.bufsize)
+		return;
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &opt.bufsize, sizeof(opt.bufsize)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &opt.bufsize, sizeof(opt.bufsize)))
+		die("setsockopt SO_SNDBUF/SO_RCVBUF");
+}
+
 static int new_socket(void)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, opt.proto);
 
 	if (fd < 0)
 		die("socket(AF_INET, SOCK_STREAM, %d)", opt.proto);
+	set_bufs(fd);
 	return fd;
 }
 
@@ -1229,8 +1243,9 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: atcp-bench [-P proto] [-a addr] [-s server-netns] [-c client-netns]\n"
-		"                  [-t secs] [-r runs] [-I first] [-j n] [-b bytes] [-n count]\n"
-		"                  [-l label] [-A cpu] [-W secs] [-v] stream|rr|crr|mem|scale\n");
+		"                  [-t secs] [-r runs] [-I first] [-j n] [-b bytes] [-B bytes]\n"
+		"                  [-n count] [-l label] [-A cpu] [-W secs] [-v]\n"
+		"                  stream|rr|crr|mem|scale\n");
 	exit(2);
 }
 
@@ -1241,7 +1256,7 @@ int main(int argc, char **argv)
 
 	t_start = now();
 	opt.proto = env ? atoi(env) : IPPROTO_ATCP;
-	while ((c = getopt(argc, argv, "P:a:s:c:t:r:I:j:b:n:l:A:W:v")) != -1) {
+	while ((c = getopt(argc, argv, "P:a:s:c:t:r:I:j:b:B:n:l:A:W:v")) != -1) {
 		switch (c) {
 		case 'P':
 			if (!strcmp(optarg, "tcp"))
@@ -1259,6 +1274,7 @@ int main(int argc, char **argv)
 		case 'I': opt.first_run = atoi(optarg); break;
 		case 'j': opt.par = atoi(optarg); break;
 		case 'b': opt.wsize = strtoul(optarg, NULL, 0); break;
+		case 'B': opt.bufsize = atoi(optarg); break;
 		case 'n': opt.count = strtol(optarg, NULL, 0); break;
 		case 'l': opt.label = optarg; break;
 		case 'A': opt.cpu = atoi(optarg); break;
