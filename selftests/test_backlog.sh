@@ -99,8 +99,10 @@ n=$(field "$res" overflows)
 tap_ok $? "the 3 SYNs beyond it are counted in ListenOverflows (counted $n; retransmitted SYNs count again)"
 tap_is "$(field "$res" late)" 3 "the 3 dropped clients get in on their SYN retransmissions once accept() runs"
 tap_is "$(field "$res" established)" 6 "all 6 clients see their connection established"
-tap_is "$(field "$res" queued)/$(field "$res" late)" \
-	"$(field "$linux" queued)/$(field "$linux" late)" "queued/late split equals Linux TCP's"
+# How many of Linux's dropped clients are in by the deadline depends on its
+# SYN and SYN-ACK retransmission timing under load: only its queue bound is
+# compared.
+tap_is "$(field "$res" queued)" "$(field "$linux" queued)" "the queue holds what Linux TCP's holds"
 n=$(field "$linux" overflows)
 [ "${n:-0}" -ge 3 ]
 tap_ok $? "Linux TCP counts them too (TcpExtListenOverflows $n)"
