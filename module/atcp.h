@@ -439,6 +439,7 @@ int atcp_send_synack(struct sock *sk);
 int atcp_retransmit_skb(struct sock *sk, struct sk_buff *skb);
 void atcp_retransmit_head(struct sock *sk);
 int atcp_send_probe(struct sock *sk, bool zero_window);
+bool atcp_write_wakeup(struct sock *sk);
 int atcp_v4_send_synack(const struct sock *sk, struct request_sock *req);
 void atcp_v4_send_reset(const struct sock *sk, struct sk_buff *skb);
 void atcp_v4_send_ack(struct net *net, struct sk_buff *skb, u32 seq, u32 ack,

@@ -734,6 +734,26 @@ void atcp_push(struct sock *sk, int nonagle)
 	atcp_write_xmit(sk, nonagle);
 }
 
+/*
+ * The probe timer fired with data queued and nothing in flight
+ * (tcp_write_wakeup): if the window has room, the data itself goes, since
+ * its first transmission may have failed locally (no route, a netfilter
+ * drop); otherwise a zero-window probe.  Returns true if data went out.
+ */
+bool atcp_write_wakeup(struct sock *sk)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	struct sk_buff *skb = ap->send_head;
+
+	if (skb && (!skb->len ||
+		    before(ATCP_SKB_CB(skb)->seq, ap->snd_una + ap->snd_wnd))) {
+		atcp_write_xmit(sk, ATCP_NAGLE_PUSH);
+		return atcp_flight(ap);
+	}
+	atcp_send_probe(sk, true);
+	return false;
+}
+
 /* Queue our FIN: on the last unsent segment if there is one. */
 void atcp_send_fin(struct sock *sk)
 {

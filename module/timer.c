@@ -134,23 +134,36 @@ static void atcp_retransmit_timer(struct sock *sk)
 	atcp_reset_rto(sk);
 }
 
-/* The peer's window is closed: a probe makes it tell us when it opens. */
+/*
+ * Data waits with nothing in flight: the peer's window is closed, or the
+ * data's first transmission failed locally.  Either way the socket gives
+ * up after retries2 unanswered probes (orphan_retries once orphaned), as
+ * tcp_probe_timer does; any acceptable ACK resets the count.
+ */
 static void atcp_probe_timer(struct sock *sk)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	struct atcp_sock *ap = atcp_sk(sk);
+	const struct atcp_net *an = atcp_sk_net(sk);
+	int max_probes;
 
 	if (!ap->send_head || atcp_flight(ap)) {
 		icsk->icsk_probes_out = 0;
 		return;
 	}
 	trace_atcp_timer(sk, ATCP_TIMER_PROBE, sk->sk_state);
-	if (sock_flag(sk, SOCK_DEAD) &&
-	    icsk->icsk_probes_out >= READ_ONCE(atcp_sk_net(sk)->orphan_retries)) {
+	max_probes = sock_flag(sk, SOCK_DEAD) ? READ_ONCE(an->orphan_retries) :
+						READ_ONCE(an->retries2);
+	if (icsk->icsk_probes_out >= max_probes) {
 		atcp_write_err(sk);
 		return;
 	}
-	atcp_send_probe(sk, true);
+	if (atcp_write_wakeup(sk)) {
+		/* The data is out: the retransmission timer covers it now. */
+		icsk->icsk_probes_out = 0;
+		icsk->icsk_backoff = 0;
+		return;
+	}
 	icsk->icsk_probes_out++;
 	if (icsk->icsk_backoff < 16)
 		icsk->icsk_backoff++;

@@ -93,6 +93,9 @@ class NetnsPair:
     def ip(self, side, *args):
         subprocess.run(['ip', '-n', self.ns[side]] + list(args), check=True)
 
+    def tc(self, side, *args):
+        subprocess.run(['tc', '-n', self.ns[side]] + list(args), check=True)
+
     def sysctl(self, side, key, value):
         subprocess.run(['ip', 'netns', 'exec', self.ns[side], 'sysctl', '-qw',
                         '%s=%s' % (key, value)], check=True)
