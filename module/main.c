@@ -30,6 +30,16 @@ static unsigned long atcp_ehash_entries;
 module_param_named(ehash_entries, atcp_ehash_entries, ulong, 0444);
 MODULE_PARM_DESC(ehash_entries, "established hash buckets (0: sized from RAM)");
 
+/*
+ * inet_hash() and the bind code find a protocol's own table through
+ * tcp_or_dccp_get_hashinfo(), which in 6.1 reads sk_prot->h.hashinfo only
+ * when DCCP is configured; without it atcp's sockets would land in TCP's
+ * tables, where atcp's lookups never find them.
+ */
+#if !IS_ENABLED(CONFIG_IP_DCCP)
+#error "atcp needs a kernel with CONFIG_IP_DCCP (y or m) for its own hash table"
+#endif
+
 struct inet_hashinfo atcp_hashinfo;
 unsigned int atcp_net_id __read_mostly;
 static DEFINE_PER_CPU(unsigned int, atcp_orphan_count);
