@@ -468,6 +468,8 @@ void atcp_retransmit_timer_fired(struct sock *sk);
 void atcp_delack_timer_fired(struct sock *sk);
 
 /* minisocks.c */
+void atcp_reqsk_init_addrs(const struct sock *sk, struct request_sock *req,
+			   struct sk_buff *skb);
 int atcp_v4_conn_request(struct sock *sk, struct sk_buff *skb);
 struct sock *atcp_check_req(struct sock *sk, struct sk_buff *skb,
 			    struct request_sock *req);

@@ -74,6 +74,23 @@ static void atcp_twsk_restart(struct inet_timewait_sock *tw, int timeo)
 	trace_atcp_timewait(tw, ATCP_TW_RESTART, jiffies_to_msecs(timeo));
 }
 
+/* The addresses and ports of a request sock, from the segment that made it. */
+void atcp_reqsk_init_addrs(const struct sock *sk, struct request_sock *req,
+			   struct sk_buff *skb)
+{
+	struct inet_request_sock *ireq = inet_rsk(req);
+	const struct tcphdr *th = tcp_hdr(skb);
+
+	ireq->ir_rmt_port = th->source;
+	ireq->ir_num = ntohs(th->dest);
+	sk_rcv_saddr_set(req_to_sk(req), ip_hdr(skb)->daddr);
+	sk_daddr_set(req_to_sk(req), ip_hdr(skb)->saddr);
+	ireq->ir_mark = inet_request_mark(sk, skb);
+	ireq->ir_iif = inet_request_bound_dev_if(sk, skb);
+	ireq->ireq_family = AF_INET;
+	RCU_INIT_POINTER(ireq->ireq_opt, NULL);
+}
+
 /* A SYN for a listener (RFC 9293 3.10.7.2). */
 int atcp_v4_conn_request(struct sock *sk, struct sk_buff *skb)
 {
@@ -115,14 +132,7 @@ int atcp_v4_conn_request(struct sock *sk, struct sk_buff *skb)
 	ireq->sack_ok = opt.sack_ok;
 	ireq->wscale_ok = opt.wscale_ok;
 	ireq->snd_wscale = opt.wscale;
-	ireq->ir_rmt_port = th->source;
-	ireq->ir_num = ntohs(th->dest);
-	sk_rcv_saddr_set(req_to_sk(req), ip_hdr(skb)->daddr);
-	sk_daddr_set(req_to_sk(req), ip_hdr(skb)->saddr);
-	ireq->ir_mark = inet_request_mark(sk, skb);
-	ireq->ir_iif = inet_request_bound_dev_if(sk, skb);
-	ireq->ireq_family = AF_INET;
-	RCU_INIT_POINTER(ireq->ireq_opt, NULL);
+	atcp_reqsk_init_addrs(sk, req, skb);
 
 	space = READ_ONCE(sk->sk_rcvbuf);
 	space -= space >> 1;

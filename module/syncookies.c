@@ -113,7 +113,6 @@ struct sock *atcp_cookie_check(struct sock *sk, struct sk_buff *skb)
 	const struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct atcp_request_sock *areq;
-	struct inet_request_sock *ireq;
 	struct request_sock *req;
 	struct sock *child;
 	bool own_req;
@@ -132,17 +131,9 @@ struct sock *atcp_cookie_check(struct sock *sk, struct sk_buff *skb)
 	req = inet_reqsk_alloc(&atcp_request_sock_ops, sk, false);
 	if (!req)
 		return NULL;
-	ireq = inet_rsk(req);
 	areq = atcp_rsk(req);
 	req->mss = mss;
-	ireq->ir_rmt_port = th->source;
-	ireq->ir_num = ntohs(th->dest);
-	sk_rcv_saddr_set(req_to_sk(req), ip_hdr(skb)->daddr);
-	sk_daddr_set(req_to_sk(req), ip_hdr(skb)->saddr);
-	ireq->ir_mark = inet_request_mark(sk, skb);
-	ireq->ir_iif = inet_request_bound_dev_if(sk, skb);
-	ireq->ireq_family = AF_INET;
-	RCU_INIT_POINTER(ireq->ireq_opt, NULL);
+	atcp_reqsk_init_addrs(sk, req, skb);
 	space = READ_ONCE(sk->sk_rcvbuf);
 	space -= space >> 1;
 	areq->rcv_wnd = min(space, 65535U);
