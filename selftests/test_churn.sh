@@ -13,6 +13,7 @@
 # module again at the end.
 . "$(dirname "$0")/lib/common.sh"
 . "$SELFTESTS/lib/netns.sh"
+. "$SELFTESTS/lib/module.sh"
 
 need_root
 need_cmd ip sysctl
@@ -67,24 +68,15 @@ n=$(hashed)
 tap_is "$n" 0 "/proc/net/protocols counts no hashed atcp socket"
 
 netns_destroy "$NS_LO"
-refcnt_zero() {
-	[ "$(cat /sys/module/atcp/refcnt)" = 0 ]
-}
-wait_for 30 refcnt_zero
+wait_for 30 module_refcnt_zero
 rc=$?
 tap_ok $rc "no socket holds the module (refcnt $(cat /sys/module/atcp/refcnt))"
 
-dmesg_before=$(dmesg | wc -l)
-rmmod atcp
-tap_ok $? "rmmod succeeds"
-! grep -q '^atcp ' /proc/modules
+module_unload
+tap_ok $UNLOAD_RC "rmmod succeeds"
+! module_loaded
 tap_ok $? "the module is gone"
-# kmem_cache_destroy() complains about objects still allocated.
-leaks=$(dmesg | tail -n +"$((dmesg_before + 1))" | grep -i -E 'still has objects|Objects remaining|leak')
-[ -z "$leaks" ]
-rc=$?
-[ $rc = 0 ] || tap_diag "$leaks"
-tap_ok $rc "unloading reports no object left in atcp's slab caches"
+tap_unload_clean
 
 insmod "$ko"
 tap_ok $? "insmod again, for the tests that follow"

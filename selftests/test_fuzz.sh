@@ -39,6 +39,7 @@
 # everything that runs in one.
 . "$(dirname "$0")/lib/common.sh"
 . "$SELFTESTS/lib/netns.sh"
+. "$SELFTESTS/lib/module.sh"
 
 need_root
 need_cmd ip
@@ -313,25 +314,16 @@ if [ -z "$atcp" ]; then
 	tap_skip "insmod: the module's"
 	tap_done
 fi
-refcnt_zero() {
-	[ "$(</sys/module/atcp/refcnt)" = 0 ]
-}
 # A socket left behind keeps its reference: no use waiting long then.
-if [ $left = 0 ]; then wait_for 30 refcnt_zero; else wait_for 3 refcnt_zero; fi
-dmesg_before=$(dmesg | wc -l)
-rmmod atcp
-rc=$?
-[ $rc = 0 ] || tap_diag "refcnt $(</sys/module/atcp/refcnt)"
-! grep -q '^atcp ' /proc/modules
-tap_ok $? "rmmod succeeds (exit $rc)"
-leaks=$(dmesg | tail -n +"$((dmesg_before + 1))" | grep -i -E 'still has objects|Objects remaining|leak')
-[ -z "$leaks" ]
-rc=$?
-[ $rc = 0 ] || tap_diag "$leaks"
-tap_ok $rc "unloading reports no object left in atcp's slab caches"
+if [ $left = 0 ]; then wait_for 30 module_refcnt_zero; else wait_for 3 module_refcnt_zero; fi
+module_unload
+[ $UNLOAD_RC = 0 ] || tap_diag "refcnt $(</sys/module/atcp/refcnt)"
+! module_loaded
+tap_ok $? "rmmod succeeds (exit $UNLOAD_RC)"
+tap_unload_clean
 # (Still loaded if rmmod failed: the tests that follow can run.)
-grep -q '^atcp ' /proc/modules || insmod "$ko"
-grep -q '^atcp ' /proc/modules
+module_loaded || insmod "$ko"
+module_loaded
 tap_ok $? "the module is loaded again for the tests that follow"
 
 tap_done

@@ -24,24 +24,16 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lib'))
-from nstest import ADDR_B, NetnsPair, Tap, counters, proto_under_test  # noqa: E402
+from nstest import NetnsPair, Tap, counters, proto_under_test  # noqa: E402
 
 
 def connect(pair, proto, sockopts):
-    pair.enter('b')
-    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM, proto)
-    srv.bind((ADDR_B, 0))
-    srv.listen(1)
-    pair.enter('a')
-    cli = socket.socket(socket.AF_INET, socket.SOCK_STREAM, proto)
-    cli.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    opts = [(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]
     if sockopts:
-        cli.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 1)
-        cli.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 1)
-        cli.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 2)
-    cli.connect(srv.getsockname())
-    conn, _ = srv.accept()
-    srv.close()
+        opts += [(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 1),
+                 (socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 1),
+                 (socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 2)]
+    cli, conn = pair.connected(proto, cli_opts=opts)
     cli.sendall(b'x')
     conn.recv(1)
     return cli, conn, time.monotonic()

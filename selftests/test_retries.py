@@ -46,19 +46,6 @@ def no_routes():
     return int(vals[names.index('OutNoRoutes')])
 
 
-def connected(pair, proto):
-    pair.enter('b')
-    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM, proto)
-    srv.bind((ADDR_B, 0))
-    srv.listen(1)
-    pair.enter('a')
-    cli = socket.socket(socket.AF_INET, socket.SOCK_STREAM, proto)
-    cli.connect(srv.getsockname())
-    conn, _ = srv.accept()
-    srv.close()
-    return cli, conn
-
-
 def failed_with(cli):
     try:
         cli.recv(1)
@@ -70,7 +57,7 @@ def failed_with(cli):
 def run_noroute(pair, proto, restore):
     """Send with no route to the server; with restore, put the route back
     after two failed attempts.  Returns (seconds, error, bytes received)."""
-    cli, conn = connected(pair, proto)
+    cli, conn = pair.connected(proto)
     pair.ip('a', 'route', 'add', 'unreachable', ADDR_B + '/32')
     base = no_routes()
     t0 = time.monotonic()
@@ -101,7 +88,7 @@ def run_noroute(pair, proto, restore):
 
 
 def run(pair, proto):
-    cli, conn = connected(pair, proto)
+    cli, conn = pair.connected(proto)
     key = RETRANS.get(proto, 'RetransSegs')
     base = counters(proto).get(key, 0)
     pair.tc('a', 'qdisc', 'add', 'dev', pair.va, 'root', 'netem', 'loss', '100%')

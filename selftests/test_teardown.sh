@@ -20,6 +20,7 @@
 # Runs among the first tests (selftests/Makefile): it unloads the module.
 . "$(dirname "$0")/lib/common.sh"
 . "$SELFTESTS/lib/netns.sh"
+. "$SELFTESTS/lib/module.sh"
 
 need_root
 need_cmd ip
@@ -105,20 +106,12 @@ tap_is "$established" 0 "A: no connection left established after its process die
 tap_diag "A after the kill: $(entries "$A") entries, $(count_state "$A" 06) in TIME_WAIT; RSTs out $(stat_of "$A" OutRsts)"
 netns_destroy "$A"
 
-refcnt_zero() {
-	[ "$(cat /sys/module/atcp/refcnt)" = 0 ]
-}
-wait_for 120 refcnt_zero
+wait_for 120 module_refcnt_zero
 tap_ok $? "no socket holds the module once both namespaces are gone (refcnt $(cat /sys/module/atcp/refcnt))"
 
-dmesg_before=$(dmesg | wc -l)
-rmmod atcp
-tap_ok $? "rmmod succeeds"
-leaks=$(dmesg | tail -n +"$((dmesg_before + 1))" | grep -i -E 'still has objects|Objects remaining|leak')
-[ -z "$leaks" ]
-rc=$?
-[ $rc = 0 ] || tap_diag "$leaks"
-tap_ok $rc "unloading reports no object left in atcp's slab caches"
+module_unload
+tap_ok $UNLOAD_RC "rmmod succeeds"
+tap_unload_clean
 
 insmod "$ko"
 tap_ok $? "insmod again, for the tests that follow"

@@ -21,7 +21,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lib'))
-from nstest import (ADDR_B, NetnsPair, Tap, counters, proto_under_test,  # noqa: E402
+from nstest import (NetnsPair, Tap, counters, proto_under_test,  # noqa: E402
                     wait_until)
 
 SIZE = 4 << 20
@@ -37,16 +37,9 @@ def pattern(n):
 def run(pair, proto):
     probe_key = PROBES.get(proto, 'ZeroWindowProbes')
     data = pattern(SIZE)
-    pair.enter('b')
-    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM, proto)
-    srv.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, BUF)
-    srv.bind((ADDR_B, 0))
-    srv.listen(1)
-    pair.enter('a')
-    cli = socket.socket(socket.AF_INET, socket.SOCK_STREAM, proto)
-    cli.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, BUF)
-    cli.connect(srv.getsockname())
-    conn, _ = srv.accept()
+    cli, conn = pair.connected(proto,
+                               cli_opts=[(socket.SOL_SOCKET, socket.SO_SNDBUF, BUF)],
+                               srv_opts=[(socket.SOL_SOCKET, socket.SO_RCVBUF, BUF)])
     probes0 = counters(proto)[probe_key]
 
     cli.setblocking(False)
@@ -97,7 +90,7 @@ def run(pair, proto):
                 cli.shutdown(socket.SHUT_WR)
     drained = time.monotonic() - t0
     whole = nread == SIZE and got.digest() == hashlib.sha256(data).digest()
-    for s in (cli, conn, srv):
+    for s in (cli, conn):
         s.close()
     pair.leave()
     return {'held': held, 'probed': bool(probed), 'probes': probes, 'gaps': gaps,

@@ -19,6 +19,7 @@ import atexit
 import ctypes
 import os
 import random
+import socket
 import subprocess
 import sys
 import time
@@ -99,6 +100,26 @@ class NetnsPair:
     def sysctl(self, side, key, value):
         subprocess.run(['ip', 'netns', 'exec', self.ns[side], 'sysctl', '-qw',
                         '%s=%s' % (key, value)], check=True)
+
+    def connected(self, proto, cli_opts=(), srv_opts=()):
+        """A connection from side a to a listener on side b, which is
+        closed once it has been accepted; socket options as (level, name,
+        value), set before connect and listen.  Returns (client, server
+        end) with this thread in namespace a."""
+        self.enter('b')
+        srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM, proto)
+        for opt in srv_opts:
+            srv.setsockopt(*opt)
+        srv.bind((ADDR_B, 0))
+        srv.listen(1)
+        self.enter('a')
+        cli = socket.socket(socket.AF_INET, socket.SOCK_STREAM, proto)
+        for opt in cli_opts:
+            cli.setsockopt(*opt)
+        cli.connect(srv.getsockname())
+        conn, _ = srv.accept()
+        srv.close()
+        return cli, conn
 
     def enter(self, side):
         _setns_path('/run/netns/' + self.ns[side])

@@ -33,6 +33,10 @@ import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
+# Protocol counters of the current netns: atcp_stat, or Tcp/TcpExt for proto 6.
+from nstest import counters as read_mibs  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 DUTAPP = os.path.join(HERE, 'dutapp.py')
 
@@ -621,29 +625,6 @@ def read_ack_state(proto):
                         int(f[12]), int(f[13]), qp >> 1, qp & 1))
         except ValueError:
             continue
-    return out
-
-
-def read_mibs(proto):
-    """Protocol counters of the current netns: /proc/net/atcp_stat (`Name N`
-    lines), or for proto 6 the Tcp and TcpExt lines of /proc/net/snmp and
-    /proc/net/netstat (a header line of names, then a line of values)."""
-    out = {}
-    if proto != 6:
-        with open('/proc/thread-self/net/atcp_stat') as f:
-            for ln in f:
-                k, _, v = ln.partition(' ')
-                if v.strip().isdigit():
-                    out[k] = int(v)
-        return out
-    for path in ('/proc/thread-self/net/snmp', '/proc/thread-self/net/netstat'):
-        with open(path) as f:
-            lines = f.read().splitlines()
-        for names, vals in zip(lines[0::2], lines[1::2]):
-            if names.split(':')[0] not in ('Tcp', 'TcpExt'):
-                continue
-            for k, v in zip(names.split()[1:], vals.split()[1:]):
-                out[k] = int(v)
     return out
 
 
