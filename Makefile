@@ -90,7 +90,8 @@ soak: setup selftests
 
 checkpatch: setup
 	$(KSRC)/scripts/checkpatch.pl --no-tree --strict -f \
-		$(wildcard module/*.c module/*.h) include/uapi/linux/atcp.h
+		$(filter-out %.mod.c,$(wildcard module/*.c module/*.h)) \
+		include/uapi/linux/atcp.h
 
 sparse: setup
 	$(KBUILD) C=2 modules
