@@ -154,6 +154,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "prng.h"
+
 #ifndef IPPROTO_ATCP
 #define IPPROTO_ATCP 253
 #endif
@@ -2621,48 +2623,6 @@ static int sink_main(int argc, char **argv)
  * fuzz hold
  */
 
-struct stream {
-	uint64_t s;
-	uint8_t buf[8];
-	int left;
-};
-
-static void stream_init(struct stream *p, uint64_t seed)
-{
-	p->s = seed * 0x9E3779B97F4A7C15ULL + 0x2545F4914F6CDD1DULL;
-	if (!p->s)
-		p->s = 1;
-	p->left = 0;
-}
-
-static void stream_fill(struct stream *p, uint8_t *out, size_t n)
-{
-	while (n) {
-		if (!p->left) {
-			uint64_t x = p->s;
-
-			x ^= x >> 12;
-			x ^= x << 25;
-			x ^= x >> 27;
-			p->s = x;
-			x *= 0x2545F4914F6CDD1DULL;
-			memcpy(p->buf, &x, 8);
-			p->left = 8;
-		}
-		*out++ = p->buf[8 - p->left--];
-		n--;
-	}
-}
-
-static uint64_t fnv1a(uint64_t h, const uint8_t *d, size_t n)
-{
-	while (n--) {
-		h ^= *d++;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 static void on_alarm(int sig)
 {
 	static const char msg[] = "hold: timeout\n";
@@ -2695,7 +2655,7 @@ static int hold_main(int argc, char **argv)
 	uint64_t seed = 1, htx = 0xcbf29ce484222325ULL, hrx = htx;
 	const char *ready = NULL, *role;
 	struct sockaddr_in la = { .sin_family = AF_INET }, ra = { .sin_family = AF_INET };
-	struct stream tx, rx;
+	struct prng tx, rx;
 	static uint8_t out[65536], in[65536], want[65536];
 	size_t outlen = 0, outoff = 0;
 	char hb[8], a[20];
@@ -2780,8 +2740,8 @@ static int hold_main(int argc, char **argv)
 
 	/* Both ways at once; every byte checked. */
 	t0 = now_s();
-	stream_init(&tx, seed * 2 + server);
-	stream_init(&rx, seed * 2 + !server);
+	prng_init(&tx, seed * 2 + server);
+	prng_init(&rx, seed * 2 + !server);
 	fcntl(fd, F_SETFL, O_NONBLOCK);
 	while (!eof || !shut) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -2793,7 +2753,7 @@ static int hold_main(int argc, char **argv)
 			die("poll");
 		if (!shut && outoff == outlen && sent < bytes) {
 			outlen = bytes - sent < sizeof(out) ? bytes - sent : sizeof(out);
-			stream_fill(&tx, out, outlen);
+			prng_fill(&tx, out, outlen);
 			htx = fnv1a(htx, out, outlen);
 			outoff = 0;
 		}
@@ -2821,7 +2781,7 @@ static int hold_main(int argc, char **argv)
 				fprintf(stderr, "hold %s: more than %zu bytes\n", role, bytes);
 				return 1;
 			}
-			stream_fill(&rx, want, r);
+			prng_fill(&rx, want, r);
 			if (memcmp(in, want, r)) {
 				ssize_t k = 0;
 
