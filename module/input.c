@@ -341,12 +341,6 @@ static u32 atcp_flight_segs(const struct atcp_sock *ap)
 }
 
 /*
- * RFC 2018 sender: mark the segments inside the peer's SACK blocks, so
- * that recovery resends only the holes.  Blocks below snd_una (D-SACK) or
- * beyond what was sent are ignored; a segment only partly covered stays
- * unmarked.
- */
-/*
  * RFC 6675 IsLost(): a segment not SACKed with DupThresh SACKed segments
  * above it is lost.  Walks down from the highest segment sent.
  */
@@ -368,6 +362,12 @@ static void atcp_sack_mark_lost(struct sock *sk)
 	}
 }
 
+/*
+ * RFC 2018 sender: mark the segments inside the peer's SACK blocks, so
+ * that recovery resends only the holes.  Blocks below snd_una (D-SACK) or
+ * beyond what was sent are ignored; a segment only partly covered stays
+ * unmarked.
+ */
 static void atcp_sacktag(struct sock *sk, const struct sk_buff *skb)
 {
 	const unsigned char *ptr = (const unsigned char *)tcp_hdr(skb) +
