@@ -829,11 +829,12 @@ static void run_rr(int run)
 /* crr, and the TIME_WAIT entries for scale */
 
 /*
- * TIME_WAIT entries in this (the client's) namespace, from /proc/net/tcp or
- * /proc/net/atcp (same format); with nports > 0, only those towards one of
- * the remote ports given.
+ * Entries of this namespace's /proc/net/tcp or /proc/net/atcp (same
+ * format) in state st_want (hex state numbers, 6: TIME_WAIT), or with
+ * st_want < 0 in any state but LISTEN; with nports > 0, only those towards
+ * one of the remote ports given.
  */
-static long count_tw(const int *rports, int nports)
+static long count_entries(int st_want, const int *rports, int nports)
 {
 	const char *path = opt.proto == IPPROTO_TCP ? "/proc/net/tcp" : "/proc/net/atcp";
 	FILE *f = fopen(path, "re");
@@ -846,7 +847,9 @@ static long count_tw(const int *rports, int nports)
 		unsigned int rport, st;
 		int i;
 
-		if (sscanf(line, "%*s %*s %*x:%x %x", &rport, &st) != 2 || st != 6)
+		if (sscanf(line, "%*s %*s %*x:%x %x", &rport, &st) != 2)
+			continue;
+		if (st_want < 0 ? st == 10 /* LISTEN */ : (int)st != st_want)
 			continue;
 		for (i = 0; i < nports && rports[i] != (int)rport; i++)
 			;
@@ -981,7 +984,7 @@ static void run_scale(void)
 	if (n > 0) {
 		note("scale: making %ld TIME_WAIT entries, %d threads", n, opt.par);
 		fill_secs = fill_tw(n, opt.par);
-		start = count_tw(ports + 1, nfill_ports);
+		start = count_entries(6, ports + 1, nfill_ports);
 		note("scale: made in %.1f s, %ld present", fill_secs, start);
 	}
 	pin_cpu();
@@ -1000,7 +1003,7 @@ static void run_scale(void)
 		fclose(f);
 	}
 	if (n > 0)
-		end = count_tw(ports + 1, nfill_ports);
+		end = count_entries(6, ports + 1, nfill_ports);
 	if (end < n)
 		note("scale: %ld of the %ld TIME_WAIT entries left after the last run (made in %.1f s; Linux TCP keeps them 60 s)",
 		     end, n, fill_secs);
@@ -1131,27 +1134,6 @@ static void print_cache_deltas(const char *key, const struct slab_snap *a,
 	printf("}");
 }
 
-static long count_entries(int st_want)
-{
-	const char *path = opt.proto == IPPROTO_TCP ? "/proc/net/tcp" : "/proc/net/atcp";
-	FILE *f = fopen(path, "re");
-	char line[512];
-	long n = 0;
-
-	if (!f)
-		die("open %s", path);
-	while (fgets(line, sizeof(line), f)) {
-		unsigned int st;
-
-		if (sscanf(line, "%*s %*s %*s %x", &st) != 1)
-			continue;
-		if (st_want < 0 ? st != 10 /* LISTEN */ : (int)st == st_want)
-			n++;
-	}
-	fclose(f);
-	return n;
-}
-
 static void run_mem(int run)
 {
 	static struct slab_snap base, estab, tw;
@@ -1197,7 +1179,7 @@ static void run_mem(int run)
 	 * can be ended early by a RST (TIME_WAIT assassination, RFC 1337).
 	 */
 	for (;;) {
-		long t = count_entries(6), o = count_entries(-1) - t;
+		long t = count_entries(6, NULL, 0), o = count_entries(-1, NULL, 0) - t;
 
 		if (t != twn || o != others)
 			full = now();
