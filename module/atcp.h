@@ -69,6 +69,7 @@ enum atcp_mib {
 	ATCP_MIB_SACK_RECOVERY,
 	ATCP_MIB_SACKED_SEGS,
 	ATCP_MIB_SACK_RENEGING,
+	ATCP_MIB_REORDER_SEEN,
 	ATCP_MIB_SYN_RETRANS,
 	ATCP_MIB_SYNACK_RETRANS,
 	ATCP_MIB_DELAYED_ACKS,
@@ -174,6 +175,7 @@ struct atcp_skb_cb {
 
 /* RFC 6675 DupThresh */
 #define ATCP_DUPTHRESH		3
+#define ATCP_MAX_REORDERING	300	/* as net.ipv4.tcp_max_reordering */
 
 /* SACK blocks an ACK reports: 4 fit, 3 next to a timestamp. */
 #define ATCP_NUM_SACKS		4
@@ -311,6 +313,7 @@ struct atcp_sock {
 	u8 ca_state;
 	u32 sacked_out;		/* segments the peer SACKed */
 	u32 highest_sack;	/* end of the highest SACKed segment */
+	u32 reordering;		/* segments: the DupThresh in use */
 
 	/* Congestion control (Reno) */
 	u32 snd_cwnd;

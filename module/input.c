@@ -341,6 +341,27 @@ static u32 atcp_flight_segs(const struct atcp_sock *ap)
 }
 
 /*
+ * A segment sent once reached the peer after data sent later than it, as
+ * a SACK or the cumulative ACK shows: that was reordering, not loss.  Its
+ * degree (segments from it to the highest SACKed, as
+ * tcp_check_sack_reordering() measures it) becomes the DupThresh, so that
+ * the same reordering does not start a recovery again.
+ */
+static void atcp_check_reordering(struct sock *sk, u32 low_seq)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	u32 mss = max_t(u32, ap->mss_cache, 1);
+	u32 metric = ap->highest_sack - low_seq;
+
+	if (!before(low_seq, ap->highest_sack))
+		return;
+	if (metric > ap->reordering * mss)
+		ap->reordering = min_t(u32, DIV_ROUND_UP(metric, mss),
+				       ATCP_MAX_REORDERING);
+	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_REORDER_SEEN);
+}
+
+/*
  * RFC 6675 IsLost(): a segment not SACKed with DupThresh SACKed segments
  * above it is lost.  Walks down from the highest segment sent.
  */
@@ -357,7 +378,7 @@ static void atcp_sack_mark_lost(struct sock *sk)
 			continue;
 		if (cb->sacked & ATCP_SACKED_ACKED)
 			above++;
-		else if (above >= ATCP_DUPTHRESH)
+		else if (above >= ap->reordering)
 			cb->sacked |= ATCP_SACKED_LOST;
 	}
 }
@@ -375,11 +396,13 @@ static void atcp_sacktag(struct sock *sk, const struct sk_buff *skb)
 	int n = (ptr[1] - TCPOLEN_SACK_BASE) / TCPOLEN_SACK_PERBLOCK;
 	struct atcp_sock *ap = atcp_sk(sk);
 	u32 prior_sacked = ap->sacked_out;
+	u32 prior_fack, reord = ap->snd_max;
 	struct sk_buff *pos;
 	int i;
 
 	if (!ap->sacked_out)
 		ap->highest_sack = ap->snd_una;
+	prior_fack = ap->highest_sack;
 	ptr += TCPOLEN_SACK_BASE;
 	for (i = 0; i < n; i++, ptr += TCPOLEN_SACK_PERBLOCK) {
 		u32 start = get_unaligned_be32(ptr);
@@ -399,10 +422,15 @@ static void atcp_sacktag(struct sock *sk, const struct sk_buff *skb)
 			pcb->sacked |= ATCP_SACKED_ACKED;
 			ap->sacked_out++;
 			ATCP_INC_STATS(sock_net(sk), ATCP_MIB_SACKED_SEGS);
+			if (!pcb->retrans && before(pcb->seq, prior_fack) &&
+			    before(pcb->seq, reord))
+				reord = pcb->seq;
 			if (after(pcb->end_seq, ap->highest_sack))
 				ap->highest_sack = pcb->end_seq;
 		}
 	}
+	if (before(reord, ap->snd_max))
+		atcp_check_reordering(sk, reord);
 	if (ap->sacked_out != prior_sacked)
 		atcp_sack_mark_lost(sk);
 }
@@ -429,9 +457,11 @@ static void atcp_enter_recovery(struct sock *sk)
  * (RFC 7323 section 4), so that retransmissions alone still bring a
  * backed-off RTO back down.  tsecr 0: no timestamp.
  */
-static u32 atcp_clean_rtx_queue(struct sock *sk, u32 ack, u32 tsecr)
+static u32 atcp_clean_rtx_queue(struct sock *sk, u32 ack, u32 tsecr,
+				u32 prior_fack)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
+	u32 reord = prior_fack;
 	long rtt_us = -1;
 	struct sk_buff *skb;
 	u32 segs = 0;
@@ -449,9 +479,14 @@ static u32 atcp_clean_rtx_queue(struct sock *sk, u32 ack, u32 tsecr)
 		segs++;
 		if (cb->sacked & ATCP_SACKED_ACKED)
 			ap->sacked_out--;
+		else if (!cb->retrans && before(cb->seq, reord))
+			reord = cb->seq;
 		__skb_unlink(skb, &sk->sk_write_queue);
 		atcp_wmem_free_skb(sk, skb);
 	}
+	/* An original filled a hole below SACKed data: reordering. */
+	if (before(reord, prior_fack))
+		atcp_check_reordering(sk, reord);
 	if (!after(ap->highest_sack, ack))
 		ap->highest_sack = ack;
 	if (rtt_us < 0 && segs && tsecr) {
@@ -477,6 +512,8 @@ static int atcp_ack(struct sock *sk, const struct sk_buff *skb)
 	const struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
 	u32 ack = cb->ack_seq;
 	u32 prior_una = ap->snd_una;
+	/* The highest SACKed before this ACK (tcp_ack's prior_fack). */
+	u32 prior_fack = ap->sacked_out ? ap->highest_sack : prior_una;
 	u32 nwin = cb->window;
 	bool window_changed = false;
 	u32 acked_segs;
@@ -526,8 +563,8 @@ static int atcp_ack(struct sock *sk, const struct sk_buff *skb)
 		 * SACKed above the oldest, mean it was lost.
 		 */
 		if (ap->ca_state == ATCP_CA_OPEN && atcp_flight(ap) &&
-		    (ap->dup_acks >= ATCP_DUPTHRESH ||
-		     ap->sacked_out >= ATCP_DUPTHRESH))
+		    (ap->dup_acks >= ap->reordering ||
+		     ap->sacked_out >= ap->reordering))
 			atcp_enter_recovery(sk);
 		/* The window opened: stop probing it.  The icsk timer is
 		 * shared, so only if it is the probe that is pending.
@@ -546,7 +583,7 @@ static int atcp_ack(struct sock *sk, const struct sk_buff *skb)
 		ap->rtx_next = ack;
 	ap->dup_acks = 0;
 	acked_segs = atcp_clean_rtx_queue(sk, ack, ap->ts_ok && cb->has_ts ?
-					   cb->tsecr : 0);
+					   cb->tsecr : 0, prior_fack);
 	icsk->icsk_retransmits = 0;
 	icsk->icsk_backoff = 0;
 	ap->retrans_stamp = 0;
@@ -568,7 +605,7 @@ static int atcp_ack(struct sock *sk, const struct sk_buff *skb)
 		break;
 	default:
 		atcp_cong_avoid(ap, acked_segs);
-		if (ap->sacked_out >= ATCP_DUPTHRESH && atcp_flight(ap))
+		if (ap->sacked_out >= ap->reordering && atcp_flight(ap))
 			atcp_enter_recovery(sk);
 	}
 
@@ -903,8 +940,10 @@ static int atcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 
 	if (th->ack) {
 		/* Our SYN is acknowledged: the connection is open. */
+		u32 isn = ap->snd_una;
+
 		ap->snd_una = cb->ack_seq;
-		atcp_clean_rtx_queue(sk, cb->ack_seq, 0);
+		atcp_clean_rtx_queue(sk, cb->ack_seq, 0, isn);
 		inet_csk(sk)->icsk_retransmits = 0;
 		inet_csk_clear_xmit_timer(sk, ICSK_TIME_RETRANS);
 		atcp_sync_mss(sk, dst_mtu(__sk_dst_get(sk)));

@@ -140,6 +140,7 @@ static int atcp_v4_init_sock(struct sock *sk)
 	ap->mss_cache = ATCP_MSS_DEFAULT;
 	ap->snd_cwnd = ATCP_INIT_CWND;
 	ap->snd_ssthresh = INT_MAX;
+	ap->reordering = ATCP_DUPTHRESH;
 	ap->mdev_us = jiffies_to_usecs(ATCP_TIMEOUT_INIT);
 
 	sk->sk_state = TCP_CLOSE;

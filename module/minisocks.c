@@ -230,6 +230,7 @@ struct sock *atcp_v4_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
 	ap->rx_mss_clamp = req->mss;
 	ap->snd_cwnd = ATCP_INIT_CWND;
 	ap->snd_ssthresh = INT_MAX;
+	ap->reordering = ATCP_DUPTHRESH;
 	ap->mdev_us = jiffies_to_usecs(ATCP_TIMEOUT_INIT);
 	ap->rcv_tstamp = tcp_jiffies32;
 	/* Karn's rule; a cookie's SYN-ACK time is not known. */

@@ -235,6 +235,7 @@ static const char *const atcp_mib_names[ATCP_MIB_MAX] = {
 	[ATCP_MIB_SACK_RECOVERY]	= "SackRecovery",
 	[ATCP_MIB_SACKED_SEGS]		= "SackedSegs",
 	[ATCP_MIB_SACK_RENEGING]	= "SackReneging",
+	[ATCP_MIB_REORDER_SEEN]		= "ReorderSeen",
 	[ATCP_MIB_SYN_RETRANS]		= "SynRetrans",
 	[ATCP_MIB_SYNACK_RETRANS]	= "SynAckRetrans",
 	[ATCP_MIB_DELAYED_ACKS]		= "DelayedACKs",

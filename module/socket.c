@@ -770,6 +770,8 @@ static void atcp_get_tcp_info(struct sock *sk, struct tcp_info *info)
 	info->tcpi_snd_mss = ap->mss_cache;
 	info->tcpi_rcv_mss = icsk->icsk_ack.rcv_mss;
 	info->tcpi_unacked = DIV_ROUND_UP(atcp_flight(ap), max_t(u32, ap->mss_cache, 1));
+	info->tcpi_sacked = ap->sacked_out;
+	info->tcpi_reordering = ap->reordering;
 	info->tcpi_last_data_sent = jiffies_to_msecs(tcp_jiffies32 - ap->lsndtime);
 	info->tcpi_last_data_recv = jiffies_to_msecs(tcp_jiffies32 - icsk->icsk_ack.lrcvtime);
 	info->tcpi_last_ack_recv = jiffies_to_msecs(tcp_jiffies32 - ap->rcv_tstamp);
