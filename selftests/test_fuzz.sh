@@ -175,12 +175,15 @@ read_ready "$f_sink" 60 "$sink_pid" >/dev/null || ok=1
 # name, namespace, role, local, remote: servers first (clients retry).
 holds=("s1 $NS_D server $DUT_IP2:9000 $PEER_IP:40001" "s2 $NS_C server $PEER_IP:9001 $DUT_IP2:40002"
 	"c1 $NS_C client $PEER_IP:40001 $DUT_IP2:9000" "c2 $NS_D client $DUT_IP2:40002 $PEER_IP:9001")
+# The holds outlive the flood and the transfers after it; the flood is
+# slow on a debug kernel, so their limit follows run_tests' timeout.
+hold_secs=$((${ATCP_TEST_TIMEOUT:-300} - 50))
 declare -A hold_pid hold_fifo
 for h in "${holds[@]}"; do
 	read -r name ns role l e <<<"$h"
 	hold_fifo[$name]=$(ready_fifo "$name.ready")
 	start "$name" "$ns" hold "$role" -P "$PROTO" -l "$l" -e "$e" -n "$BYTES" -s "$SEED" \
-		-t 250 -R "${hold_fifo[$name]}"
+		-t "$hold_secs" -R "${hold_fifo[$name]}"
 	hold_pid[$name]=$START_PID
 done
 for name in s1 s2 c1 c2; do
