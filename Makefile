@@ -30,6 +30,9 @@
 #
 # KVER (default: scripts/kver) and KDIR (its headers) may be overridden.
 
+# Recursively expanded, all of them: scripts/setup (the first prerequisite
+# of every target that builds) may be what installs the kernel and its
+# headers, so nothing may ask scripts/kver before it has run.
 KVER ?= $(shell scripts/kver)
 KDIR ?= $(firstword $(wildcard /lib/modules/$(KVER)/build) \
 		    /usr/src/linux-headers-$(KVER))
@@ -41,7 +44,7 @@ CHECK_DEBUG_TIMEOUT ?= 14400
 DEBUG_TEST_TIMEOUT ?= 1200
 SOAK_SECONDS ?= 600
 VM_RUN := scripts/vm-run
-KBUILD := $(MAKE) -C $(KDIR) M=$(CURDIR)
+KBUILD = $(MAKE) -C $(KDIR) M=$(CURDIR)
 
 all: module
 
