@@ -106,6 +106,14 @@ enum atcp_mib {
 	ATCP_MIB_DROP_BAD_ACK,
 	ATCP_MIB_DROP_BACKLOG,
 	ATCP_MIB_DROP_RMEM,
+	ATCP_MIB_OOW_ICMPS,
+	ATCP_MIB_LOCK_DROPPED_ICMPS,
+	ATCP_MIB_PAWS_ESTAB,
+	ATCP_MIB_OFO_PRUNED,
+	ATCP_MIB_PRUNE_CALLED,
+	ATCP_MIB_RCV_PRUNED,
+	ATCP_MIB_ABORT_ON_MEMORY,
+	ATCP_MIB_MEMORY_PRESSURES,
 	ATCP_MIB_MAX
 };
 
@@ -130,6 +138,10 @@ struct atcp_net {
 	int orphan_retries;
 	int rmem_default;
 	int wmem_default;
+	int challenge_ack_limit;	/* a second, INT_MAX: no limit */
+	int invalid_ratelimit;		/* ms between out-of-window ACKs */
+	u32 challenge_timestamp;	/* s: the second of the count */
+	u32 challenge_count;		/* challenge ACKs left this second */
 
 	struct ctl_table_header *sysctl_hdr;
 	struct sock *ctl_sk;
@@ -170,9 +182,6 @@ struct atcp_skb_cb {
 #define ATCP_SACKED_RETRANS	0x2	/* retransmitted in this recovery */
 #define ATCP_SACKED_LOST	0x4	/* DupThresh segments SACKed above it */
 
-/* Out-of-window ACKs a socket sends at most (tcp_invalid_ratelimit) */
-#define ATCP_OOW_ACK_INTERVAL	(HZ / 2)
-
 /* RFC 6675 DupThresh */
 #define ATCP_DUPTHRESH		3
 #define ATCP_MAX_REORDERING	300	/* as net.ipv4.tcp_max_reordering */
@@ -202,12 +211,15 @@ struct atcp_options {
 
 struct atcp_request_sock {
 	struct inet_request_sock req;
+	/* From here on zeroed by atcp_reqsk_init(), then set as made. */
 	u32 rcv_isn;
 	u32 snt_isn;
 	u32 ts_off;		/* our timestamp clock offset */
 	u32 rcv_wnd;
 	u32 snt_synack_us;	/* first SYN-ACK sent: the handshake RTT */
+	u32 last_oow_ack_time;	/* jiffies of the last challenge ACK, 0: none */
 	u16 peer_window;
+	u8 cookie:1;		/* answered with a SYN cookie: no state kept */
 };
 
 static inline struct atcp_request_sock *atcp_rsk(const struct request_sock *req)
@@ -222,7 +234,8 @@ struct atcp_timewait_sock {
 	u32 rcv_wnd;
 	u32 ts_recent;
 	u32 ts_offset;
-	unsigned long ts_recent_stamp;
+	u32 ts_recent_stamp;	/* s, ktime_get_seconds() */
+	u32 last_oow_ack_time;	/* jiffies of the last ACK out of window */
 	u8 ts_ok;
 	u8 rcv_wscale;
 };
@@ -232,10 +245,11 @@ static inline struct atcp_timewait_sock *atcp_twsk(const struct sock *sk)
 	return (struct atcp_timewait_sock *)sk;
 }
 
-/* Work a timer could not do while the socket was owned by a process. */
+/* Work a timer or an ICMP could not do while a process owned the socket. */
 enum atcp_deferred {
 	ATCP_RETRANS_DEFERRED,
 	ATCP_DELACK_DEFERRED,
+	ATCP_MTU_REDUCED_DEFERRED,
 };
 
 enum atcp_ca_state {
@@ -259,6 +273,13 @@ struct atcp_sock {
 	/* inet_connection_sock has to be the first member */
 	struct inet_connection_sock icsk;
 	struct atcp_user_opts uopt;
+
+	/*
+	 * enum atcp_deferred bits, each holding a socket reference that
+	 * atcp_release_cb() drops: they outlive a disconnect.
+	 */
+	unsigned long deferred;
+	u32 mtu_info;		/* the path MTU an ICMP reported */
 
 	/*
 	 * Connection state: everything from here on is zeroed when a
@@ -291,15 +312,16 @@ struct atcp_sock {
 	u32 rcv_wup;		/* rcv_nxt when the window was last advertised */
 	u32 rcv_wnd;		/* window last advertised, bytes */
 	u32 window_clamp;
-	struct sk_buff_head ofo_queue;	/* out of order, sorted by seq */
-	/* The blocks of ofo_queue to report, the latest arrival's first. */
+	struct rb_root ofo_root;	/* out of order, by seq (ofo.c) */
+	/* The blocks of ofo_root to report, the latest arrival's first. */
 	struct atcp_sack_block selective_acks[ATCP_NUM_SACKS];
 	u8 num_sacks;
 
 	/* Timestamps (RFC 7323) */
 	u32 ts_recent;
-	unsigned long ts_recent_stamp;
+	u32 ts_recent_stamp;	/* s, ktime_get_seconds(); 0: none yet */
 	u32 ts_offset;
+	u32 synq_overflow_stamp;	/* a listener's last SYN cookie, jiffies */
 
 	/* RTT and retransmission (RFC 6298) */
 	u32 srtt_us;		/* smoothed RTT << 3 */
@@ -325,8 +347,6 @@ struct atcp_sock {
 	u32 last_oow_ack_time;	/* jiffies of the last out-of-window ACK, 0: none */
 	u32 lsndtime;		/* jiffies of last sent data */
 
-	unsigned long deferred;	/* enum atcp_deferred bits */
-
 	/* Counters for ATCP_INFO */
 	u64 bytes_sent;
 	u64 bytes_acked;
@@ -348,11 +368,22 @@ static inline struct atcp_sock *atcp_sk(const struct sock *sk)
 	return (struct atcp_sock *)sk;
 }
 
+/*
+ * A connection's state as before its first segment: all zero but for
+ * these, whether the socket is new, a child of a listener, or
+ * disconnected for another connect().
+ */
 static inline void atcp_clear_connection(struct atcp_sock *ap)
 {
 	size_t start = offsetof(struct atcp_sock, iss);
 
 	memset((char *)ap + start, 0, sizeof(*ap) - start);
+	ap->ofo_root = RB_ROOT;
+	ap->mss_cache = ATCP_MSS_DEFAULT;
+	ap->snd_cwnd = ATCP_INIT_CWND;
+	ap->snd_ssthresh = INT_MAX;
+	ap->reordering = ATCP_DUPTHRESH;
+	ap->mdev_us = jiffies_to_usecs(ATCP_TIMEOUT_INIT);
 }
 
 static inline struct atcp_net *atcp_sk_net(const struct sock *sk)
@@ -368,6 +399,44 @@ static inline u32 atcp_ts_now(void)
 static inline u32 atcp_flight(const struct atcp_sock *ap)
 {
 	return ap->snd_nxt - ap->snd_una;
+}
+
+/* RFC 6298 2.3: the RTO before any backoff, SRTT + max(G, 4 * RTTVAR). */
+static inline u32 atcp_rto_from_rtt(const struct atcp_sock *ap)
+{
+	if (!ap->srtt_us)
+		return ATCP_TIMEOUT_INIT;
+	return min_t(u32, usecs_to_jiffies((ap->srtt_us >> 3) + ap->rttvar_us),
+		     ATCP_RTO_MAX);
+}
+
+/*
+ * RFC 7323 section 5 (PAWS): is tsval no older than ts_recent, give or
+ * take paws_win?  A ts_recent kept more than 24 days, or 0 (some stacks
+ * send 0 on the SYN), proves nothing (tcp_paws_check).
+ */
+static inline bool atcp_paws_check(u32 ts_recent, u32 ts_recent_stamp,
+				   u32 tsval, int paws_win)
+{
+	if ((s32)(ts_recent - tsval) <= paws_win)
+		return true;
+	if (!time_before32(ktime_get_seconds(),
+			   ts_recent_stamp + TCP_PAWS_24DAYS))
+		return true;
+	return !ts_recent;
+}
+
+/*
+ * A segment PAWS rejects; a RST only while ts_recent is younger than an
+ * MSL, since a peer that rebooted may restart its clock (tcp_paws_reject).
+ */
+static inline bool atcp_paws_reject(u32 ts_recent, u32 ts_recent_stamp,
+				    u32 tsval, bool rst)
+{
+	if (atcp_paws_check(ts_recent, ts_recent_stamp, tsval, 0))
+		return false;
+	return !rst || time_before32(ktime_get_seconds(),
+				     ts_recent_stamp + TCP_PAWS_MSL);
 }
 
 /* Why an ACK went out when it did, or why it waits (tracepoint atcp_ack). */
@@ -407,17 +476,24 @@ enum atcp_timewait_event {
 
 /* syncookies.c */
 bool atcp_want_cookie(const struct sock *sk);
-u32 atcp_cookie_isn(const struct sk_buff *skb, u16 *mss);
+u32 atcp_cookie_isn(struct sock *sk, const struct sk_buff *skb, u16 *mss);
+u32 atcp_cookie_ts_off(const struct sk_buff *skb);
+u32 atcp_cookie_tsval(const struct request_sock *req);
 struct sock *atcp_cookie_check(struct sock *sk, struct sk_buff *skb);
 
 /* main.c */
 void atcp_set_state(struct sock *sk, int state);
 void atcp_done(struct sock *sk);
+void atcp_done_with_error(struct sock *sk, int err);
+void atcp_write_queue_purge(struct sock *sk);
 void atcp_purge_queues(struct sock *sk);
+bool atcp_check_oom(struct sock *sk, int shift);
 const char *atcp_state_name(int state);
 
 /* input.c */
 int atcp_v4_rcv(struct sk_buff *skb);
+bool atcp_oow_rate_limited_at(struct net *net, u32 *last_oow_ack_time);
+bool atcp_challenge_ack_allowed(struct net *net);
 int atcp_v4_err(struct sk_buff *skb, u32 info);
 int atcp_v4_do_rcv(struct sock *sk, struct sk_buff *skb);
 int atcp_rcv_state_process(struct sock *sk, struct sk_buff *skb);
@@ -429,6 +505,18 @@ void atcp_init_transfer(struct sock *sk);
 void atcp_rtt_sample(struct sock *sk, long rtt_us);
 void atcp_reset(struct sock *sk);
 void atcp_fin_wait2_arm(struct sock *sk);
+void atcp_queue_rcv(struct sock *sk, struct sk_buff *skb);
+bool atcp_rmem_full(const struct sock *sk, const struct sk_buff *skb);
+void atcp_v4_mtu_reduced(struct sock *sk);
+
+/* ofo.c */
+bool atcp_try_coalesce(struct sock *sk, struct sk_buff *to,
+		       struct sk_buff *from, bool *fragstolen);
+void atcp_ofo_queue(struct sock *sk, struct sk_buff *skb);
+void atcp_ofo_drain(struct sock *sk);
+void atcp_ofo_purge(struct sock *sk);
+void atcp_sack_remove(struct atcp_sock *ap);
+int atcp_try_rmem_schedule(struct sock *sk, struct sk_buff *skb);
 
 /* output.c */
 int atcp_transmit_skb(struct sock *sk, struct sk_buff *skb, gfp_t gfp);
@@ -445,8 +533,8 @@ int atcp_send_probe(struct sock *sk, bool zero_window);
 bool atcp_write_wakeup(struct sock *sk);
 int atcp_v4_send_synack(const struct sock *sk, struct request_sock *req);
 void atcp_v4_send_reset(const struct sock *sk, struct sk_buff *skb);
-void atcp_v4_send_ack(struct net *net, struct sk_buff *skb, u32 seq, u32 ack,
-		      u32 win, u32 tsval, u32 tsecr, u8 flags);
+void atcp_v4_send_reply(struct net *net, struct sk_buff *skb, u32 seq,
+			u32 ack, u32 win, u32 tsval, u32 tsecr, u8 flags);
 u32 atcp_select_window(struct sock *sk);
 u32 atcp_free_window(struct sock *sk);
 u32 atcp_current_mss(struct sock *sk);
@@ -455,11 +543,15 @@ void atcp_init_rcv_wnd(struct sock *sk);
 u8 atcp_select_wscale(u32 space);
 void atcp_check_space(struct sock *sk);
 void atcp_wmem_free_skb(struct sock *sk, struct sk_buff *skb);
+struct sk_buff *atcp_stream_alloc_skb(struct sock *sk, gfp_t gfp, bool force);
+int atcp_wmem_schedule(struct sock *sk, int copy);
+void atcp_entail(struct sock *sk, struct sk_buff *skb);
 u32 atcp_init_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
 
 /* timer.c */
 void atcp_init_xmit_timers(struct sock *sk);
 void atcp_reset_rto(struct sock *sk);
+void atcp_rto_revert(struct sock *sk, u32 seq);
 void atcp_release_cb(struct sock *sk);
 void atcp_set_keepalive(struct sock *sk, int val);
 void atcp_reset_keepalive(struct sock *sk);
@@ -471,8 +563,8 @@ void atcp_retransmit_timer_fired(struct sock *sk);
 void atcp_delack_timer_fired(struct sock *sk);
 
 /* minisocks.c */
-void atcp_reqsk_init_addrs(const struct sock *sk, struct request_sock *req,
-			   struct sk_buff *skb);
+void atcp_reqsk_init(const struct sock *sk, struct request_sock *req,
+		     struct sk_buff *skb, const struct atcp_options *opt);
 int atcp_v4_conn_request(struct sock *sk, struct sk_buff *skb);
 struct sock *atcp_check_req(struct sock *sk, struct sk_buff *skb,
 			    struct request_sock *req);
@@ -504,6 +596,13 @@ int atcp_getsockopt(struct sock *sk, int level, int optname,
 		    char __user *optval, int __user *optlen);
 
 /* sysctl.c */
+extern long atcp_sysctl_mem[3];
+extern int atcp_sysctl_max_orphans;
+extern int atcp_sysctl_wmem[3];
+extern int atcp_sysctl_rmem[3];
+void atcp_sysctl_limits_init(unsigned long ehash_size);
+int atcp_sysctl_init(void);
+void atcp_sysctl_exit(void);
 int atcp_sysctl_net_init(struct net *net);
 void atcp_sysctl_net_exit(struct net *net);
 void atcp_sysctl_defaults(struct atcp_net *an);

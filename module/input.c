@@ -122,36 +122,76 @@ static u32 atcp_receive_window(const struct atcp_sock *ap)
 
 /*
  * An ACK answering a segment outside the window, or a challenge: at most
- * one per socket every half second when the segment carries no data (or
- * is a SYN), so that two endpoints cannot loop ACKs at each other and a
- * flood of spoofed segments does not turn into a flood of ACKs
- * (tcp_oow_rate_limited).
+ * one per socket or request sock every invalid_ratelimit, so that two
+ * endpoints cannot loop ACKs at each other and a flood of spoofed segments
+ * does not turn into a flood of ACKs (__tcp_oow_rate_limited).  Lockless
+ * for request socks, hence the _ONCE accesses.
  */
-static bool atcp_oow_rate_limited(struct sock *sk, const struct sk_buff *skb)
+bool atcp_oow_rate_limited_at(struct net *net, u32 *last_oow_ack_time)
 {
-	const struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
-	struct atcp_sock *ap = atcp_sk(sk);
+	u32 interval = READ_ONCE(atcp_pernet(net)->invalid_ratelimit);
+	u32 last = READ_ONCE(*last_oow_ack_time);
 	u32 now = tcp_jiffies32;
 
-	if (cb->seq != cb->end_seq && !(cb->tcp_flags & TCPHDR_SYN))
-		return false;
-	if (ap->last_oow_ack_time && (s32)(now - ap->last_oow_ack_time) >= 0 &&
-	    (s32)(now - ap->last_oow_ack_time) < ATCP_OOW_ACK_INTERVAL) {
-		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_OOW_ACKS_SKIPPED);
-		return true;
+	if (last) {
+		s32 elapsed = now - last;
+
+		if (elapsed >= 0 && elapsed < msecs_to_jiffies(interval)) {
+			ATCP_INC_STATS(net, ATCP_MIB_OOW_ACKS_SKIPPED);
+			return true;
+		}
 	}
-	ap->last_oow_ack_time = now ? : 1;
+	WRITE_ONCE(*last_oow_ack_time, now ? : 1);
 	return false;
 }
 
-/* RFC 5961 section 7: challenge ACKs, at most 1000 a second in all. */
-static void atcp_send_challenge_ack(struct sock *sk, const struct sk_buff *skb)
+/* Data without a SYN is no part of an ACK loop: only the rest is limited. */
+static bool atcp_oow_rate_limited(struct sock *sk, const struct sk_buff *skb)
 {
-	static DEFINE_RATELIMIT_STATE(atcp_challenge_rs, HZ, 1000);
+	const struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
 
-	if (atcp_oow_rate_limited(sk, skb) || !__ratelimit(&atcp_challenge_rs))
+	if (cb->seq != cb->end_seq && !(cb->tcp_flags & TCPHDR_SYN))
+		return false;
+	return atcp_oow_rate_limited_at(sock_net(sk),
+					&atcp_sk(sk)->last_oow_ack_time);
+}
+
+/*
+ * RFC 5961 section 7: the namespace sends at most about
+ * challenge_ack_limit challenge ACKs a second, a number drawn anew each
+ * second between half and one and a half times the limit, so that an
+ * off-path observer cannot count what is left (CVE-2016-5696).
+ */
+bool atcp_challenge_ack_allowed(struct net *net)
+{
+	struct atcp_net *an = atcp_pernet(net);
+	u32 limit = READ_ONCE(an->challenge_ack_limit);
+	u32 now, count;
+
+	if (limit == INT_MAX)
+		return true;
+	now = jiffies / HZ;
+	if (now != READ_ONCE(an->challenge_timestamp)) {
+		WRITE_ONCE(an->challenge_timestamp, now);
+		WRITE_ONCE(an->challenge_count,
+			   ((limit + 1) >> 1) + prandom_u32_max(limit));
+	}
+	count = READ_ONCE(an->challenge_count);
+	if (!count)
+		return false;
+	WRITE_ONCE(an->challenge_count, count - 1);
+	return true;
+}
+
+/* Every challenge counts against the socket first, data or not. */
+static void atcp_send_challenge_ack(struct sock *sk)
+{
+	struct net *net = sock_net(sk);
+
+	if (atcp_oow_rate_limited_at(net, &atcp_sk(sk)->last_oow_ack_time) ||
+	    !atcp_challenge_ack_allowed(net))
 		return;
-	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_CHALLENGE_ACKS);
+	ATCP_INC_STATS(net, ATCP_MIB_CHALLENGE_ACKS);
 	trace_atcp_ack(sk, atcp_sk(sk)->rcv_nxt, ATCP_ACK_CHALLENGE, 0);
 	atcp_send_ack(sk);
 }
@@ -280,7 +320,7 @@ static void atcp_ack_snd_check(struct sock *sk)
 		reason = ATCP_ACK_QUICK;
 	else if (icsk->icsk_ack.pending & ICSK_ACK_NOW)
 		reason = ATCP_ACK_NOW_FLAG;
-	else if (!skb_queue_empty(&ap->ofo_queue))
+	else if (!RB_EMPTY_ROOT(&ap->ofo_root))
 		reason = ATCP_ACK_OFO;
 	else
 		reason = ATCP_ACK_DELAYED;
@@ -295,12 +335,51 @@ static void atcp_ack_snd_check(struct sock *sk)
 	atcp_send_ack(sk);
 }
 
+/*
+ * RFC 9293 3.10.7.4 step 5: does this segment carry the newest window?
+ * (tcp_may_update_window: a zero window is always news.)
+ */
+static bool atcp_may_update_window(const struct atcp_sock *ap, u32 ack,
+				   u32 seq, u32 nwin)
+{
+	return after(ack, ap->snd_una) || after(seq, ap->snd_wl1) ||
+	       (seq == ap->snd_wl1 && (nwin > ap->snd_wnd || !nwin));
+}
+
+/*
+ * A pure duplicate ACK that changes no window, with a TSval within an RTO
+ * of ts_recent, may simply have been overtaken on the way: PAWS lets it
+ * through (tcp_disordered_ack).
+ */
+static bool atcp_disordered_ack(const struct sock *sk,
+				const struct sk_buff *skb)
+{
+	const struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+	const struct atcp_sock *ap = atcp_sk(sk);
+
+	return (cb->tcp_flags & TCPHDR_ACK) && cb->seq == cb->end_seq &&
+	       cb->seq == ap->rcv_nxt && cb->ack_seq == ap->snd_una &&
+	       !atcp_may_update_window(ap, cb->ack_seq, cb->seq,
+				       (u32)cb->window << ap->snd_wscale) &&
+	       (s32)(ap->ts_recent - cb->tsval) <=
+	       (s32)(inet_csk(sk)->icsk_rto * 1024 / HZ);
+}
+
+/* PAWS: an old duplicate, to be dropped (tcp_paws_discard). */
+static bool atcp_paws_discard(const struct sock *sk, const struct sk_buff *skb)
+{
+	const struct atcp_sock *ap = atcp_sk(sk);
+
+	return !atcp_paws_check(ap->ts_recent, ap->ts_recent_stamp,
+				ATCP_SKB_CB(skb)->tsval, TCP_PAWS_WINDOW) &&
+	       !atcp_disordered_ack(sk, skb);
+}
+
 /* RFC 6298 section 2: update SRTT, RTTVAR and RTO from one sample. */
 void atcp_rtt_sample(struct sock *sk, long rtt_us)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
 	u32 rto_min_us = jiffies_to_usecs(inet_csk(sk)->icsk_rto_min);
-	u32 rto;
 
 	if (rtt_us <= 0)
 		rtt_us = 1;
@@ -317,8 +396,7 @@ void atcp_rtt_sample(struct sock *sk, long rtt_us)
 		ap->mdev_us += err - (ap->mdev_us >> 2);
 	}
 	ap->rttvar_us = max(ap->mdev_us, rto_min_us);
-	rto = usecs_to_jiffies((ap->srtt_us >> 3) + ap->rttvar_us);
-	inet_csk(sk)->icsk_rto = min_t(u32, rto, ATCP_RTO_MAX);
+	inet_csk(sk)->icsk_rto = atcp_rto_from_rtt(ap);
 }
 
 /* Reno: slow start below ssthresh, one segment per window above. */
@@ -521,16 +599,23 @@ static int atcp_ack(struct sock *sk, const struct sk_buff *skb)
 	if (before(ack, prior_una)) {
 		/* RFC 5961 5.2: far too old is an injection attempt. */
 		if (before(ack, prior_una - ap->max_window)) {
-			atcp_send_challenge_ack(sk, skb);
+			atcp_send_challenge_ack(sk);
 			ATCP_INC_STATS(sock_net(sk), ATCP_MIB_DROP_BAD_ACK);
 			return -1;
 		}
 		return 0;
 	}
 	if (after(ack, ap->snd_max)) {
-		atcp_send_challenge_ack(sk, skb);
+		atcp_send_challenge_ack(sk);
 		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_DROP_BAD_ACK);
 		return -1;
+	}
+
+	/* RFC 7323 4.3: ts_recent moves once the segment is known good. */
+	if (cb->has_ts && ap->ts_ok && !after(cb->seq, ap->rcv_wup) &&
+	    atcp_paws_check(ap->ts_recent, ap->ts_recent_stamp, cb->tsval, 0)) {
+		ap->ts_recent = cb->tsval;
+		ap->ts_recent_stamp = ktime_get_seconds();
 	}
 
 	ap->rcv_tstamp = tcp_jiffies32;
@@ -538,8 +623,7 @@ static int atcp_ack(struct sock *sk, const struct sk_buff *skb)
 
 	if (!(cb->tcp_flags & TCPHDR_SYN))
 		nwin <<= ap->snd_wscale;
-	if (after(ack, prior_una) || after(cb->seq, ap->snd_wl1) ||
-	    (cb->seq == ap->snd_wl1 && nwin > ap->snd_wnd)) {
+	if (atcp_may_update_window(ap, ack, cb->seq, nwin)) {
 		if (ap->snd_wnd != nwin)
 			window_changed = true;
 		ap->snd_wnd = nwin;
@@ -633,10 +717,8 @@ void atcp_reset(struct sock *sk)
 	default:
 		err = ECONNRESET;
 	}
-	WRITE_ONCE(sk->sk_err, err);
-	sk_error_report(sk);
 	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_ESTAB_RESETS);
-	atcp_done(sk);
+	atcp_done_with_error(sk, err);
 }
 
 /* The orphan's FIN was acknowledged: FIN_WAIT_2 lasts fin_timeout. */
@@ -681,7 +763,7 @@ static void atcp_fin(struct sock *sk)
 	}
 
 	/* Nothing after a FIN belongs to the stream. */
-	__skb_queue_purge(&ap->ofo_queue);
+	atcp_ofo_purge(sk);
 
 	if (!sock_flag(sk, SOCK_DEAD)) {
 		sk->sk_state_change(sk);
@@ -692,150 +774,56 @@ static void atcp_fin(struct sock *sk)
 	}
 }
 
-/* Put an in-order segment on the receive queue and advance rcv_nxt. */
-static void atcp_queue_rcv(struct sock *sk, struct sk_buff *skb)
+/**
+ * atcp_queue_rcv() - take an in-order segment and advance rcv_nxt
+ * @sk: the receiving socket
+ * @skb: the segment, its header pulled, its memory scheduled; consumed
+ *
+ * Its payload joins the receive queue, coalesced into the last skb where
+ * the skbs allow; a FIN is acted on.  The segment may overlap what was
+ * taken already: recvmsg() skips what it has read.
+ * Context: the socket owned.
+ */
+void atcp_queue_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
 	const struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
 	bool fin = cb->tcp_flags & TCPHDR_FIN;
+	struct sk_buff *tail;
+	bool fragstolen;
 
+	ap->bytes_received += cb->end_seq - fin - ap->rcv_nxt;
 	WRITE_ONCE(ap->rcv_nxt, cb->end_seq);
-	if (skb->len) {
-		ap->bytes_received += skb->len;
-		atcp_event_data_recv(sk, skb);
-		skb_set_owner_r(skb, sk);
-		__skb_queue_tail(&sk->sk_receive_queue, skb);
-	} else {
+	if (!skb->len) {
 		consume_skb(skb);
+	} else {
+		atcp_event_data_recv(sk, skb);
+		tail = skb_peek_tail(&sk->sk_receive_queue);
+		if (tail && atcp_try_coalesce(sk, tail, skb, &fragstolen)) {
+			kfree_skb_partial(skb, fragstolen);
+		} else {
+			skb_set_owner_r(skb, sk);
+			__skb_queue_tail(&sk->sk_receive_queue, skb);
+		}
 	}
 	if (fin)
 		atcp_fin(sk);
 }
 
-/* Move segments that the last arrival made in-order. */
-static void atcp_ofo_drain(struct sock *sk)
-{
-	struct atcp_sock *ap = atcp_sk(sk);
-	struct sk_buff *skb;
-
-	while ((skb = skb_peek(&ap->ofo_queue)) != NULL) {
-		struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
-
-		if (after(cb->seq, ap->rcv_nxt))
-			break;
-		__skb_unlink(skb, &ap->ofo_queue);
-		if (!after(cb->end_seq, ap->rcv_nxt)) {
-			kfree_skb(skb);
-			continue;
-		}
-		skb->destructor = NULL;
-		skb->sk = NULL;
-		atomic_sub(skb->truesize, &sk->sk_rmem_alloc);
-		atcp_queue_rcv(sk, skb);
-		if (sk->sk_state == TCP_CLOSE || (sk->sk_shutdown & RCV_SHUTDOWN))
-			break;
-	}
-}
-
-/*
- * RFC 2018 receiver: [seq, end_seq) joined the out-of-order queue.  Its
- * block goes first, merged with any block it touches; the oldest block
- * falls off when there are more than ATCP_NUM_SACKS.
- */
-static void atcp_sack_new_ofo(struct atcp_sock *ap, u32 seq, u32 end_seq)
-{
-	struct atcp_sack_block *sp = ap->selective_acks;
-	struct atcp_sack_block cur = { seq, end_seq };
-	int n = ap->num_sacks, i, j;
-
-	for (i = 0; i < n;) {
-		if (after(sp[i].start, cur.end) || after(cur.start, sp[i].end)) {
-			i++;
-			continue;
-		}
-		if (before(sp[i].start, cur.start))
-			cur.start = sp[i].start;
-		if (after(sp[i].end, cur.end))
-			cur.end = sp[i].end;
-		for (j = i; j < n - 1; j++)
-			sp[j] = sp[j + 1];
-		n--;
-	}
-	if (n == ATCP_NUM_SACKS)
-		n--;
-	for (j = n; j > 0; j--)
-		sp[j] = sp[j - 1];
-	sp[0] = cur;
-	ap->num_sacks = n + 1;
-}
-
-/* rcv_nxt moved: forget the blocks it covers. */
-static void atcp_sack_remove(struct atcp_sock *ap)
-{
-	struct atcp_sack_block *sp = ap->selective_acks;
-	int n = ap->num_sacks, i, j;
-
-	if (skb_queue_empty(&ap->ofo_queue)) {
-		ap->num_sacks = 0;
-		return;
-	}
-	for (i = 0; i < n;) {
-		if (after(sp[i].end, ap->rcv_nxt)) {
-			if (before(sp[i].start, ap->rcv_nxt))
-				sp[i].start = ap->rcv_nxt;
-			i++;
-			continue;
-		}
-		for (j = i; j < n - 1; j++)
-			sp[j] = sp[j + 1];
-		n--;
-	}
-	ap->num_sacks = n;
-}
-
-/*
+/**
+ * atcp_rmem_full() - would skb overflow the receive buffer's bound?
+ * @sk: the receiving socket
+ * @skb: the segment to be taken
+ *
  * Data inside the window we advertised is taken even past sk_rcvbuf: the
  * window never shrinks, and skb overhead can outgrow the half of the
  * buffer it was offered against.  Twice the buffer bounds it all.
+ * Return: true if it would.
  */
-static bool atcp_rmem_full(const struct sock *sk, const struct sk_buff *skb)
+bool atcp_rmem_full(const struct sock *sk, const struct sk_buff *skb)
 {
 	return atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
 	       2 * (u32)READ_ONCE(sk->sk_rcvbuf);
-}
-
-/* Keep an out-of-order segment, sorted by sequence, within the rcvbuf. */
-static void atcp_data_queue_ofo(struct sock *sk, struct sk_buff *skb)
-{
-	struct atcp_sock *ap = atcp_sk(sk);
-	struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
-	struct sk_buff *pos;
-
-	inet_csk_schedule_ack(sk);
-	if (atcp_rmem_full(sk, skb)) {
-		atcp_drop(sk, skb, ATCP_MIB_OFO_DROPPED);
-		return;
-	}
-	skb_queue_reverse_walk(&ap->ofo_queue, pos) {
-		struct atcp_skb_cb *pcb = ATCP_SKB_CB(pos);
-
-		if (!after(pcb->seq, cb->seq)) {
-			if (!after(cb->end_seq, pcb->end_seq)) {
-				/* Already have all of it. */
-				atcp_drop(sk, skb, ATCP_MIB_OFO_DROPPED);
-				return;
-			}
-			break;
-		}
-	}
-	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_OFO_QUEUED);
-	if (ap->sack_ok)
-		atcp_sack_new_ofo(ap, cb->seq, cb->end_seq);
-	skb_set_owner_r(skb, sk);
-	if (pos == (struct sk_buff *)&ap->ofo_queue)
-		__skb_queue_head(&ap->ofo_queue, skb);
-	else
-		__skb_queue_after(&ap->ofo_queue, pos, skb);
 }
 
 /* Step 7: the segment text.  Consumes the skb. */
@@ -863,20 +851,31 @@ static void atcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		return;
 	}
 	if (after(cb->seq, ap->rcv_nxt)) {
-		atcp_data_queue_ofo(sk, skb);
+		inet_csk_schedule_ack(sk);
+		if (atcp_try_rmem_schedule(sk, skb)) {
+			atcp_drop(sk, skb, ATCP_MIB_OFO_DROPPED);
+			return;
+		}
+		atcp_ofo_queue(sk, skb);
 		return;
 	}
-	if (skb->len && atcp_rmem_full(sk, skb)) {
+	/*
+	 * In order.  The first segment of an empty receive queue is taken
+	 * whatever the memory: the reader can always make progress.
+	 */
+	if (skb->len && !skb_queue_empty(&sk->sk_receive_queue) &&
+	    atcp_try_rmem_schedule(sk, skb)) {
 		atcp_drop(sk, skb, ATCP_MIB_DROP_RMEM);
+		if (!sock_flag(sk, SOCK_DEAD))
+			sk->sk_data_ready(sk);
 		return;
 	}
 
-	/* In order (possibly overlapping what we have: recvmsg skips it). */
 	atcp_queue_rcv(sk, skb);
-	if (!skb_queue_empty(&ap->ofo_queue) && sk->sk_state != TCP_CLOSE) {
+	if (!RB_EMPTY_ROOT(&ap->ofo_root) && sk->sk_state != TCP_CLOSE) {
 		atcp_ofo_drain(sk);
 		/* RFC 5681 4.2: ACK at once when a hole is filled. */
-		if (skb_queue_empty(&ap->ofo_queue)) {
+		if (RB_EMPTY_ROOT(&ap->ofo_root)) {
 			inet_csk(sk)->icsk_ack.pending |= ICSK_ACK_NOW;
 			trace_atcp_ack(sk, ap->rcv_nxt, ATCP_ACK_HOLE_FILLED, 0);
 		}
@@ -935,7 +934,7 @@ static int atcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	ap->ts_ok = ap->ts_ok && opt.ts_ok;
 	if (ap->ts_ok) {
 		ap->ts_recent = opt.tsval;
-		ap->ts_recent_stamp = jiffies;
+		ap->ts_recent_stamp = ktime_get_seconds();
 	}
 
 	if (th->ack) {
@@ -946,7 +945,8 @@ static int atcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 		atcp_clean_rtx_queue(sk, cb->ack_seq, 0, isn);
 		inet_csk(sk)->icsk_retransmits = 0;
 		inet_csk_clear_xmit_timer(sk, ICSK_TIME_RETRANS);
-		atcp_sync_mss(sk, dst_mtu(__sk_dst_get(sk)));
+		/* Not the route: a failed reroute may have dropped it. */
+		atcp_sync_mss(sk, inet_csk(sk)->icsk_pmtu_cookie);
 		atcp_set_state(sk, TCP_ESTABLISHED);
 		atcp_init_transfer(sk);
 		if (!sock_flag(sk, SOCK_DEAD)) {
@@ -990,10 +990,16 @@ int atcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		goto discard;
 	}
 
-	if (cb->has_ts && ap->ts_ok && !after(cb->seq, ap->rcv_wup) &&
-	    (s32)(cb->tsval - ap->ts_recent) >= 0) {
-		ap->ts_recent = cb->tsval;
-		ap->ts_recent_stamp = jiffies;
+	/* RFC 7323 5.3: PAWS first; a RST is heard even if it fails. */
+	if (cb->has_ts && ap->ts_ok && !th->rst && atcp_paws_discard(sk, skb)) {
+		if (th->syn) {
+			atcp_send_challenge_ack(sk);
+		} else {
+			ATCP_INC_STATS(sock_net(sk), ATCP_MIB_PAWS_ESTAB);
+			if (!atcp_oow_rate_limited(sk, skb))
+				atcp_send_dupack(sk);
+		}
+		goto discard;
 	}
 
 	/* Step 1: sequence number. */
@@ -1001,7 +1007,7 @@ int atcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_DROP_OUT_OF_WINDOW);
 		if (!th->rst) {
 			if (th->syn)
-				atcp_send_challenge_ack(sk, skb);
+				atcp_send_challenge_ack(sk);
 			else if (!atcp_oow_rate_limited(sk, skb))
 				atcp_send_dupack(sk);
 		}
@@ -1014,18 +1020,23 @@ int atcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		if (cb->seq == ap->rcv_nxt)
 			atcp_reset(sk);
 		else
-			atcp_send_challenge_ack(sk, skb);
+			atcp_send_challenge_ack(sk);
 		goto discard;
 	}
 
-	/* Step 4: SYN in a synchronized state (RFC 5961 4.2). */
+	/*
+	 * Step 4: SYN in a synchronized state (RFC 5961 4.2).  Only the
+	 * peer's bare SYN-ACK of a simultaneous open passes: anything it
+	 * carried would sit where its SYN was (tcp_validate_incoming).
+	 */
 	if (th->syn) {
 		bool simultaneous_synack = sk->sk_state == TCP_SYN_RECV &&
-			th->ack && cb->seq + 1 == ap->rcv_nxt &&
+			th->ack && cb->seq + 1 == cb->end_seq &&
+			cb->seq + 1 == ap->rcv_nxt &&
 			cb->ack_seq == ap->snd_nxt;
 
 		if (!simultaneous_synack) {
-			atcp_send_challenge_ack(sk, skb);
+			atcp_send_challenge_ack(sk);
 			goto discard;
 		}
 	}
@@ -1133,8 +1144,12 @@ static int atcp_listen_rcv(struct sock *sk, struct sk_buff *skb)
 		/* The end of a handshake answered with a SYN cookie? */
 		struct sock *child = atcp_cookie_check(sk, skb);
 
-		if (!child)
+		if (child == sk)
 			return 1;
+		if (!child) {
+			kfree_skb(skb);
+			return 0;
+		}
 		if (atcp_child_process(sk, child, skb)) {
 			atcp_v4_send_reset(child, skb);
 			kfree_skb(skb);
@@ -1221,8 +1236,8 @@ static void atcp_v4_timewait_ack(struct inet_timewait_sock *tw,
 {
 	struct atcp_timewait_sock *atw = atcp_twsk((struct sock *)tw);
 
-	atcp_v4_send_ack(twsk_net(tw), skb, atw->snd_nxt, atw->rcv_nxt,
-			 atw->rcv_wnd >> atw->rcv_wscale,
+	atcp_v4_send_reply(twsk_net(tw), skb, atw->snd_nxt, atw->rcv_nxt,
+			   atw->rcv_wnd >> atw->rcv_wscale,
 			 atw->ts_ok ? atcp_ts_now() + atw->ts_offset : 0,
 			 atw->ts_recent, TCPHDR_ACK);
 }
@@ -1358,20 +1373,79 @@ do_time_wait:
 	goto discard_it;
 }
 
-/* ICMP errors: PMTU updates and hard errors for connections in progress. */
+/*
+ * The path MTU an ICMP "fragmentation needed" reported is lower than what
+ * we send: take the new MSS and resend what was lost to it at once, without
+ * counting it as congestion (tcp_v4_mtu_reduced, tcp_simple_retransmit).
+ */
+void atcp_v4_mtu_reduced(struct sock *sk)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	struct dst_entry *dst;
+	u32 mtu;
+
+	if ((1 << sk->sk_state) & (TCPF_LISTEN | TCPF_CLOSE))
+		return;
+	mtu = READ_ONCE(ap->mtu_info);
+	dst = inet_csk_update_pmtu(sk, mtu);
+	if (!dst)
+		return;
+	if (mtu < dst_mtu(dst) && ip_dont_fragment(sk, dst))
+		WRITE_ONCE(sk->sk_err_soft, EMSGSIZE);
+	mtu = dst_mtu(dst);
+	if (inet_sk(sk)->pmtudisc == IP_PMTUDISC_DONT ||
+	    !ip_sk_accept_pmtu(sk) || inet_csk(sk)->icsk_pmtu_cookie <= mtu)
+		return;
+	atcp_sync_mss(sk, mtu);
+	if (!atcp_flight(ap))
+		return;
+	if (ap->ca_state != ATCP_CA_LOSS) {
+		ap->high_seq = ap->snd_max;
+		ap->ca_state = ATCP_CA_LOSS;
+	}
+	ap->rtx_next = ap->snd_una;
+	atcp_push(sk, ATCP_NAGLE_PUSH);
+}
+
+/*
+ * An ICMP error about a request sock: only one quoting our SYN-ACK counts,
+ * and a hard one removes the request silently (tcp_req_err): accept()
+ * has no way to report a network error.
+ */
+static void atcp_req_err(struct sock *sk, u32 seq, bool abort)
+{
+	struct request_sock *req = inet_reqsk(sk);
+	struct net *net = sock_net(sk);
+
+	if (seq != atcp_rsk(req)->snt_isn) {
+		ATCP_INC_STATS(net, ATCP_MIB_OOW_ICMPS);
+	} else if (abort) {
+		inet_csk_reqsk_queue_drop(req->rsk_listener, req);
+		ATCP_INC_STATS(net, ATCP_MIB_LISTEN_DROPS);
+	}
+	reqsk_put(req);
+}
+
+/*
+ * ICMP errors (tcp_v4_err).  The quoted segment must be one we sent and
+ * have not seen acknowledged, [snd_una, snd_nxt], or a blind attacker
+ * could end connections; then PMTU updates, and errors that end a
+ * connection still opening.  An established connection keeps trying and
+ * reports the error only if it times out (at once with IP_RECVERR).
+ */
 int atcp_v4_err(struct sk_buff *skb, u32 info)
 {
 	const struct iphdr *iph = (const struct iphdr *)skb->data;
-	const struct tcphdr *th;
-	struct net *net = dev_net(skb->dev);
 	const int type = icmp_hdr(skb)->type;
 	const int code = icmp_hdr(skb)->code;
+	struct net *net = dev_net(skb->dev);
+	const struct tcphdr *th;
+	struct atcp_sock *ap;
 	struct sock *sk;
+	u32 seq;
 	int err;
 
-	if (!pskb_may_pull(skb, iph->ihl * 4 + 8))
-		return -EINVAL;
-	iph = (const struct iphdr *)skb->data;
+	/* icmp_socket_deliver() pulled the IP header and 8 bytes after it. */
 	th = (const struct tcphdr *)(skb->data + (iph->ihl << 2));
 	sk = __inet_lookup_established(net, &atcp_hashinfo, iph->daddr,
 				       th->dest, iph->saddr, ntohs(th->source),
@@ -1382,31 +1456,81 @@ int atcp_v4_err(struct sk_buff *skb, u32 info)
 		inet_twsk_put(inet_twsk(sk));
 		return 0;
 	}
+	seq = ntohl(th->seq);
 	if (sk->sk_state == TCP_NEW_SYN_RECV) {
-		reqsk_put(inet_reqsk(sk));
+		bool abort = type == ICMP_PARAMETERPROB ||
+			     type == ICMP_TIME_EXCEEDED ||
+			     (type == ICMP_DEST_UNREACH &&
+			      (code == ICMP_NET_UNREACH || code == ICMP_HOST_UNREACH));
+
+		atcp_req_err(sk, seq, abort);
 		return 0;
 	}
 
 	bh_lock_sock(sk);
-	if (type == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED) {
-		if (!sock_owned_by_user(sk) && sk->sk_state != TCP_LISTEN) {
-			struct dst_entry *dst = inet_csk_update_pmtu(sk, info);
+	if (sock_owned_by_user(sk) &&
+	    !(type == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED))
+		ATCP_INC_STATS(net, ATCP_MIB_LOCK_DROPPED_ICMPS);
+	if (sk->sk_state == TCP_CLOSE)
+		goto out;
 
-			if (dst)
-				atcp_sync_mss(sk, dst_mtu(dst));
-		}
+	ap = atcp_sk(sk);
+	if (sk->sk_state != TCP_LISTEN &&
+	    !between(seq, ap->snd_una, READ_ONCE(ap->snd_nxt))) {
+		ATCP_INC_STATS(net, ATCP_MIB_OOW_ICMPS);
 		goto out;
 	}
-	if (icmp_err_convert[code].fatal && type == ICMP_DEST_UNREACH &&
-	    code <= NR_ICMP_UNREACH) {
-		err = icmp_err_convert[code].errno;
-		if (sk->sk_state == TCP_SYN_SENT && !sock_owned_by_user(sk)) {
-			WRITE_ONCE(sk->sk_err, err);
-			sk_error_report(sk);
-			atcp_done(sk);
-		} else {
-			WRITE_ONCE(sk->sk_err_soft, err);
+
+	switch (type) {
+	case ICMP_PARAMETERPROB:
+		err = EPROTO;
+		break;
+	case ICMP_DEST_UNREACH:
+		if (code > NR_ICMP_UNREACH)
+			goto out;
+		if (code == ICMP_FRAG_NEEDED) {
+			/* A listener's SYN-ACKs are small: not its concern. */
+			if (sk->sk_state == TCP_LISTEN)
+				goto out;
+			WRITE_ONCE(ap->mtu_info, info);
+			if (!sock_owned_by_user(sk))
+				atcp_v4_mtu_reduced(sk);
+			else if (!test_and_set_bit(ATCP_MTU_REDUCED_DEFERRED,
+						   &ap->deferred))
+				sock_hold(sk);
+			goto out;
 		}
+		err = icmp_err_convert[code].errno;
+		if (code == ICMP_NET_UNREACH || code == ICMP_HOST_UNREACH)
+			atcp_rto_revert(sk, seq);
+		break;
+	case ICMP_TIME_EXCEEDED:
+		err = EHOSTUNREACH;
+		break;
+	default:
+		/* Source quench, redirects and the rest change nothing here. */
+		goto out;
+	}
+
+	switch (sk->sk_state) {
+	case TCP_SYN_SENT:
+	case TCP_SYN_RECV:
+		/* (ip_icmp_error(), which would queue it for IP_RECVERR
+		 * too, is not exported to modules: the errno tells.)
+		 */
+		if (!sock_owned_by_user(sk))
+			atcp_done_with_error(sk, err);
+		else
+			WRITE_ONCE(sk->sk_err_soft, err);
+		goto out;
+	}
+
+	/* RFC 1122 4.2.3.9: an established connection is not aborted. */
+	if (!sock_owned_by_user(sk) && inet_sk(sk)->recverr) {
+		WRITE_ONCE(sk->sk_err, err);
+		sk_error_report(sk);
+	} else {
+		WRITE_ONCE(sk->sk_err_soft, err);
 	}
 out:
 	bh_unlock_sock(sk);

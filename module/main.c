@@ -44,6 +44,69 @@ struct inet_hashinfo atcp_hashinfo;
 unsigned int atcp_net_id __read_mostly;
 static DEFINE_PER_CPU(unsigned int, atcp_orphan_count);
 static struct percpu_counter atcp_sockets_allocated;
+
+/*
+ * The memory of every atcp socket's queues together, in pages, bounded by
+ * net.atcp.mem; per-CPU reserves go to the total in batches.  While the
+ * total is over mem[1], atcp_memory_pressure holds the jiffies pressure
+ * began: windows stay small, send buffers shrink, queues are pruned.
+ */
+static atomic_long_t atcp_memory_allocated ____cacheline_aligned_in_smp;
+static DEFINE_PER_CPU(int, atcp_memory_per_cpu_fw_alloc);
+static unsigned long atcp_memory_pressure;
+
+static void atcp_enter_memory_pressure(struct sock *sk)
+{
+	unsigned long val;
+
+	if (READ_ONCE(atcp_memory_pressure))
+		return;
+	val = jiffies ? : -1UL;
+	if (!cmpxchg(&atcp_memory_pressure, 0, val))
+		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_MEMORY_PRESSURES);
+}
+
+static void atcp_leave_memory_pressure(struct sock *sk)
+{
+	if (READ_ONCE(atcp_memory_pressure))
+		WRITE_ONCE(atcp_memory_pressure, 0);
+}
+
+/* Orphans of every namespace: the bound net.atcp.max_orphans is global. */
+static int atcp_orphan_count_sum(void)
+{
+	int i, total = 0;
+
+	for_each_possible_cpu(i)
+		total += per_cpu(atcp_orphan_count, i);
+	return max(total, 0);
+}
+
+/**
+ * atcp_check_oom() - should a socket without an owner go now?
+ * @sk: an orphan, or a socket being orphaned
+ * @shift: how much stricter the orphan bound is for this one (it looks
+ *	   stuck, or an ICMP error arrived): the count is doubled per step
+ *
+ * Too many orphans, or the protocol's memory over its hard limit with
+ * this socket holding some of it (tcp_check_oom).
+ * Return: true if it should be reset and released.
+ */
+bool atcp_check_oom(struct sock *sk, int shift)
+{
+	bool too_many_orphans, out_of_memory;
+
+	too_many_orphans = atcp_orphan_count_sum() << shift >
+			   READ_ONCE(atcp_sysctl_max_orphans);
+	out_of_memory = sk->sk_wmem_queued > SOCK_MIN_SNDBUF &&
+			sk_memory_allocated(sk) > sk_prot_mem_limits(sk, 2);
+	if (too_many_orphans)
+		net_info_ratelimited("atcp: too many orphaned sockets\n");
+	if (out_of_memory)
+		net_info_ratelimited("atcp: out of memory -- consider tuning net.atcp.mem\n");
+	return too_many_orphans || out_of_memory;
+}
+
 static unsigned int atcp_ehash_order;
 static unsigned int atcp_bhash_order;
 
@@ -105,6 +168,22 @@ void atcp_done(struct sock *sk)
 		inet_csk_destroy_sock(sk);
 }
 
+/*
+ * The connection failed (a RST, an ICMP error, a timeout): report err and
+ * drop what was still to be sent, so that nothing of it can leave later
+ * (tcp_done_with_error).
+ */
+void atcp_done_with_error(struct sock *sk, int err)
+{
+	WRITE_ONCE(sk->sk_err, err);
+	/* Pairs with smp_rmb() in atcp_poll(). */
+	smp_wmb();
+	atcp_write_queue_purge(sk);
+	atcp_done(sk);
+	if (!sock_flag(sk, SOCK_DEAD))
+		sk_error_report(sk);
+}
+
 /* Writers wait for a third of the send buffer (sk_stream_write_space). */
 static void atcp_write_space(struct sock *sk)
 {
@@ -130,18 +209,13 @@ static int atcp_v4_init_sock(struct sock *sk)
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	struct atcp_sock *ap = atcp_sk(sk);
 
-	skb_queue_head_init(&ap->ofo_queue);
+	atcp_clear_connection(ap);
 	atcp_init_xmit_timers(sk);
 	icsk->icsk_af_ops = &atcp_ipv4_af_ops;
 	icsk->icsk_sync_mss = atcp_sync_mss;
 	icsk->icsk_rto = ATCP_TIMEOUT_INIT;
 	icsk->icsk_rto_min = ATCP_RTO_MIN;
 	icsk->icsk_delack_max = msecs_to_jiffies(READ_ONCE(an->delack_max));
-	ap->mss_cache = ATCP_MSS_DEFAULT;
-	ap->snd_cwnd = ATCP_INIT_CWND;
-	ap->snd_ssthresh = INT_MAX;
-	ap->reordering = ATCP_DUPTHRESH;
-	ap->mdev_us = jiffies_to_usecs(ATCP_TIMEOUT_INIT);
 
 	sk->sk_state = TCP_CLOSE;
 	sk->sk_write_space = atcp_write_space;
@@ -152,7 +226,8 @@ static int atcp_v4_init_sock(struct sock *sk)
 	return 0;
 }
 
-void atcp_purge_queues(struct sock *sk)
+/* Forget everything queued to send: the connection is over. */
+void atcp_write_queue_purge(struct sock *sk)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
 	struct sk_buff *skb;
@@ -160,9 +235,17 @@ void atcp_purge_queues(struct sock *sk)
 	while ((skb = __skb_dequeue(&sk->sk_write_queue)) != NULL)
 		atcp_wmem_free_skb(sk, skb);
 	ap->send_head = NULL;
+	inet_csk(sk)->icsk_backoff = 0;
+}
+
+void atcp_purge_queues(struct sock *sk)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+
+	atcp_write_queue_purge(sk);
 	ap->fin_queued = 0;
 	__skb_queue_purge(&sk->sk_receive_queue);
-	__skb_queue_purge(&ap->ofo_queue);
+	atcp_ofo_purge(sk);
 }
 
 static void atcp_v4_destroy_sock(struct sock *sk)
@@ -198,6 +281,14 @@ struct proto atcp_prot = {
 	.put_port		= inet_put_port,
 	.sockets_allocated	= &atcp_sockets_allocated,
 	.orphan_count		= &atcp_orphan_count,
+	.enter_memory_pressure	= atcp_enter_memory_pressure,
+	.leave_memory_pressure	= atcp_leave_memory_pressure,
+	.memory_allocated	= &atcp_memory_allocated,
+	.per_cpu_fw_alloc	= &atcp_memory_per_cpu_fw_alloc,
+	.memory_pressure	= &atcp_memory_pressure,
+	.sysctl_mem		= atcp_sysctl_mem,
+	.sysctl_wmem		= atcp_sysctl_wmem,
+	.sysctl_rmem		= atcp_sysctl_rmem,
 	.max_header		= ATCP_MAX_HEADER,
 	.obj_size		= sizeof(struct atcp_sock),
 	.slab_flags		= SLAB_TYPESAFE_BY_RCU,
@@ -268,13 +359,22 @@ static void __net_exit atcp_net_exit(struct net *net)
 }
 
 /*
+ * Serializes atcp_net_exit_batch(): the cleanup of dead namespaces and the
+ * unwinding of a namespace whose setup failed may run it at once.
+ */
+static DEFINE_MUTEX(atcp_exit_batch_mutex);
+
+/*
  * TIME_WAIT minisockets hold no reference on their netns: purge those of
  * the dying namespaces once the sockets are gone, then free the counters.
+ * The purge takes those of every dead namespace, not only this batch's, so
+ * two batches at once could each free state the other still dismantles.
  */
 static void __net_exit atcp_net_exit_batch(struct list_head *net_exit_list)
 {
 	struct net *net;
 
+	mutex_lock(&atcp_exit_batch_mutex);
 	inet_twsk_purge(&atcp_hashinfo);
 	list_for_each_entry(net, net_exit_list, exit_list) {
 		struct atcp_net *an = atcp_pernet(net);
@@ -282,6 +382,7 @@ static void __net_exit atcp_net_exit_batch(struct list_head *net_exit_list)
 		WARN_ON_ONCE(!refcount_dec_and_test(&an->tw_death_row.tw_refcount));
 		free_percpu(an->mib);
 	}
+	mutex_unlock(&atcp_exit_batch_mutex);
 }
 
 static struct pernet_operations atcp_net_ops = {
@@ -405,21 +506,30 @@ static int __init atcp_init(void)
 	err = atcp_hashinfo_init();
 	if (err)
 		goto free_counter;
+	atcp_sysctl_limits_init(atcp_hashinfo.ehash_mask + 1);
 	err = proto_register(&atcp_prot, 1);
 	if (err)
 		goto free_hashinfo;
 	err = register_pernet_subsys(&atcp_net_ops);
 	if (err)
 		goto unregister_proto;
+	err = atcp_sysctl_init();
+	if (err)
+		goto unregister_pernet;
+	/* Last: from here on segments arrive, and need all of the above. */
 	err = inet_add_protocol(&atcp_net_protocol, atcp_proto_num);
 	if (err) {
-		pr_err("atcp: IP protocol %d is taken\n", atcp_proto_num);
-		goto unregister_pernet;
+		pr_err("atcp: IP protocol %d is already in use by another module; load atcp with proto=N for a free number N (insmod atcp.ko proto=N)\n",
+		       atcp_proto_num);
+		err = -EBUSY;
+		goto unregister_sysctl;
 	}
 	inet_register_protosw(&atcp_protosw);
 	pr_info("atcp: registered on IP protocol %d\n", atcp_proto_num);
 	return 0;
 
+unregister_sysctl:
+	atcp_sysctl_exit();
 unregister_pernet:
 	unregister_pernet_subsys(&atcp_net_ops);
 unregister_proto:
@@ -436,6 +546,7 @@ static void __exit atcp_exit(void)
 	inet_unregister_protosw(&atcp_protosw);
 	inet_del_protocol(&atcp_net_protocol, atcp_proto_num);
 	/* No handler runs past here: the above wait for an RCU grace period. */
+	atcp_sysctl_exit();
 	unregister_pernet_subsys(&atcp_net_ops);
 	proto_unregister(&atcp_prot);
 	atcp_hashinfo_exit();

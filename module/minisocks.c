@@ -27,8 +27,9 @@ static void atcp_reqsk_send_ack(const struct sock *sk, struct sk_buff *skb,
 {
 	struct atcp_request_sock *areq = atcp_rsk(req);
 
-	atcp_v4_send_ack(sock_net(sk), skb, areq->snt_isn + 1, areq->rcv_isn + 1,
-			 areq->rcv_wnd >> inet_rsk(req)->rcv_wscale,
+	atcp_v4_send_reply(sock_net(sk), skb, areq->snt_isn + 1,
+			   areq->rcv_isn + 1,
+			   areq->rcv_wnd >> inet_rsk(req)->rcv_wscale,
 			 inet_rsk(req)->tstamp_ok ? atcp_ts_now() + areq->ts_off : 0,
 			 req->ts_recent, TCPHDR_ACK);
 }
@@ -74,12 +75,19 @@ static void atcp_twsk_restart(struct inet_timewait_sock *tw, int timeo)
 	trace_atcp_timewait(tw, ATCP_TW_RESTART, jiffies_to_msecs(timeo));
 }
 
-/* The addresses and ports of a request sock, from the segment that made it. */
-void atcp_reqsk_init_addrs(const struct sock *sk, struct request_sock *req,
-			   struct sk_buff *skb)
+/*
+ * Every field of a request sock that the inet code leaves to us, from the
+ * segment that made it (a SYN, or the ACK of a SYN cookie) and the options
+ * the connection will use.  The cache is SLAB_TYPESAFE_BY_RCU and not
+ * zeroed: whatever is not written here is another connection's.
+ */
+void atcp_reqsk_init(const struct sock *sk, struct request_sock *req,
+		     struct sk_buff *skb, const struct atcp_options *opt)
 {
 	struct inet_request_sock *ireq = inet_rsk(req);
+	struct atcp_request_sock *areq = atcp_rsk(req);
 	const struct tcphdr *th = tcp_hdr(skb);
+	u32 space = READ_ONCE(sk->sk_rcvbuf);
 
 	ireq->ir_rmt_port = th->source;
 	ireq->ir_num = ntohs(th->dest);
@@ -89,6 +97,26 @@ void atcp_reqsk_init_addrs(const struct sock *sk, struct request_sock *req,
 	ireq->ir_iif = inet_request_bound_dev_if(sk, skb);
 	ireq->ireq_family = AF_INET;
 	RCU_INIT_POINTER(ireq->ireq_opt, NULL);
+
+	req->mss = opt->mss ? : ATCP_MSS_DEFAULT;
+	req->ts_recent = opt->ts_ok ? opt->tsval : 0;
+	ireq->tstamp_ok = opt->ts_ok;
+	ireq->sack_ok = opt->sack_ok;
+	ireq->wscale_ok = opt->wscale_ok;
+	ireq->snd_wscale = opt->wscale_ok ? opt->wscale : 0;
+	ireq->ecn_ok = 0;
+	ireq->acked = 0;
+	ireq->no_srccheck = inet_sk(sk)->transparent;
+	ireq->smc_ok = 0;
+
+	memset((char *)areq + offsetof(struct atcp_request_sock, rcv_isn), 0,
+	       sizeof(*areq) - offsetof(struct atcp_request_sock, rcv_isn));
+	/* Half the buffer is offered; the rest pays for overhead. */
+	space -= space >> 1;
+	ireq->rcv_wscale = ireq->wscale_ok ? atcp_select_wscale(space) : 0;
+	areq->rcv_wnd = round_down(min(space, 65535U << ireq->rcv_wscale),
+				   1U << ireq->rcv_wscale);
+	areq->peer_window = ntohs(th->window);
 }
 
 /* A SYN for a listener (RFC 9293 3.10.7.2). */
@@ -98,11 +126,9 @@ int atcp_v4_conn_request(struct sock *sk, struct sk_buff *skb)
 	const struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct atcp_request_sock *areq;
-	struct inet_request_sock *ireq;
 	struct request_sock *req;
 	struct atcp_options opt;
 	bool want_cookie;
-	u32 space, wscale;
 
 	if (skb_rtable(skb)->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST))
 		goto drop;
@@ -123,53 +149,51 @@ int atcp_v4_conn_request(struct sock *sk, struct sk_buff *skb)
 	req = inet_reqsk_alloc(&atcp_request_sock_ops, sk, true);
 	if (!req)
 		goto drop;
-	ireq = inet_rsk(req);
 	areq = atcp_rsk(req);
 
-	req->mss = opt.mss ? : ATCP_MSS_DEFAULT;
-	req->ts_recent = opt.ts_ok ? opt.tsval : 0;
-	ireq->tstamp_ok = opt.ts_ok;
-	ireq->sack_ok = opt.sack_ok;
-	ireq->wscale_ok = opt.wscale_ok;
-	ireq->snd_wscale = opt.wscale;
-	atcp_reqsk_init_addrs(sk, req, skb);
-
-	space = READ_ONCE(sk->sk_rcvbuf);
-	space -= space >> 1;
-	wscale = opt.wscale_ok ? atcp_select_wscale(space) : 0;
-	ireq->rcv_wscale = wscale;
-	areq->rcv_wnd = round_down(min(space, 65535U << wscale), 1U << wscale);
+	/*
+	 * A cookie keeps the options that need state only where the
+	 * timestamp can carry them back (syncookies.c).
+	 */
+	if (want_cookie && !opt.ts_ok) {
+		opt.wscale_ok = 0;
+		opt.sack_ok = 0;
+	}
+	atcp_reqsk_init(sk, req, skb, &opt);
 	areq->rcv_isn = cb->seq;
-	areq->snt_isn = cb->tw_isn ? :
-		atcp_init_isn(ip_hdr(skb)->daddr, ip_hdr(skb)->saddr,
-			      th->dest, th->source);
-	areq->ts_off = prandom_u32_max(U32_MAX);
-	areq->peer_window = ntohs(th->window);
 	req->timeout = ATCP_TIMEOUT_INIT;
 	if (want_cookie) {
-		/* No state, so none of the options that need it. */
-		areq->snt_isn = atcp_cookie_isn(skb, &req->mss);
-		ireq->tstamp_ok = 0;
-		ireq->sack_ok = 0;
-		ireq->wscale_ok = 0;
-		ireq->rcv_wscale = 0;
-		areq->rcv_wnd = min(space, 65535U);
+		areq->snt_isn = atcp_cookie_isn(sk, skb, &req->mss);
+		areq->ts_off = atcp_cookie_ts_off(skb);
+		areq->cookie = 1;
+	} else {
+		areq->snt_isn = cb->tw_isn ? :
+			atcp_init_isn(ip_hdr(skb)->daddr, ip_hdr(skb)->saddr,
+				      th->dest, th->source);
+		areq->ts_off = prandom_u32_max(U32_MAX);
 	}
 
 	if (security_inet_conn_request(sk, skb, req))
 		goto drop_and_free;
 	areq->snt_synack_us = tcp_clock_us();
-	if (atcp_v4_send_synack(sk, req) || want_cookie)
-		goto free;
-	if (unlikely(!inet_csk_reqsk_queue_hash_add(sk, req, req->timeout)))
+	if (want_cookie) {
+		atcp_v4_send_synack(sk, req);
 		reqsk_free(req);
-	else
-		reqsk_put(req);
+		return 0;
+	}
+	/*
+	 * Hashed before its SYN-ACK leaves: the ACK may come back on
+	 * another CPU before this one returns, and must find it.  A lost
+	 * first SYN-ACK is the request timer's to resend.
+	 */
+	if (unlikely(!inet_csk_reqsk_queue_hash_add(sk, req, req->timeout))) {
+		reqsk_free(req);
+		return 0;
+	}
+	atcp_v4_send_synack(sk, req);
+	reqsk_put(req);
 	return 0;
 
-free:
-	reqsk_free(req);
-	return 0;
 drop_and_free:
 	reqsk_free(req);
 drop:
@@ -186,7 +210,7 @@ struct sock *atcp_v4_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
 {
 	struct inet_request_sock *ireq = inet_rsk(req);
 	struct atcp_request_sock *areq = atcp_rsk(req);
-	const struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+	bool found_dup_sk = false;
 	struct inet_sock *newinet;
 	struct atcp_sock *ap;
 	struct sock *newsk;
@@ -199,7 +223,8 @@ struct sock *atcp_v4_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
 
 	ap = atcp_sk(newsk);
 	atcp_clear_connection(ap);
-	skb_queue_head_init(&ap->ofo_queue);
+	/* No timer of the listener's can have work pending for the child. */
+	ap->deferred = 0;
 	atcp_init_xmit_timers(newsk);
 	memset(&inet_csk(newsk)->icsk_ack, 0, sizeof(inet_csk(newsk)->icsk_ack));
 	inet_csk(newsk)->icsk_ack.lrcvtime = tcp_jiffies32;
@@ -225,13 +250,9 @@ struct sock *atcp_v4_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
 	ap->sack_ok = ireq->sack_ok;
 	ap->ts_ok = ireq->tstamp_ok;
 	ap->ts_offset = areq->ts_off;
-	ap->ts_recent = cb->has_ts ? cb->tsval : req->ts_recent;
-	ap->ts_recent_stamp = jiffies;
+	ap->ts_recent = req->ts_recent;
+	ap->ts_recent_stamp = ktime_get_seconds();
 	ap->rx_mss_clamp = req->mss;
-	ap->snd_cwnd = ATCP_INIT_CWND;
-	ap->snd_ssthresh = INT_MAX;
-	ap->reordering = ATCP_DUPTHRESH;
-	ap->mdev_us = jiffies_to_usecs(ATCP_TIMEOUT_INIT);
 	ap->rcv_tstamp = tcp_jiffies32;
 	/* Karn's rule; a cookie's SYN-ACK time is not known. */
 	if (!req->num_retrans && areq->snt_synack_us)
@@ -260,7 +281,17 @@ struct sock *atcp_v4_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
 
 	if (__inet_inherit_port(sk, newsk) < 0)
 		goto put_and_exit;
-	*own_req = inet_ehash_nolisten(newsk, req_to_sk(req_unhash), NULL);
+	*own_req = inet_ehash_nolisten(newsk, req_to_sk(req_unhash),
+				       &found_dup_sk);
+	if (!*own_req && !req_unhash && found_dup_sk) {
+		/*
+		 * Two ACKs of one SYN cookie on two CPUs: the other made
+		 * the connection, and ehash_nolisten destroyed this one.
+		 */
+		bh_unlock_sock(newsk);
+		sock_put(newsk);
+		return NULL;
+	}
 	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_PASSIVE_OPENS);
 	return newsk;
 
@@ -294,13 +325,25 @@ struct sock *atcp_check_req(struct sock *sk, struct sk_buff *skb,
 {
 	struct atcp_request_sock *areq = atcp_rsk(req);
 	const struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
-	const struct tcphdr *th = tcp_hdr(skb);
+	u8 flags = cb->tcp_flags & (TCPHDR_SYN | TCPHDR_ACK | TCPHDR_RST);
+	struct net *net = sock_net(sk);
+	bool paws_reject = false;
 	struct sock *child;
 	bool own_req;
 
+	/*
+	 * PAWS as for a connection, with ts_recent taken as fresh: the
+	 * request lives only as long as its SYN-ACK is retransmitted.
+	 */
+	if (cb->has_ts && inet_rsk(req)->tstamp_ok)
+		paws_reject = atcp_paws_reject(req->ts_recent,
+					       ktime_get_seconds(), cb->tsval,
+					       flags & TCPHDR_RST);
+
 	/* A retransmitted SYN: our SYN-ACK was lost. */
-	if (th->syn && !th->rst && cb->seq == areq->rcv_isn) {
-		if (!inet_rtx_syn_ack(sk, req))
+	if (flags == TCPHDR_SYN && cb->seq == areq->rcv_isn && !paws_reject) {
+		if (!atcp_oow_rate_limited_at(net, &areq->last_oow_ack_time) &&
+		    !inet_rtx_syn_ack(sk, req))
 			mod_timer_pending(&req->rsk_timer, jiffies +
 					  min_t(unsigned long,
 						req->timeout << req->num_timeout,
@@ -309,35 +352,56 @@ struct sock *atcp_check_req(struct sock *sk, struct sk_buff *skb,
 	}
 
 	/* An ACK of something we did not send: the listener resets it. */
-	if (th->ack && cb->ack_seq != areq->snt_isn + 1)
+	if ((flags & TCPHDR_ACK) && !(flags & TCPHDR_RST) &&
+	    cb->ack_seq != areq->snt_isn + 1)
 		return sk;
 
-	if (!atcp_in_window(cb->seq, cb->end_seq, areq->rcv_isn + 1,
+	if (paws_reject ||
+	    !atcp_in_window(cb->seq, cb->end_seq, areq->rcv_isn + 1,
 			    areq->rcv_isn + 1 + areq->rcv_wnd)) {
-		if (!th->rst)
+		/* Data without a SYN is no part of an ACK loop. */
+		if (!(flags & TCPHDR_RST) &&
+		    ((cb->seq != cb->end_seq && !(flags & TCPHDR_SYN)) ||
+		     !atcp_oow_rate_limited_at(net, &areq->last_oow_ack_time)))
 			req->rsk_ops->send_ack(sk, skb, req);
-		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_DROP_OUT_OF_WINDOW);
+		ATCP_INC_STATS(net, paws_reject ? ATCP_MIB_PAWS_ESTAB :
+						  ATCP_MIB_DROP_OUT_OF_WINDOW);
 		return NULL;
 	}
 
-	if (th->rst || th->syn) {
-		if (!th->rst)
+	/* The SYN itself, retransmitted with more, lies before the window. */
+	if (cb->seq == areq->rcv_isn)
+		flags &= ~TCPHDR_SYN;
+
+	/* RFC 5961 3.2: only the exact RST ends a request; others get a
+	 * challenge ACK, which counts against the request like any.
+	 */
+	if ((flags & TCPHDR_RST) && cb->seq != areq->rcv_isn + 1) {
+		if (!atcp_oow_rate_limited_at(net, &areq->last_oow_ack_time) &&
+		    atcp_challenge_ack_allowed(net)) {
+			ATCP_INC_STATS(net, ATCP_MIB_CHALLENGE_ACKS);
+			req->rsk_ops->send_ack(sk, skb, req);
+		}
+		return NULL;
+	}
+	if (flags & (TCPHDR_RST | TCPHDR_SYN)) {
+		if (!(flags & TCPHDR_RST))
 			req->rsk_ops->send_reset(sk, skb);
-		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_ATTEMPT_FAILS);
+		ATCP_INC_STATS(net, ATCP_MIB_ATTEMPT_FAILS);
 		inet_csk_reqsk_queue_drop(sk, req);
 		return NULL;
 	}
-	if (!th->ack)
+	if (!(flags & TCPHDR_ACK))
 		return NULL;
 
-	if (cb->has_ts)
-		req->ts_recent = cb->tsval;
 	child = atcp_v4_syn_recv_sock(sk, skb, req, NULL, req, &own_req);
 	if (!child) {
 		/* Accept queue full: let the client retry on our SYN-ACK. */
 		inet_rsk(req)->acked = 1;
 		return NULL;
 	}
+	if (own_req && cb->has_ts && !after(cb->seq, areq->rcv_isn + 1))
+		atcp_sk(child)->ts_recent = cb->tsval;
 	return inet_csk_complete_hashdance(sk, child, req, own_req);
 }
 
@@ -379,6 +443,7 @@ void atcp_time_wait(struct sock *sk, int state, int timeo)
 		atw->ts_ok = ap->ts_ok;
 		atw->ts_recent = ap->ts_recent;
 		atw->ts_recent_stamp = ap->ts_recent_stamp;
+		atw->last_oow_ack_time = 0;
 		atw->ts_offset = ap->ts_offset;
 		if (!timeo)
 			timeo = READ_ONCE(an->tw_timeout) * HZ;
@@ -406,8 +471,15 @@ enum tcp_tw_status atcp_timewait_state_process(struct inet_timewait_sock *tw,
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct atcp_net *an = atcp_pernet(twsk_net(tw));
 	int timeo = READ_ONCE(an->tw_timeout) * HZ;
+	bool paws_reject = false;
 
-	if (cb->seq == atw->rcv_nxt && (cb->seq == cb->end_seq || th->rst)) {
+	if (cb->has_ts && atw->ts_ok && atw->ts_recent_stamp)
+		paws_reject = atcp_paws_reject(atw->ts_recent,
+					       atw->ts_recent_stamp, cb->tsval,
+					       th->rst);
+
+	if (!paws_reject && cb->seq == atw->rcv_nxt &&
+	    (cb->seq == cb->end_seq || th->rst)) {
 		/* In window: a bare ACK, or a RST that may end TIME_WAIT. */
 		if (th->rst) {
 			ATCP_INC_STATS(twsk_net(tw), ATCP_MIB_IN_RSTS);
@@ -421,25 +493,41 @@ enum tcp_tw_status atcp_timewait_state_process(struct inet_timewait_sock *tw,
 		}
 		if (cb->has_ts) {
 			atw->ts_recent = cb->tsval;
-			atw->ts_recent_stamp = jiffies;
+			atw->ts_recent_stamp = ktime_get_seconds();
 		}
 		inet_twsk_put(tw);
 		return TCP_TW_SUCCESS;
 	}
 
-	/* A new SYN above the old connection may reopen the tuple. */
-	if (th->syn && !th->rst && !th->ack && after(cb->seq, atw->rcv_nxt)) {
+	/*
+	 * A new SYN may reopen the tuple: above the old connection's
+	 * sequence space, or with a newer timestamp (RFC 6191).
+	 */
+	if (th->syn && !th->rst && !th->ack && !paws_reject &&
+	    (after(cb->seq, atw->rcv_nxt) ||
+	     (cb->has_ts && atw->ts_ok &&
+	      (s32)(atw->ts_recent - cb->tsval) < 0))) {
 		u32 isn = atw->snd_nxt + 65535 + 2;
 
 		cb->tw_isn = isn ? : 1;
 		return TCP_TW_SYN;
 	}
 
+	if (paws_reject)
+		ATCP_INC_STATS(twsk_net(tw), ATCP_MIB_PAWS_ESTAB);
 	if (!th->rst) {
-		/* A retransmitted FIN (or anything else): ACK it again. */
-		if (th->ack)
+		/*
+		 * A retransmitted FIN (or anything else): ACK it again, at
+		 * most once per invalid_ratelimit unless it is data or FIN.
+		 * An ACK-less SYN below rcv_nxt may be an old duplicate or
+		 * a new connection: it does not restart the timer.
+		 */
+		if (paws_reject || th->ack)
 			atcp_twsk_restart(tw, timeo);
-		return TCP_TW_ACK;
+		if ((cb->seq != cb->end_seq && !th->syn) ||
+		    !atcp_oow_rate_limited_at(twsk_net(tw),
+					      &atw->last_oow_ack_time))
+			return TCP_TW_ACK;
 	}
 	inet_twsk_put(tw);
 	return TCP_TW_SUCCESS;

@@ -35,10 +35,66 @@ u32 atcp_init_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport)
 	return hash + (u32)(ktime_get_real_ns() >> 12);
 }
 
+/*
+ * Memory accounting of the write queue: a queued skb's truesize is charged
+ * to the socket (sk_forward_alloc, drawn from the protocol's pool,
+ * net.atcp.mem) and counted in sk_wmem_queued until it is freed here.
+ */
 void atcp_wmem_free_skb(struct sock *sk, struct sk_buff *skb)
 {
 	sk_wmem_queued_add(sk, -skb->truesize);
+	sk_mem_uncharge(sk, skb->truesize);
 	__kfree_skb(skb);
+}
+
+/**
+ * atcp_stream_alloc_skb() - a new skb for the write queue
+ * @sk: the sending socket
+ * @gfp: how to allocate
+ * @force: take it without asking the memory pool: the queue is empty,
+ *	   or the skb carries a SYN or FIN, which must go whatever the memory
+ *
+ * An skb taken by force is charged all the same when it is queued; the
+ * socket then owes the pool until its next schedule settles it, and the
+ * pool's figure is that much behind meanwhile.
+ * Return: the skb, header room reserved and control block cleared, or
+ * NULL (no memory, or the pool refused: the caller waits for space).
+ */
+struct sk_buff *atcp_stream_alloc_skb(struct sock *sk, gfp_t gfp, bool force)
+{
+	struct sk_buff *skb = alloc_skb_fclone(ATCP_MAX_HEADER, gfp);
+
+	if (unlikely(!skb)) {
+		sk->sk_prot->enter_memory_pressure(sk);
+		sk_stream_moderate_sndbuf(sk);
+		return NULL;
+	}
+	if (!force && !sk_wmem_schedule(sk, skb->truesize)) {
+		__kfree_skb(skb);
+		return NULL;
+	}
+	skb_reserve(skb, ATCP_MAX_HEADER);
+	memset(ATCP_SKB_CB(skb), 0, sizeof(struct atcp_skb_cb));
+	return skb;
+}
+
+/**
+ * atcp_wmem_schedule() - memory for copy more bytes of data to send
+ * @sk: the sending socket
+ * @copy: the bytes wanted
+ *
+ * With little queued, a write must still make progress: up to
+ * net.atcp.wmem's minimum may be had on credit (tcp_wmem_schedule).
+ * Return: how many of them may be copied now, 0 to wait.
+ */
+int atcp_wmem_schedule(struct sock *sk, int copy)
+{
+	int left;
+
+	if (likely(sk_wmem_schedule(sk, copy)))
+		return copy;
+	left = READ_ONCE(atcp_sysctl_wmem[0]) - sk->sk_wmem_queued;
+	return clamp(max(left, sk->sk_forward_alloc), 0, copy);
 }
 
 /* Wake writers once acknowledged data freed send-buffer space. */
@@ -134,6 +190,9 @@ u32 atcp_free_window(struct sock *sk)
 	if (free < min(mss, full / 2))
 		return 0;
 	free = min(free, ap->window_clamp);
+	/* Under memory pressure a window grows no more than a few segments. */
+	if (sk_under_memory_pressure(sk))
+		free = min(free, 4U * ap->advmss);
 	return round_down(free, 1U << ap->rcv_wscale);
 }
 
@@ -498,13 +557,15 @@ int atcp_send_probe(struct sock *sk, bool zero_window)
 	return __atcp_transmit_skb(sk, skb, false, GFP_ATOMIC);
 }
 
-static void atcp_entail(struct sock *sk, struct sk_buff *skb)
+/* Queue a new skb to send, and charge it to the socket. */
+void atcp_entail(struct sock *sk, struct sk_buff *skb)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
 
 	__skb_header_release(skb);
 	__skb_queue_tail(&sk->sk_write_queue, skb);
 	sk_wmem_queued_add(sk, skb->truesize);
+	sk_mem_charge(sk, skb->truesize);
 	if (!ap->send_head)
 		ap->send_head = skb;
 }
@@ -520,11 +581,11 @@ static int atcp_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
 		return -EINVAL;
 	if (skb_unclone(skb, GFP_ATOMIC))
 		return -ENOMEM;
-	buff = alloc_skb_fclone(ATCP_MAX_HEADER, GFP_ATOMIC | __GFP_NOWARN);
+	buff = atcp_stream_alloc_skb(sk, GFP_ATOMIC | __GFP_NOWARN, true);
 	if (!buff)
 		return -ENOMEM;
-	skb_reserve(buff, ATCP_MAX_HEADER);
 	sk_wmem_queued_add(sk, buff->truesize);
+	sk_mem_charge(sk, buff->truesize);
 
 	moved = skb->len - len;
 	skb_split(skb, buff, len);
@@ -768,12 +829,11 @@ void atcp_send_fin(struct sock *sk)
 	} else {
 		struct sk_buff *skb;
 
-		skb = alloc_skb_fclone(ATCP_MAX_HEADER,
-				       sk_gfp_mask(sk, GFP_ATOMIC | __GFP_NOWARN));
+		skb = atcp_stream_alloc_skb(sk, sk_gfp_mask(sk, GFP_ATOMIC |
+							     __GFP_NOWARN),
+					    true);
 		if (unlikely(!skb))
 			return;
-		skb_reserve(skb, ATCP_MAX_HEADER);
-		memset(ATCP_SKB_CB(skb), 0, sizeof(struct atcp_skb_cb));
 		ATCP_SKB_CB(skb)->seq = ap->write_seq;
 		ATCP_SKB_CB(skb)->end_seq = ap->write_seq + 1;
 		ATCP_SKB_CB(skb)->tcp_flags = TCPHDR_FIN | TCPHDR_ACK;
@@ -809,8 +869,6 @@ static void atcp_connect_init(struct sock *sk)
 	ap->rcv_nxt = 0;
 	ap->rcv_wup = 0;
 	ap->copied_seq = 0;
-	ap->snd_cwnd = ATCP_INIT_CWND;
-	ap->snd_ssthresh = INT_MAX;
 	inet_csk(sk)->icsk_rto = ATCP_TIMEOUT_INIT;
 	inet_csk(sk)->icsk_retransmits = 0;
 	sock_reset_flag(sk, SOCK_DONE);
@@ -823,11 +881,9 @@ int atcp_connect(struct sock *sk)
 	struct sk_buff *skb;
 
 	atcp_connect_init(sk);
-	skb = alloc_skb_fclone(ATCP_MAX_HEADER, sk->sk_allocation);
+	skb = atcp_stream_alloc_skb(sk, sk->sk_allocation, true);
 	if (unlikely(!skb))
 		return -ENOBUFS;
-	skb_reserve(skb, ATCP_MAX_HEADER);
-	memset(ATCP_SKB_CB(skb), 0, sizeof(struct atcp_skb_cb));
 	ATCP_SKB_CB(skb)->seq = ap->iss;
 	ATCP_SKB_CB(skb)->end_seq = ap->iss + 1;
 	ATCP_SKB_CB(skb)->tcp_flags = TCPHDR_SYN;
@@ -879,7 +935,8 @@ int atcp_v4_send_synack(const struct sock *sk, struct request_sock *req)
 	opts.ts_ok = ireq->tstamp_ok;
 	opts.ws_ok = ireq->wscale_ok;
 	opts.wscale = ireq->rcv_wscale;
-	opts.tsval = atcp_ts_now() + areq->ts_off;
+	opts.tsval = areq->cookie ? atcp_cookie_tsval(req) :
+				    atcp_ts_now() + areq->ts_off;
 	opts.tsecr = req->ts_recent;
 	th = atcp_push_header(skb, htons(ireq->ir_num), ireq->ir_rmt_port,
 			      areq->snt_isn, areq->rcv_isn + 1,
@@ -898,11 +955,11 @@ int atcp_v4_send_synack(const struct sock *sk, struct request_sock *req)
 }
 
 /*
- * A segment without a full socket behind it (RST for no socket, ACK from
- * TIME_WAIT or a request sock), sent through the netns control socket.
+ * A reply to rxskb without a full socket behind it (every RST, and the ACKs
+ * of TIME_WAIT and request socks), sent through the netns control socket.
  */
-void atcp_v4_send_ack(struct net *net, struct sk_buff *rxskb, u32 seq, u32 ack,
-		      u32 win, u32 tsval, u32 tsecr, u8 flags)
+void atcp_v4_send_reply(struct net *net, struct sk_buff *rxskb, u32 seq,
+			u32 ack, u32 win, u32 tsval, u32 tsecr, u8 flags)
 {
 	bool rst = flags & TCPHDR_RST;
 	const struct tcphdr *rxth = tcp_hdr(rxskb);
@@ -914,9 +971,6 @@ void atcp_v4_send_ack(struct net *net, struct sk_buff *rxskb, u32 seq, u32 ack,
 	struct sk_buff *skb;
 	struct tcphdr *th;
 	struct rtable *rt;
-
-	if (skb_rtable(rxskb)->rt_type != RTN_LOCAL)
-		return;
 
 	fl4.flowi4_oif = inet_iif(rxskb);
 	fl4.daddr = rxiph->saddr;
@@ -964,10 +1018,16 @@ void atcp_v4_send_reset(const struct sock *sk, struct sk_buff *skb)
 
 	if (cb->tcp_flags & TCPHDR_RST)
 		return;
+	/*
+	 * With a socket, the lookup vouched for the route, and a segment
+	 * from the backlog may have lost its dst (sk_add_backlog).
+	 */
+	if (!sk && skb_rtable(skb)->rt_type != RTN_LOCAL)
+		return;
 	net = sk ? sock_net(sk) : dev_net(skb_dst(skb)->dev);
 	if (cb->tcp_flags & TCPHDR_ACK)
-		atcp_v4_send_ack(net, skb, cb->ack_seq, 0, 0, 0, 0, TCPHDR_RST);
+		atcp_v4_send_reply(net, skb, cb->ack_seq, 0, 0, 0, 0, TCPHDR_RST);
 	else
-		atcp_v4_send_ack(net, skb, 0, cb->end_seq, 0, 0, 0,
-				 TCPHDR_RST | TCPHDR_ACK);
+		atcp_v4_send_reply(net, skb, 0, cb->end_seq, 0, 0, 0,
+				   TCPHDR_RST | TCPHDR_ACK);
 }

@@ -272,6 +272,14 @@ static const char *const atcp_mib_names[ATCP_MIB_MAX] = {
 	[ATCP_MIB_DROP_BAD_ACK]		= "DropBadAck",
 	[ATCP_MIB_DROP_BACKLOG]		= "DropBacklogFull",
 	[ATCP_MIB_DROP_RMEM]		= "DropRcvbufFull",
+	[ATCP_MIB_OOW_ICMPS]		= "OutOfWindowIcmps",
+	[ATCP_MIB_LOCK_DROPPED_ICMPS]	= "LockDroppedIcmps",
+	[ATCP_MIB_PAWS_ESTAB]		= "PAWSEstab",
+	[ATCP_MIB_OFO_PRUNED]		= "OfoPruned",
+	[ATCP_MIB_PRUNE_CALLED]		= "PruneCalled",
+	[ATCP_MIB_RCV_PRUNED]		= "RcvPruned",
+	[ATCP_MIB_ABORT_ON_MEMORY]	= "AbortOnMemory",
+	[ATCP_MIB_MEMORY_PRESSURES]	= "MemoryPressures",
 };
 
 static int atcp_stat_show(struct seq_file *seq, void *v)

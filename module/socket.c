@@ -167,8 +167,6 @@ int atcp_disconnect(struct sock *sk, int flags)
 	WRITE_ONCE(sk->sk_shutdown, 0);
 	sock_reset_flag(sk, SOCK_DONE);
 	atcp_clear_connection(ap);
-	skb_queue_head_init(&ap->ofo_queue);
-	ap->mss_cache = ATCP_MSS_DEFAULT;
 	icsk->icsk_backoff = 0;
 	icsk->icsk_probes_out = 0;
 	icsk->icsk_retransmits = 0;
@@ -283,6 +281,12 @@ adjudge_to_death:
 			atcp_fin_wait2_arm(sk);
 		}
 	}
+	/* Too many orphans already, or too little memory: go now. */
+	if (sk->sk_state != TCP_CLOSE && atcp_check_oom(sk, 0)) {
+		atcp_set_state(sk, TCP_CLOSE);
+		atcp_send_active_reset(sk, GFP_ATOMIC);
+		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_ABORT_ON_MEMORY);
+	}
 	if (sk->sk_state == TCP_CLOSE)
 		inet_csk_destroy_sock(sk);
 out:
@@ -328,19 +332,15 @@ int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 		    (skb && skb_shinfo(skb)->nr_frags >= MAX_SKB_FRAGS)) {
 			if (!sk_stream_memory_free(sk))
 				goto wait_for_space;
-			skb = alloc_skb_fclone(ATCP_MAX_HEADER, sk->sk_allocation);
+			/* The first skb goes whatever the memory pool says. */
+			skb = atcp_stream_alloc_skb(sk, sk->sk_allocation,
+						    skb_queue_empty(&sk->sk_write_queue));
 			if (!skb)
 				goto wait_for_space;
-			skb_reserve(skb, ATCP_MAX_HEADER);
-			memset(ATCP_SKB_CB(skb), 0, sizeof(struct atcp_skb_cb));
 			ATCP_SKB_CB(skb)->seq = ap->write_seq;
 			ATCP_SKB_CB(skb)->end_seq = ap->write_seq;
 			ATCP_SKB_CB(skb)->tcp_flags = TCPHDR_ACK;
-			__skb_header_release(skb);
-			__skb_queue_tail(&sk->sk_write_queue, skb);
-			sk_wmem_queued_add(sk, skb->truesize);
-			if (!ap->send_head)
-				ap->send_head = skb;
+			atcp_entail(sk, skb);
 			copy = size_goal;
 		}
 		copy = min_t(int, copy, msg_data_left(msg));
@@ -353,6 +353,9 @@ int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 		if (!merge && i >= MAX_SKB_FRAGS)
 			continue;
 		copy = min_t(int, copy, pfrag->size - pfrag->offset);
+		copy = atcp_wmem_schedule(sk, copy);
+		if (!copy)
+			goto wait_for_space;
 		err = skb_copy_to_page_nocache(sk, &msg->msg_iter, skb,
 					       pfrag->page, pfrag->offset, copy);
 		if (err)

@@ -10,9 +10,10 @@
  *   bits 23..0   a keyed hash of the 4-tuple, the client's ISN, the full
  *                period counter and the MSS index
  *
- * A cookie is good for the period it was made in and the next one.  The
- * options that need state (window scale, SACK, timestamps) are not offered
- * in a cookie SYN-ACK, as RFC 4987 allows.
+ * A cookie is good for the period it was made in and the next one, and
+ * only while the listener has lately answered SYNs with cookies.  The
+ * options that need state (window scale, SACK) are offered when the SYN
+ * has timestamps, which carry them back (as Linux); without, only the MSS.
  */
 #include <linux/module.h>
 #include <linux/siphash.h>
@@ -28,7 +29,21 @@
 
 static const u16 atcp_cookie_mss[] = { 536, 1300, 1440, 1460, 8960, 65483 };
 
+/* A cookie's ACK is taken this long after the listener last sent one. */
+#define ATCP_COOKIE_VALID		(2 * (HZ << ATCP_COOKIE_PERIOD_SHIFT))
+
+/*
+ * With timestamps, the low bits of the SYN-ACK's TSval carry the options
+ * the SYN asked for, and come back in the ACK's TSecr:
+ *   bits 3..0  the peer's window scale, 0xf: none
+ *   bit 4      SACK permitted
+ */
+#define ATCP_COOKIE_TS_NO_WSCALE	0xf
+#define ATCP_COOKIE_TS_SACK		BIT(4)
+#define ATCP_COOKIE_TS_MASK		(BIT(6) - 1)
+
 static siphash_aligned_key_t atcp_cookie_secret;
+static siphash_aligned_key_t atcp_cookie_ts_secret;
 
 static u32 atcp_cookie_period(void)
 {
@@ -60,14 +75,42 @@ bool atcp_want_cookie(const struct sock *sk)
 	return false;
 }
 
+/*
+ * The listener answered with a cookie: for the cookie's lifetime its ACK
+ * will be taken (tcp_synq_overflow).  Lockless, as the listener is; once
+ * a second is enough.
+ */
+static void atcp_synq_overflow(struct sock *sk)
+{
+	u32 last = READ_ONCE(atcp_sk(sk)->synq_overflow_stamp);
+	u32 now = jiffies;
+
+	if (!time_between32(now, last, last + HZ))
+		WRITE_ONCE(atcp_sk(sk)->synq_overflow_stamp, now);
+}
+
+/*
+ * No cookie went out lately, so no ACK can carry a good one: a "valid"
+ * cookie then is a guess or a replay (tcp_synq_no_recent_overflow).  The
+ * lower bound allows for an update racing with the read of jiffies.
+ */
+static bool atcp_synq_no_recent_overflow(const struct sock *sk)
+{
+	u32 last = READ_ONCE(atcp_sk(sk)->synq_overflow_stamp);
+
+	return !time_between32((u32)jiffies, last - HZ,
+			       last + ATCP_COOKIE_VALID);
+}
+
 /* The cookie ISN for a SYN (skb), and the MSS it promises (*mss). */
-u32 atcp_cookie_isn(const struct sk_buff *skb, u16 *mss)
+u32 atcp_cookie_isn(struct sock *sk, const struct sk_buff *skb, u16 *mss)
 {
 	const struct tcphdr *th = tcp_hdr(skb);
 	u32 period = atcp_cookie_period();
 	u32 idx = ARRAY_SIZE(atcp_cookie_mss) - 1;
 	u32 client_isn = ntohl(th->seq);
 
+	atcp_synq_overflow(sk);
 	while (idx && atcp_cookie_mss[idx] > *mss)
 		idx--;
 	*mss = atcp_cookie_mss[idx];
@@ -75,6 +118,62 @@ u32 atcp_cookie_isn(const struct sk_buff *skb, u16 *mss)
 	       idx << ATCP_COOKIE_MSS_SHIFT |
 	       (atcp_cookie_hash(ip_hdr(skb), th, client_isn, period, idx) &
 		ATCP_COOKIE_HASH_MASK);
+}
+
+/*
+ * The timestamp clock offset of a cookie connection: a keyed hash of the
+ * tuple, so that the ACK's echo can be read without state.  skb is the
+ * SYN or the ACK: both come from the client.
+ */
+u32 atcp_cookie_ts_off(const struct sk_buff *skb)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+
+	net_get_random_once(&atcp_cookie_ts_secret, sizeof(atcp_cookie_ts_secret));
+	return siphash_3u32((__force u32)iph->saddr, (__force u32)iph->daddr,
+			    (__force u32)th->source << 16 | (__force u32)th->dest,
+			    &atcp_cookie_ts_secret);
+}
+
+/*
+ * The TSval of a cookie SYN-ACK: the clock with its low bits replaced by
+ * the options the SYN asked for, never ahead of the clock, so that later
+ * TSvals do not go back (cookie_init_timestamp).
+ */
+u32 atcp_cookie_tsval(const struct request_sock *req)
+{
+	const struct inet_request_sock *ireq = inet_rsk(req);
+	u32 now = atcp_ts_now(), ts, options;
+
+	options = ireq->wscale_ok ? ireq->snd_wscale : ATCP_COOKIE_TS_NO_WSCALE;
+	if (ireq->sack_ok)
+		options |= ATCP_COOKIE_TS_SACK;
+	ts = (now & ~ATCP_COOKIE_TS_MASK) | options;
+	if ((s32)(ts - now) > 0)
+		ts -= ATCP_COOKIE_TS_MASK + 1;
+	return ts + atcp_rsk(req)->ts_off;
+}
+
+/*
+ * The options the cookie SYN-ACK granted, from the echo of its TSval in
+ * the ACK (cookie_timestamp_decode); none without a timestamp.
+ */
+static void atcp_cookie_decode_options(const struct sk_buff *skb,
+				       struct atcp_options *opt)
+{
+	u32 options;
+
+	if (!opt->ts_ok) {
+		opt->wscale_ok = 0;
+		opt->sack_ok = 0;
+		return;
+	}
+	options = opt->tsecr - atcp_cookie_ts_off(skb);
+	opt->sack_ok = !!(options & ATCP_COOKIE_TS_SACK);
+	options &= ATCP_COOKIE_TS_NO_WSCALE;
+	opt->wscale_ok = options != ATCP_COOKIE_TS_NO_WSCALE;
+	opt->wscale = opt->wscale_ok ? min_t(u32, options, ATCP_MAX_WSCALE) : 0;
 }
 
 /* The MSS an ACK's cookie promised, or 0 if the cookie is not ours. */
@@ -104,42 +203,48 @@ static u16 atcp_cookie_check_isn(const struct sk_buff *skb)
 
 /*
  * An ACK for a listener: if it returns one of our cookies, make the
- * connection it stands for and queue it for accept().  Returns the child,
- * locked and with a reference for the caller (atcp_child_process()), or
- * NULL.  Called with the listener locked.
+ * connection it stands for and queue it for accept() (cookie_v4_check).
+ * Returns the child, locked and with a reference for the caller
+ * (atcp_child_process()); the listener itself when the ACK is no cookie
+ * of ours, to be answered with a RST; or NULL when the ACK is spent (no
+ * memory, the connection exists already, the listener closed).
+ * Context: softirq, the listener not locked, as for every segment to it.
  */
 struct sock *atcp_cookie_check(struct sock *sk, struct sk_buff *skb)
 {
 	const struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct atcp_request_sock *areq;
+	struct atcp_options opt;
 	struct request_sock *req;
 	struct sock *child;
 	bool own_req;
-	u32 space;
 	u16 mss;
 
 	if (!READ_ONCE(atcp_sk_net(sk)->syncookies) || th->rst || th->syn)
-		return NULL;
+		return sk;
+	if (atcp_synq_no_recent_overflow(sk))
+		return sk;
 	mss = atcp_cookie_check_isn(skb);
 	if (!mss) {
 		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_SYN_COOKIES_BAD);
-		return NULL;
+		return sk;
 	}
 	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_SYN_COOKIES_OK);
+
+	atcp_parse_options(skb, th, &opt);
+	atcp_cookie_decode_options(skb, &opt);
+	opt.mss = mss;
 
 	req = inet_reqsk_alloc(&atcp_request_sock_ops, sk, false);
 	if (!req)
 		return NULL;
+	atcp_reqsk_init(sk, req, skb, &opt);
 	areq = atcp_rsk(req);
-	req->mss = mss;
-	atcp_reqsk_init_addrs(sk, req, skb);
-	space = READ_ONCE(sk->sk_rcvbuf);
-	space -= space >> 1;
-	areq->rcv_wnd = min(space, 65535U);
 	areq->rcv_isn = cb->seq - 1;
 	areq->snt_isn = cb->ack_seq - 1;
-	areq->peer_window = ntohs(th->window);
+	areq->ts_off = atcp_cookie_ts_off(skb);
+	areq->cookie = 1;
 
 	child = atcp_v4_syn_recv_sock(sk, skb, req, NULL, NULL, &own_req);
 	if (child) {

@@ -49,8 +49,73 @@ static const struct ctl_table atcp_sysctl_template[] = {
 		    SYSCTL_ZERO, SYSCTL_INT_MAX),
 	ATCP_SYSCTL("rmem_default", rmem_default, &min_buf, &max_buf),
 	ATCP_SYSCTL("wmem_default", wmem_default, &min_buf, &max_buf),
+	ATCP_SYSCTL("challenge_ack_limit", challenge_ack_limit, SYSCTL_ZERO,
+		    SYSCTL_INT_MAX),
+	ATCP_SYSCTL("invalid_ratelimit", invalid_ratelimit, SYSCTL_ZERO,
+		    SYSCTL_INT_MAX),
 	{ }
 };
+
+/*
+ * Limits over all namespaces together, as Linux's tcp_mem and
+ * tcp_max_orphans: shown in the initial namespace only.
+ */
+long atcp_sysctl_mem[3];		/* pages: no pressure, pressure, hard */
+int atcp_sysctl_max_orphans;
+/* The least buffer a socket keeps under memory pressure (tcp_wmem[0]). */
+int atcp_sysctl_wmem[3] = { 4096, 16384, 4 << 20 };
+int atcp_sysctl_rmem[3] = { 4096, 131072, 6 << 20 };
+
+static struct ctl_table atcp_sysctl_global[] = {
+	{
+		.procname	= "mem",
+		.data		= atcp_sysctl_mem,
+		.maxlen		= sizeof(atcp_sysctl_mem),
+		.mode		= 0644,
+		.proc_handler	= proc_doulongvec_minmax,
+	},
+	{
+		.procname	= "max_orphans",
+		.data		= &atcp_sysctl_max_orphans,
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= SYSCTL_INT_MAX,
+	},
+	{ }
+};
+
+static struct ctl_table_header *atcp_sysctl_global_hdr;
+
+/**
+ * atcp_sysctl_limits_init() - the global limits' defaults, as tcp_init()
+ * @ehash_size: buckets of the established hash table
+ *
+ * Half an orphan per bucket; memory from 4.7 % (pressure at 6.25 %, hard
+ * limit 9.4 %) of the RAM outside high memory, as tcp_mem.
+ */
+void atcp_sysctl_limits_init(unsigned long ehash_size)
+{
+	unsigned long limit = max(nr_free_buffer_pages() / 16, 128UL);
+
+	atcp_sysctl_max_orphans = min(ehash_size / 2, (unsigned long)INT_MAX);
+	atcp_sysctl_mem[0] = limit / 4 * 3;
+	atcp_sysctl_mem[1] = limit;
+	atcp_sysctl_mem[2] = atcp_sysctl_mem[0] * 2;
+}
+
+int atcp_sysctl_init(void)
+{
+	atcp_sysctl_global_hdr = register_net_sysctl(&init_net, "net/atcp",
+						     atcp_sysctl_global);
+	return atcp_sysctl_global_hdr ? 0 : -ENOMEM;
+}
+
+void atcp_sysctl_exit(void)
+{
+	unregister_net_sysctl_table(atcp_sysctl_global_hdr);
+}
 
 void atcp_sysctl_defaults(struct atcp_net *an)
 {
@@ -70,6 +135,8 @@ void atcp_sysctl_defaults(struct atcp_net *an)
 	an->tw_death_row.sysctl_max_tw_buckets = 262144;
 	an->rmem_default = 2 << 20;
 	an->wmem_default = 2 << 20;
+	an->challenge_ack_limit = INT_MAX;
+	an->invalid_ratelimit = 500;
 }
 
 int atcp_sysctl_net_init(struct net *net)

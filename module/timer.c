@@ -51,10 +51,37 @@ void atcp_reset_rto(struct sock *sk)
 /* Give up: report the error and close. */
 static void atcp_write_err(struct sock *sk)
 {
-	WRITE_ONCE(sk->sk_err, READ_ONCE(sk->sk_err_soft) ? : ETIMEDOUT);
-	sk_error_report(sk);
 	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_ABORT_ON_TIMEOUT);
+	atcp_done_with_error(sk, READ_ONCE(sk->sk_err_soft) ? : ETIMEDOUT);
+}
+
+/*
+ * An orphan holds on while orphans or memory run short: let it go, with a
+ * RST unless it has long been silent or the peer keeps its window shut,
+ * where a RST is pointless (tcp_out_of_resources).  The bound is stricter
+ * for an orphan that looks stuck, and stricter again after an ICMP error.
+ * Returns true if the socket is gone.
+ */
+static bool atcp_out_of_resources(struct sock *sk, bool do_reset)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	u32 idle = tcp_jiffies32 - ap->lsndtime;
+	int shift = 0;
+
+	if ((s32)idle > 2 * ATCP_RTO_MAX || !do_reset)
+		shift++;
+	if (READ_ONCE(sk->sk_err_soft))
+		shift++;
+	if (!atcp_check_oom(sk, shift))
+		return false;
+	/* A segment sent lately, or a shut window: the peer must know. */
+	if ((s32)idle <= TCP_TIMEWAIT_LEN || (!ap->snd_wnd && !atcp_flight(ap)))
+		do_reset = true;
+	if (do_reset)
+		atcp_send_active_reset(sk, GFP_ATOMIC);
+	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_ABORT_ON_MEMORY);
 	atcp_done(sk);
+	return true;
 }
 
 static unsigned int atcp_retry_limit(const struct sock *sk)
@@ -106,6 +133,10 @@ static void atcp_retransmit_timer(struct sock *sk)
 	if (!head || head == ap->send_head)
 		return;
 	trace_atcp_timer(sk, ATCP_TIMER_RETRANS, sk->sk_state);
+	if (sock_flag(sk, SOCK_DEAD) &&
+	    atcp_out_of_resources(sk, icsk->icsk_rto < ATCP_RTO_MAX ||
+				  icsk->icsk_retransmits < atcp_retry_limit(sk)))
+		return;
 	if (icsk->icsk_retransmits >= atcp_retry_limit(sk)) {
 		atcp_write_err(sk);
 		return;
@@ -135,6 +166,35 @@ static void atcp_retransmit_timer(struct sock *sk)
 }
 
 /*
+ * An ICMP net or host unreachable quoting the oldest segment while the
+ * RTO backs off says the path, not congestion, lost it: undo one backoff
+ * step, so the connection resumes soon after the path does (RFC 6069,
+ * tcp_ld_RTO_revert).
+ */
+void atcp_rto_revert(struct sock *sk, u32 seq)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct atcp_sock *ap = atcp_sk(sk);
+	struct sk_buff *head = skb_peek(&sk->sk_write_queue);
+	s32 remaining;
+
+	if (sock_owned_by_user(sk) || seq != ap->snd_una ||
+	    !icsk->icsk_retransmits || !icsk->icsk_backoff ||
+	    !head || head == ap->send_head)
+		return;
+	icsk->icsk_backoff--;
+	icsk->icsk_rto = min_t(u32, atcp_rto_from_rtt(ap) << icsk->icsk_backoff,
+			       ATCP_RTO_MAX);
+	remaining = icsk->icsk_rto -
+		    usecs_to_jiffies((u32)tcp_clock_us() - ATCP_SKB_CB(head)->sent);
+	if (remaining > 0)
+		inet_csk_reset_xmit_timer(sk, ICSK_TIME_RETRANS, remaining,
+					  ATCP_RTO_MAX);
+	else
+		atcp_retransmit_timer(sk);
+}
+
+/*
  * Data waits with nothing in flight: the peer's window is closed, or the
  * data's first transmission failed locally.  Either way the socket gives
  * up after retries2 unanswered probes (orphan_retries once orphaned), as
@@ -154,6 +214,8 @@ static void atcp_probe_timer(struct sock *sk)
 	trace_atcp_timer(sk, ATCP_TIMER_PROBE, sk->sk_state);
 	max_probes = sock_flag(sk, SOCK_DEAD) ? READ_ONCE(an->orphan_retries) :
 						READ_ONCE(an->retries2);
+	if (sock_flag(sk, SOCK_DEAD) && atcp_out_of_resources(sk, true))
+		return;
 	if (icsk->icsk_probes_out >= max_probes) {
 		atcp_write_err(sk);
 		return;
@@ -350,6 +412,10 @@ void atcp_release_cb(struct sock *sk)
 	}
 	if (test_and_clear_bit(ATCP_DELACK_DEFERRED, &ap->deferred)) {
 		atcp_delack_timer_handler(sk);
+		__sock_put(sk);
+	}
+	if (test_and_clear_bit(ATCP_MTU_REDUCED_DEFERRED, &ap->deferred)) {
+		atcp_v4_mtu_reduced(sk);
 		__sock_put(sk);
 	}
 }
