@@ -112,7 +112,8 @@
  * flood (exit 3) and prints the last segments aimed at that connection.
  *
  * After COUNT segments it prints how the dut's counters (/proc/net/atcp_stat
- * in the namespace of -o) moved during the flood, and looks for stuck
+ * in the namespace of -o; for -P 6 the Tcp and TcpExt counters of
+ * /proc/net/snmp and netstat) moved during the flood, and looks for stuck
  * sockets there: bytes or a FIN outstanding and neither a retransmission nor
  * a probe timer, unchanged for 2 s (exit 4).  Then it resets the connections
  * and request socks it knows (RST at the dut's RCV.NXT as its last ACK said
@@ -2369,13 +2370,51 @@ static void drain_for(double secs)
 	}
 }
 
-/* The dut's counters: "Name value" lines of /proc/net/atcp_stat. */
-#define NSTAT 128
+/* The dut's counters: "Name value" lines of /proc/net/atcp_stat, or for
+ * Linux's TCP the Tcp and TcpExt lines of /proc/net/snmp and netstat. */
+#define NSTAT 256
 struct stats {
 	int n;
 	char name[NSTAT][32];
 	long long val[NSTAT];
 };
+
+/* "Tcp: Name Name ...\nTcp: 1 2 ...\n" pairs of lines: those of Tcp and TcpExt. */
+static void read_mib_pairs(struct stats *sv, const char *path)
+{
+	static char buf[65536];
+	char *line, *next, *names = NULL, *save1, *save2, *a, *b;
+	size_t n;
+	FILE *f;
+
+	enter_ns(cfg.dut_ns);
+	f = fopen(path, "r");
+	leave_ns();
+	if (!f)
+		return;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	for (line = buf; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		if (strncmp(line, "Tcp: ", 5) && strncmp(line, "TcpExt: ", 8))
+			continue;
+		if (!names) {
+			names = line;
+			continue;
+		}
+		a = strtok_r(names, " ", &save1);
+		b = strtok_r(line, " ", &save2);
+		while ((a = strtok_r(NULL, " ", &save1)) && (b = strtok_r(NULL, " ", &save2)) &&
+		       sv->n < NSTAT) {
+			snprintf(sv->name[sv->n], sizeof(sv->name[0]), "%s", a);
+			sv->val[sv->n++] = strtoll(b, NULL, 10);
+		}
+		names = NULL;
+	}
+}
 
 static int read_stats(struct stats *sv)
 {
@@ -2383,8 +2422,13 @@ static int read_stats(struct stats *sv)
 	FILE *f;
 
 	sv->n = 0;
-	if (cfg.proto == 6 || !cfg.dut_ns)
+	if (!cfg.dut_ns)
 		return 0;
+	if (cfg.proto == 6) {
+		read_mib_pairs(sv, "/proc/self/net/snmp");
+		read_mib_pairs(sv, "/proc/self/net/netstat");
+		return sv->n;
+	}
 	enter_ns(cfg.dut_ns);
 	f = fopen("/proc/self/net/atcp_stat", "r");
 	leave_ns();

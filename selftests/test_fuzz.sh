@@ -5,8 +5,9 @@
 # namespace with random and mutated segments and with ICMP errors about
 # them (issue 5, SPEC section 7), then checks that the connections it had to
 # leave alive still carry data byte for byte, that the drop counters moved,
-# that the kernel logged nothing, that every socket goes, and that the
-# module unloads cleanly.
+# that ICMP errors outside the window were counted (OutOfWindowIcmps), that
+# the kernel logged nothing, that every socket goes, and that the module
+# unloads cleanly.
 #
 #   FUZZ_SEED=N    the seed (default 5961); printed, so that a failure can
 #                  be replayed with the same one
@@ -70,7 +71,7 @@ P2=$PEER_IP:9001,$DUT_IP2:40002	# connected by the dut
 # The kernel log lines that mean trouble (as selftests/run_tests has them).
 SPLAT='WARNING: |BUG: |Oops|general protection fault|Call Trace|UBSAN:|KASAN|KFENCE|kernel BUG at|Kernel panic|unreferenced object|new suspected memory leak|possible circular locking|possible recursive locking|soft lockup|hard LOCKUP|blocked for more than|self-detected stall|detected stall|rcu: INFO|Unable to handle kernel|stack-protector|cut here'
 
-tap_plan 15
+tap_plan 16
 tap_diag "seed $SEED, $COUNT segments, protocol $PROTO (replay: FUZZ_SEED=$SEED FUZZ_COUNT=$COUNT selftests/run_tests test_fuzz.sh)"
 
 if [ -n "$atcp" ] && ! grep -q '^atcp ' /proc/modules; then
@@ -244,6 +245,10 @@ else
 	tap_skip "InSegs: atcp's counter"
 	tap_skip "drop counters: atcp's"
 fi
+# atcp_stat's, or TcpExt's for Linux's TCP (the same name)
+oow=${delta[OutOfWindowIcmps]:-0}
+[ "$oow" -gt 0 ]
+tap_ok $? "OutOfWindowIcmps grew by $oow during the flood: ICMP errors quoting a sequence number outside [SND.UNA, SND.NXT] were counted"
 
 # --- the protected connections carry data ----------------------------------
 hexep() {	# hexep IP:PORT: as /proc/net/tcp prints it
