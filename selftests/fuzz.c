@@ -29,7 +29,7 @@
  * (-s SEED, i): the same seed makes the same choices in the same order.
  * Sequence numbers the flood aims at are relative to what it has seen (the
  * kernel picks the ISNs, and timing decides what arrived when), so a rerun
- * with the same seed is the same flood, not the same bytes.  Five kinds:
+ * with the same seed is the same flood, not the same bytes.  Six kinds:
  *
  *   garbage    random bytes as the segment, 0 to 1400 of them, sometimes
  *              with the ports of a live socket and a correct checksum
@@ -47,11 +47,28 @@
  *              exact RSTs, FINs, zero windows, SACK blocks, then mutations
  *   protected  at the connections named with -p, whose other end is a real
  *              socket; see below
+ *   icmp       ICMP messages about segments the dut sent or might have: every
+ *              type 0-255, most often those IP hands to the protocol
+ *              (destination unreachable 3, source quench 4, redirect 5, time
+ *              exceeded 11, parameter problem 12), every code 0-255, most
+ *              often 0-15, fragmentation needed with next-hop MTUs from 0
+ *              to 65535; quoting the flood's own connections (in every
+ *              state: SYN-ACK'd, established, reset, TIME_WAIT), its
+ *              request socks (their SYN-ACK's ISN exactly, or not), the
+ *              protected connections, the listeners, random tuples; with
+ *              the quoted seq at SND.UNA, SND.NXT, in between, just and far
+ *              outside, or random; the quote well-formed (8 bytes of the
+ *              segment, or more), cut short (under 8 bytes of it, the IP
+ *              header only, part of the IP header), with a bad inner header
+ *              length, inner IP options, another protocol's number; from a
+ *              router, the quoted host itself or anyone; checksum mostly
+ *              right
  *
- * and about a third of the built segments are then mutated at the byte
- * level: bit flips, data offset, truncation, appended bytes, option length
- * bytes, flags, reserved bits, urgent pointer, checksum; and a few at the IP
- * level: IP options, a bad IP checksum or length (dropped by IP).
+ * and about a third of the built segments (not the ICMP messages) are then
+ * mutated at the byte level: bit flips, data offset, truncation, appended
+ * bytes, option length bytes, flags, reserved bits, urgent pointer,
+ * checksum; and a few frames of every kind at the IP level: IP options, a
+ * bad IP checksum or length (dropped by IP).
  *
  * The protected connections (-p PEER:PORT,DUT:PORT, the tuple as the dut
  * sees it) must survive, and the test transfers data over them afterwards.
@@ -83,12 +100,20 @@
  *     shorter than 20 bytes or than its data offset, data offset under 5,
  *     bad IP header) may carry anything, an exact RST or in-window data
  *     with the right ACK included: that checks the order of the checks.
+ * ICMP errors are not held to anything: in ESTABLISHED none is fatal (RFC
+ * 1122 4.2.3.9; Linux keeps them as the soft error reported only if the
+ * connection times out, unless IP_RECVERR is set, which the holds do not),
+ * and one outside [SND.UNA, SND.NXT] is ignored.  Fragmentation needed in
+ * the window lowers their path MTU (Linux no lower than min_pmtu, 552):
+ * the transfers after the flood then take smaller segments, and still
+ * arrive whole.
  * Meanwhile it watches the protected connections: a RST or FIN from either
  * side, or an ACK from the dut for data the peer never sent, stops the
  * flood (exit 3) and prints the last segments aimed at that connection.
  *
  * After COUNT segments it prints how the dut's counters (/proc/net/atcp_stat
- * in the namespace of -o) moved during the flood, and looks for stuck
+ * in the namespace of -o; for -P 6 the Tcp and TcpExt counters of
+ * /proc/net/snmp and netstat) moved during the flood, and looks for stuck
  * sockets there: bytes or a FIN outstanding and neither a retransmission nor
  * a probe timer, unchanged for 2 s (exit 4).  Then it resets the connections
  * and request socks it knows (RST at the dut's RCV.NXT as its last ACK said
@@ -564,6 +589,7 @@ struct pconn {
 	char why[200];
 	int fixed_now;
 	long aimed, fixed, inwin, rst_inwin, syn, badack, old, invalid, d_segs;
+	long icmp, icmp_inwin;
 	char ring[16][160];
 	int ringpos;
 };
@@ -621,15 +647,23 @@ static int nreq;
 
 static struct {
 	long sent, replies, cleanup;
-	long kind[5];
+	long kind[6];
 	long mutated, badcsum, short_hdr, baddoff, ipbad, to_dut;
 	long opened, established, dut_rsts, reqs, synacks, children;
 	long rx, rx_dut, dut_badcsum, dut_badsrc, dut_badhdr, rx_other;
 	long enobufs;
+	long icmp_aim[5], icmp_frag, icmp_cut, icmp_badihl, icmp_other, icmp_badcsum;
 } st;
 
-static const char *const kind_name[5] = { "garbage", "random", "listen", "conn", "protected" };
-enum { K_GARBAGE, K_RANDOM, K_LISTEN, K_CONN, K_PROT };
+static const char *const icmp_aim_name[5] = {
+	"own connections", "request socks", "protected", "listeners", "random tuples"
+};
+enum { A_OWN, A_REQ, A_PROT, A_LISTEN, A_RANDOM };
+
+static const char *const kind_name[6] = {
+	"garbage", "random", "listen", "conn", "protected", "icmp"
+};
+enum { K_GARBAGE, K_RANDOM, K_LISTEN, K_CONN, K_PROT, K_ICMP };
 
 static int csum_check = 1;	/* the dut's offloads are off: check its checksums */
 static int flooding;
@@ -890,6 +924,7 @@ struct pkt {
 	int len;		/* frame length */
 	int l4off, l4len;
 	uint32_t src, dst;
+	int proto;		/* of the IP header: cfg.proto, or 1 (ICMP) */
 	int ipbad;		/* certainly dropped by IP */
 };
 
@@ -1641,6 +1676,216 @@ static int gen_garbage(struct rng *r, uint8_t *l4, uint32_t *src, uint32_t *dst)
 	return len;
 }
 
+/*
+ * An ICMP error (or any ICMP message) about a segment the dut sent, or
+ * might have: the message at m, its source and destination; returns its
+ * length.  See the top for what it aims at.
+ */
+static uint32_t icmp_seq(struct rng *r, uint32_t una, uint32_t nxt, uint32_t isn)
+{
+	switch (rnd(r, 12)) {
+	case 0: case 1: return nxt;			/* SND.NXT */
+	case 2: return una;				/* SND.UNA */
+	case 3: return una + rnd(r, nxt - una + 1);	/* in between */
+	case 4: return isn;				/* the SYN-ACK */
+	case 5: return isn + 1;
+	case 6: return nxt + 1 + rnd(r, 3);		/* just past the window */
+	case 7: return una - 1 - rnd(r, 3);		/* just before it */
+	case 8: return una - 1 - rnd(r, 100000);	/* acknowledged long ago */
+	case 9: return nxt + 1 + rnd(r, 100000);	/* never sent */
+	default: return rnext(r);
+	}
+}
+
+static int gen_icmp(struct rng *r, uint8_t *m, uint32_t *src, uint32_t *dst)
+{
+	static const uint8_t types[] = { 3, 3, 3, 3, 4, 5, 11, 11, 12, 12 };
+	static const uint16_t mtus[] = {
+		0, 1, 68, 296, 551, 552, 576, 1006, 1280, 1400, 1499, 1500, 1501, 9000, 65535,
+	};
+	static const uint8_t protos[] = { 6, 253, 17, 1, 132, 47, 41 };
+	uint8_t *q = m + 8, *t;
+	uint32_t qsrc, qdst, seq, una = 0, nxt = 0;
+	uint16_t qsport, qdport;
+	int type, code, qhl = 20, qihl = 5, qproto = cfg.proto, tlen = 8, cut = -1;
+	int aim, k, i, len;
+	struct pconn *p = NULL;
+	struct rec *f = NULL;
+
+	/* Every type and code, most often those that reach TCP. */
+	type = chance(r, 85) ? types[rnd(r, sizeof(types))] : (int)rnd(r, 256);
+	k = rnd(r, 100);
+	if (type == 3 && k < 20)
+		code = 4;	/* fragmentation needed: path MTU */
+	else if (k < 70)
+		code = rnd(r, 16);
+	else if (k < 80)
+		code = rnd(r, 4);
+	else
+		code = rnd(r, 256);
+	if (type == 3 && code == 4)
+		st.icmp_frag++;
+
+	/* What it is about: the quoted segment's tuple and sequence number. */
+	k = rnd(r, 100);
+	aim = k < 30 && nrec ? A_OWN : k < 42 && nreq ? A_REQ : k < 62 && cfg.nprot ? A_PROT :
+	      k < 75 && cfg.nlports ? A_LISTEN : A_RANDOM;
+	st.icmp_aim[aim]++;
+	if (aim == A_OWN || aim == A_REQ) {
+		/* Any tuple the flood made: connections in every state, dead
+		 * ones (TIME_WAIT or gone), request socks, never answered. */
+		f = aim == A_OWN ? &recs[rnd(r, nrec)] : &recs[reqring[rnd(r, nreq < 256 ? nreq :
+									       256)]];
+		qsrc = f->dst;
+		qdst = f->src;
+		qsport = f->dport;
+		qdport = f->sport;
+		if (f->synack) {
+			una = aim == A_REQ ? f->dut_isn : f->rcv_nxt;
+			nxt = f->rcv_nxt;
+			seq = icmp_seq(r, una, nxt, f->dut_isn);
+			if (aim == A_REQ && chance(r, 40))
+				seq = f->dut_isn;	/* what tcp_req_err acts on */
+		} else {
+			seq = rnext(r);
+		}
+	} else if (aim == A_PROT) {
+		p = &cfg.prot[rnd(r, cfg.nprot)];
+		qsrc = p->dip;
+		qdst = p->pip;
+		qsport = p->dport;
+		qdport = p->pport;
+		una = p->p_ack;		/* what the peer acknowledged */
+		nxt = p->d_end;		/* what the dut sent */
+		if (sdiff(nxt, una) < 0)
+			una = nxt;
+		seq = icmp_seq(r, una, nxt, una - 1 - rnd(r, 1 << 20));
+	} else if (aim == A_LISTEN) {
+		qsrc = cfg.nprot && chance(r, 30) ? cfg.prot[0].dip : cfg.dut_ip;
+		qsport = cfg.lports[rnd(r, cfg.nlports)];
+		qdst = chance(r, 80) ? spoof_ip(r) : any_src(r);
+		qdport = rnd(r, 65536);
+		seq = rnext(r);
+	} else {
+		qsrc = any_dst(r);
+		qdst = any_src(r);
+		qsport = any_port(r);
+		qdport = any_port(r);
+		seq = rnext(r);
+	}
+	if (chance(r, 4)) {	/* the other way: as if the peer had sent it */
+		uint32_t a = qsrc;
+		uint16_t b = qsport;
+
+		qsrc = qdst;
+		qdst = a;
+		qsport = qdport;
+		qdport = b;
+	}
+
+	/* The shape of the quote. */
+	k = rnd(r, 100);
+	if (k < 45) {
+		tlen = 8;		/* RFC 792 */
+	} else if (k < 60) {
+		tlen = 20 + (chance(r, 50) ? 0 : rnd(r, 200));	/* RFC 1812: more */
+	} else if (k < 68) {
+		tlen = rnd(r, 8);	/* short of the 8 bytes TCP reads */
+		st.icmp_cut++;
+	} else if (k < 72) {
+		tlen = 0;		/* the IP header only */
+		st.icmp_cut++;
+	} else if (k < 76) {
+		cut = rnd(r, 20);	/* not even that */
+		st.icmp_cut++;
+	} else if (k < 84) {
+		/* A header length field under 5, or over the header there is */
+		qihl = chance(r, 50) ? rnd(r, 5) : 6 + rnd(r, 10);
+		tlen = chance(r, 50) ? 8 : 20 + rnd(r, 60);
+		st.icmp_badihl++;
+	} else if (k < 91) {
+		qhl = 24 + 4 * rnd(r, 10);	/* IP options, well-formed */
+		qihl = qhl / 4;
+	} else {
+		qproto = protos[rnd(r, sizeof(protos))];
+		if (qproto == cfg.proto)
+			qproto = cfg.proto == 6 ? 253 : 6;	/* the other TCP */
+		if (chance(r, 30))
+			qproto = rnd(r, 256);
+		if (qproto != cfg.proto)
+			st.icmp_other++;
+	}
+
+	/* The quoted IP header, as the dut would have sent it. */
+	q[0] = 0x40 | (qihl & 15);
+	q[1] = 0;
+	put16(q + 2, chance(r, 90) ? qhl + 20 + rnd(r, 1460) : rnd(r, 65536));
+	put16(q + 4, rnext(r));
+	put16(q + 6, chance(r, 90) ? 0x4000 : rnd(r, 65536));
+	q[8] = chance(r, 90) ? 64 : rnd(r, 256);
+	q[9] = qproto;
+	put32(q + 12, qsrc);
+	put32(q + 16, qdst);
+	for (i = 20; i < qhl; i++)
+		q[i] = 1;	/* NOP */
+	put16(q + 10, 0);
+	put16(q + 10, ~fold(sum16(q, qhl, 0)));
+	if (chance(r, 5))
+		put16(q + 10, rnext(r));	/* nobody checks it */
+
+	/* The quoted segment: ports and seq, then the rest of a header. */
+	t = q + qhl;
+	put16(t, qsport);
+	put16(t + 2, qdport);
+	put32(t + 4, seq);
+	put32(t + 8, f && f->synack ? f->isn + 1 : rnext(r));
+	t[12] = 5 << 4;
+	t[13] = chance(r, 80) ? F_ACK : rnd(r, 256);
+	put16(t + 14, rnext(r));
+	put32(t + 16, rnext(r));
+	if (tlen > 20)
+		rbytes(r, t + 20, tlen - 20);
+	len = 8 + (cut >= 0 ? cut : qhl + tlen);
+
+	/* The ICMP header: the word after the checksum by type. */
+	m[0] = type;
+	m[1] = code;
+	put32(m + 4, chance(r, 80) ? 0 : (uint32_t)rnext(r));
+	if (type == 3 && code == 4)
+		put16(m + 6, chance(r, 85) ? mtus[rnd(r, sizeof(mtus) / sizeof(mtus[0]))] :
+					     rnd(r, 65536));
+	else if (type == 12)
+		m[4] = rnd(r, 256);	/* the pointer */
+	else if (type == 5)
+		put32(m + 4, chance(r, 50) ? 0x0afd0100 | rnd(r, 256) : (uint32_t)rnext(r));
+	put16(m + 2, 0);
+	put16(m + 2, ~fold(sum16(m, len, 0)));
+	if (chance(r, 6)) {
+		put16(m + 2, chance(r, 70) ? get16(m + 2) ^ (1 + rnd(r, 0xfffe)) : 0);
+		st.icmp_badcsum++;
+	}
+
+	/* From a router on the way, the host itself, or anyone. */
+	k = rnd(r, 100);
+	*src = k < 50 ? spoof_ip(r) : k < 75 ? qdst : k < 85 ? 0x0afd0102 : any_src(r);
+	*dst = chance(r, 85) ? qsrc : any_dst(r);
+
+	if (p) {
+		char line[160];
+
+		p->icmp++;
+		if (sdiff(seq, una) >= 0 && sdiff(seq, nxt) <= 0)
+			p->icmp_inwin++;
+		snprintf(line, sizeof(line), "icmp type %d code %d seq %+d quoting %d bytes%s",
+			 type, code, sdiff(seq, nxt), cut >= 0 ? cut : qhl + tlen,
+			 qihl != 5 || qproto != cfg.proto ? " (mangled)" : "");
+		snprintf(p->ring[p->ringpos++ % 16], sizeof(p->ring[0]), "%s", line);
+		if (cfg.verbose)
+			printf("fuzz:   p:%u %s\n", p->pport, line);
+	}
+	return len;
+}
+
 /* Byte-level mutations of a built segment; returns the new length. */
 static int mutate(struct rng *r, uint8_t *l4, int len, int *cs)
 {
@@ -1723,7 +1968,7 @@ static void ip_wrap(struct rng *r, struct pkt *k, int iphl, int ipmut)
 	put16(ip + 4, ++ipid);
 	put16(ip + 6, chance(r, 70) ? 0x4000 : 0);
 	ip[8] = chance(r, 90) ? 64 : rnd(r, 256);
-	ip[9] = cfg.proto;
+	ip[9] = k->proto;
 	put16(ip + 10, 0);
 	put32(ip + 12, k->src);
 	put32(ip + 16, k->dst);
@@ -1769,11 +2014,13 @@ static void gen_one(long i, struct pkt *k)
 	w = rnd(&r, 100);
 	if (w < 8)
 		kind = K_GARBAGE;
-	else if (w < 33)
+	else if (w < 31)
 		kind = K_RANDOM;
-	else if (w < 53)
+	else if (w < 49)
 		kind = K_LISTEN;
-	else if (w < 78 || !cfg.nprot)
+	else if (w < 57)
+		kind = K_ICMP;
+	else if (w < 80 || !cfg.nprot)
 		kind = K_CONN;
 	else
 		kind = K_PROT;
@@ -1789,8 +2036,11 @@ static void gen_one(long i, struct pkt *k)
 	k->l4off = ETHLEN + iphl;
 	l4 = k->fr + k->l4off;
 	st.kind[kind]++;
+	k->proto = kind == K_ICMP ? 1 : cfg.proto;
 	if (kind == K_GARBAGE) {
 		k->l4len = gen_garbage(&r, l4, &k->src, &k->dst);
+	} else if (kind == K_ICMP) {
+		k->l4len = gen_icmp(&r, l4, &k->src, &k->dst);
 	} else {
 		seg_init(&s);
 		switch (kind) {
@@ -1813,13 +2063,13 @@ static void gen_one(long i, struct pkt *k)
 		l4_csum(l4, k->l4len, k->src, k->dst, cfg.proto, cs);
 	}
 	ip_wrap(&r, k, iphl, ipmut);
-	if (!k->ipbad)
+	if (!k->ipbad && kind != K_ICMP)
 		p_filter(&r, k);
 
 	/* What the dut should make of it. */
 	if (k->ipbad) {
 		st.ipbad++;
-	} else {
+	} else if (kind != K_ICMP) {
 		uint32_t d = k->dst, sr = k->src;
 		int local = d == cfg.dut_ip || (cfg.nprot && d == cfg.prot[0].dip);
 		int martian = sr >> 24 == 0 || sr >> 24 == 127 || sr >> 28 == 14 || sr == 0xffffffff ||
@@ -1856,6 +2106,7 @@ static void make_reply(struct pkt *k, const struct rec *f, uint32_t seq, uint32_
 		s.win = 0;
 	k->src = s.src;
 	k->dst = s.dst;
+	k->proto = cfg.proto;
 	k->l4off = ETHLEN + 20;
 	k->l4len = seg_bytes(&s, k->fr + k->l4off);
 	l4_csum(k->fr + k->l4off, k->l4len, k->src, k->dst, cfg.proto, CS_GOOD);
@@ -2119,13 +2370,51 @@ static void drain_for(double secs)
 	}
 }
 
-/* The dut's counters: "Name value" lines of /proc/net/atcp_stat. */
-#define NSTAT 128
+/* The dut's counters: "Name value" lines of /proc/net/atcp_stat, or for
+ * Linux's TCP the Tcp and TcpExt lines of /proc/net/snmp and netstat. */
+#define NSTAT 256
 struct stats {
 	int n;
 	char name[NSTAT][32];
 	long long val[NSTAT];
 };
+
+/* "Tcp: Name Name ...\nTcp: 1 2 ...\n" pairs of lines: those of Tcp and TcpExt. */
+static void read_mib_pairs(struct stats *sv, const char *path)
+{
+	static char buf[65536];
+	char *line, *next, *names = NULL, *save1, *save2, *a, *b;
+	size_t n;
+	FILE *f;
+
+	enter_ns(cfg.dut_ns);
+	f = fopen(path, "r");
+	leave_ns();
+	if (!f)
+		return;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	for (line = buf; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		if (strncmp(line, "Tcp: ", 5) && strncmp(line, "TcpExt: ", 8))
+			continue;
+		if (!names) {
+			names = line;
+			continue;
+		}
+		a = strtok_r(names, " ", &save1);
+		b = strtok_r(line, " ", &save2);
+		while ((a = strtok_r(NULL, " ", &save1)) && (b = strtok_r(NULL, " ", &save2)) &&
+		       sv->n < NSTAT) {
+			snprintf(sv->name[sv->n], sizeof(sv->name[0]), "%s", a);
+			sv->val[sv->n++] = strtoll(b, NULL, 10);
+		}
+		names = NULL;
+	}
+}
 
 static int read_stats(struct stats *sv)
 {
@@ -2133,8 +2422,13 @@ static int read_stats(struct stats *sv)
 	FILE *f;
 
 	sv->n = 0;
-	if (cfg.proto == 6 || !cfg.dut_ns)
+	if (!cfg.dut_ns)
 		return 0;
+	if (cfg.proto == 6) {
+		read_mib_pairs(sv, "/proc/self/net/snmp");
+		read_mib_pairs(sv, "/proc/self/net/netstat");
+		return sv->n;
+	}
 	enter_ns(cfg.dut_ns);
 	f = fopen("/proc/self/net/atcp_stat", "r");
 	leave_ns();
@@ -2285,11 +2579,12 @@ static void p_report(struct pconn *p)
 	int i;
 
 	printf("fuzz: protected %s:%u > %s:%u: %ld aimed (%ld in the window, %ld RSTs in it "
-	       "but not exact, %ld SYNs, %ld with a bad ACK, %ld invalid), %ld fixed; the dut "
-	       "answered %ld times; %s%s\n",
+	       "but not exact, %ld SYNs, %ld with a bad ACK, %ld invalid), %ld fixed; %ld ICMP "
+	       "messages about it (%ld quoting a seq in [SND.UNA, SND.NXT]); the dut answered "
+	       "%ld times; %s%s\n",
 	       ipstr(p->pip, a), p->pport, ipstr(p->dip, b), p->dport, p->aimed, p->inwin,
-	       p->rst_inwin, p->syn, p->badack, p->invalid, p->fixed, p->d_segs,
-	       p->bad ? "DAMAGED: " : "intact", p->bad ? p->why : "");
+	       p->rst_inwin, p->syn, p->badack, p->invalid, p->fixed, p->icmp, p->icmp_inwin,
+	       p->d_segs, p->bad ? "DAMAGED: " : "intact", p->bad ? p->why : "");
 	if (!p->bad)
 		return;
 	printf("fuzz: the last segments aimed at it (seq relative to the dut's RCV.NXT, "
@@ -2432,9 +2727,15 @@ static int flood_main(int argc, char **argv)
 	       "%ld cleanup RSTs\n", st.sent, t1 - t0, st.sent / (t1 - t0 > 0 ? t1 - t0 : 1),
 	       st.replies, st.cleanup);
 	printf("fuzz: kinds:");
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 6; i++)
 		printf(" %s %ld", kind_name[i], st.kind[i]);
 	printf("; %ld mutated\n", st.mutated);
+	printf("fuzz: icmp about");
+	for (i = 0; i < 5; i++)
+		printf("%s %s %ld", i ? "," : "", icmp_aim_name[i], st.icmp_aim[i]);
+	printf("; %ld fragmentation needed, %ld quotes cut short, %ld with a bad inner header "
+	       "length, %ld of other protocols, %ld with a bad checksum\n", st.icmp_frag,
+	       st.icmp_cut, st.icmp_badihl, st.icmp_other, st.icmp_badcsum);
 	printf("fuzz: %ld with a header under 20 bytes, %ld a bad data offset, %ld a bad "
 	       "checksum, %ld a bad IP header; %ld for the dut's addresses from a valid source\n",
 	       st.short_hdr, st.baddoff, st.badcsum, st.ipbad, st.to_dut);

@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # test_fuzz.sh - selftests/fuzz floods the listeners and connections of a
-# namespace with random and mutated segments (issue 5, SPEC section 7), then
-# checks that the connections it had to leave alive still carry data byte
-# for byte, that the drop counters moved, that the kernel logged nothing,
-# that every socket goes, and that the module unloads cleanly.
+# namespace with random and mutated segments and with ICMP errors about
+# them (issue 5, SPEC section 7), then checks that the connections it had to
+# leave alive still carry data byte for byte, that the drop counters moved,
+# that ICMP errors outside the window were counted (OutOfWindowIcmps), that
+# the kernel logged nothing, that every socket goes, and that the module
+# unloads cleanly.
 #
 #   FUZZ_SEED=N    the seed (default 5961); printed, so that a failure can
 #                  be replayed with the same one
@@ -28,9 +30,13 @@
 # accepts again) and one connected (dut 40002 -> peer 9001).  The fuzzer
 # sends from spoofed sources (10.253.128.0/17, routed back to it) and, at
 # the protected connections, as the peer; it watches those on the peer's
-# veth to aim at their windows.  fuzz.c says what it sends, and why the
-# protected connections must survive it (Linux's TCP does: ATCP_PROTO=6
-# floods it instead and skips the module's checks).
+# veth to aim at their windows.  About one frame in twelve is an ICMP
+# message (every type and code, quoting the fuzzer's connections, request
+# socks and TIME_WAIT tuples, the protected connections, the listeners,
+# with the quoted seq in and out of their windows, quotes cut short or
+# mangled).  fuzz.c says what it sends, and why the protected connections
+# must survive it (Linux's TCP does: ATCP_PROTO=6 floods it instead and
+# skips the module's checks).
 #
 # Runs among the first tests (FIRST_PROGS in selftests/Makefile): it
 # unloads the module, so no other test's socket may be alive.  It loads the
@@ -65,7 +71,7 @@ P2=$PEER_IP:9001,$DUT_IP2:40002	# connected by the dut
 # The kernel log lines that mean trouble (as selftests/run_tests has them).
 SPLAT='WARNING: |BUG: |Oops|general protection fault|Call Trace|UBSAN:|KASAN|KFENCE|kernel BUG at|Kernel panic|unreferenced object|new suspected memory leak|possible circular locking|possible recursive locking|soft lockup|hard LOCKUP|blocked for more than|self-detected stall|detected stall|rcu: INFO|Unable to handle kernel|stack-protector|cut here'
 
-tap_plan 15
+tap_plan 16
 tap_diag "seed $SEED, $COUNT segments, protocol $PROTO (replay: FUZZ_SEED=$SEED FUZZ_COUNT=$COUNT selftests/run_tests test_fuzz.sh)"
 
 if [ -n "$atcp" ] && ! grep -q '^atcp ' /proc/modules; then
@@ -239,6 +245,10 @@ else
 	tap_skip "InSegs: atcp's counter"
 	tap_skip "drop counters: atcp's"
 fi
+# atcp_stat's, or TcpExt's for Linux's TCP (the same name)
+oow=${delta[OutOfWindowIcmps]:-0}
+[ "$oow" -gt 0 ]
+tap_ok $? "OutOfWindowIcmps grew by $oow during the flood: ICMP errors quoting a sequence number outside [SND.UNA, SND.NXT] were counted"
 
 # --- the protected connections carry data ----------------------------------
 hexep() {	# hexep IP:PORT: as /proc/net/tcp prints it

@@ -409,6 +409,35 @@ def build_l4(sport, dport, seq, ack, flags, win, optbytes, payload, urg=0,
     return l4
 
 
+def build_quote(src, dst, proto, l4, qlen=None, ihl=None):
+    """What an ICMP error quotes: the IPv4 header of the packet it is about
+    (src > dst, protocol proto, total length qlen: by default as if l4 were
+    all of it), then l4, the bytes of that packet's segment it quotes.
+    ihl sets the header length field only (the header stays 20 bytes)."""
+    hdr = bytearray(build_ipv4(src, dst, proto, b'', iplen=20 + len(l4) if qlen is None
+                               else qlen))
+    if ihl is not None:
+        hdr[0] = 0x40 | (ihl & 15)
+        hdr[10:12] = b'\0\0'
+        hdr[10:12] = struct.pack('!H', inet_csum(bytes(hdr)))
+    return bytes(hdr) + l4
+
+
+def build_icmp_error(typ, code, quoted, rest=0, csum=None):
+    """An ICMP message: type, code, checksum, the 32-bit word after it (rest:
+    the next-hop MTU in its low 16 bits for FRAG_NEEDED, the pointer in its
+    top byte for PARAMETERPROB), then the quoted bytes.  csum: None right,
+    'bad' wrong, or a number."""
+    msg = struct.pack('!BBHI', typ & 0xff, code & 0xff, 0, rest & M32) + quoted
+    if csum is None or csum == 'bad':
+        c = inet_csum(msg)
+        if csum == 'bad':
+            c ^= 0xbeef
+    else:
+        c = csum
+    return msg[:2] + struct.pack('!H', c & 0xffff) + msg[4:]
+
+
 # ----------------------------------------------------------------------------
 # namespaces
 
@@ -648,6 +677,7 @@ class Conn:
         self.rcv_nxt = None   # relative to dut_isn
         self.last_tsval = None
         self.last_sent_tsval = None
+        self.last_rx = None   # (seq, ack, flags, win) of the dut's last segment
         self.win = win
         self.autots = False
 
@@ -661,6 +691,7 @@ class Peer:
 
         p.send_seg(conn, flags=F_SYN, seq=0, opts='mss:1460', ...)
         p.send_l4(src, dst, l4bytes)        # any segment bytes
+        p.send_l4(src, dst, build_icmp_error(3, 3, build_quote(...)), proto=1)
         p.send_frames(iterable_of_frames)   # as fast as possible
         p.frame(src, dst, l4bytes)          # build an Ethernet frame
         p.recv(deadline)                    # next Seg or None
@@ -689,11 +720,14 @@ class Peer:
             self.pcap.write(struct.pack('<IIII', sec, int((t - sec) * 1e9), len(frame),
                                         len(frame)) + frame)
 
-    def frame(self, src, dst, l4, **ipkw):
-        return self.ethhdr + build_ipv4(src, dst, self.proto, l4, **ipkw)
+    def frame(self, src, dst, l4, proto=None, **ipkw):
+        return self.ethhdr + build_ipv4(src, dst, self.proto if proto is None else proto, l4,
+                                        **ipkw)
 
-    def send_l4(self, src, dst, l4, **ipkw):
-        fr = self.frame(src, dst, l4, **ipkw)
+    def send_l4(self, src, dst, l4, proto=None, **ipkw):
+        """Send l4 (a segment, or with proto=1 an ICMP message) in an IPv4
+        packet; returns the send time."""
+        fr = self.frame(src, dst, l4, proto, **ipkw)
         t = time.time()
         self.sock.send(fr)
         self._rec(fr, t)
@@ -1215,6 +1249,7 @@ class Interp:
             return
         if s.flags & F_SYN and c.dut_isn is None:
             c.dut_isn = s.seq
+        c.last_rx = (s.seq, s.ack, s.flags, s.win)
         for o in s.opts:
             if o[0] == 'ts':
                 c.last_tsval = o[1]
@@ -1359,6 +1394,9 @@ class Interp:
 
     def do_send(self, toks):
         cname, flags, kv = self.parse_pkt(toks)
+        if flags == 'icmp':
+            self.do_send_icmp(cname, kv)
+            return
         c = self.get_conn(cname)
         f = parse_flags(flags) if 'flags' not in kv else int(kv['flags'], 0)
         if 'data' in kv:
@@ -1425,6 +1463,68 @@ class Interp:
             if kind == 'seg':
                 self.show(s, c if (src == c.src and sport == c.sport) else None, True, tt)
         self.mark = t
+
+    def do_send_icmp(self, cname, kv):
+        """> [@CONN] icmp type=T code=C ...: an ICMP error about the
+        connection, quoting a segment of it as the dut sent it."""
+        c = self.get_conn(cname)
+        known = {'type', 'code', 'seq', 'ack', 'flags', 'win', 'quote', 'mtu', 'ptr', 'rest',
+                 'src', 'dst', 'sport', 'dport', 'qsrc', 'qdst', 'qproto', 'qlen', 'qihl',
+                 'csum', 'ttl', 'tos', 'ipid', 'df'}
+        bad = sorted(set(kv) - known)
+        if bad:
+            raise ScriptError('icmp: unknown field(s) %s' % ', '.join(bad))
+        if 'type' not in kv or 'code' not in kv:
+            raise ScriptError('icmp: type= and code= are required')
+        typ, code = int(kv['type'], 0), int(kv['code'], 0)
+        # The quoted segment: by default the last one the dut sent on the
+        # connection; seq relative to the dut's ISN, ack to the peer's.
+        dbase = c.dut_isn or 0
+        lseq, lack, lflags, lwin = c.last_rx or (dbase, (c.peer_isn + c.snd_nxt) & M32,
+                                                 F_ACK, 0)
+        seq = self.rel_num(kv['seq'], dbase) if 'seq' in kv else lseq
+        ack = self.rel_num(kv['ack'], c.peer_isn) if 'ack' in kv else lack
+        f = parse_flags(kv['flags']) if 'flags' in kv else lflags
+        win = int(kv['win'], 0) if 'win' in kv else lwin
+        sport = int(kv.get('sport', c.sport))
+        dport = kv.get('dport', c.dport)
+        if dport is None:
+            self.fail('dut port of @%s not known yet' % c.name)
+        dport = int(dport)
+        qsrc, qdst = kv.get('qsrc', c.dst), kv.get('qdst', c.src)
+        qproto = int(kv.get('qproto', str(self.proto)), 0)
+        quote = int(kv.get('quote', '8'), 0)
+        seg = build_l4(dport, sport, seq, ack, f, win, b'', b'\0' * max(0, quote - 20),
+                       src=qsrc, dst=qdst, proto=qproto)[:quote]
+        quoted = build_quote(qsrc, qdst, qproto, seg,
+                             qlen=int(kv['qlen'], 0) if 'qlen' in kv else None,
+                             ihl=int(kv['qihl'], 0) if 'qihl' in kv else None)
+        rest = int(kv.get('rest', '0'), 0)
+        if 'mtu' in kv:
+            rest = (rest & ~0xffff) | (int(kv['mtu'], 0) & 0xffff)
+        if 'ptr' in kv:
+            rest = (rest & 0xffffff) | (int(kv['ptr'], 0) & 0xff) << 24
+        csum = kv.get('csum')
+        if csum is not None and csum != 'bad':
+            csum = int(csum, 0)
+        msg = build_icmp_error(typ, code, quoted, rest, csum)
+        src, dst = kv.get('src', c.src), kv.get('dst', c.dst)
+        ipkw = dict(ttl=int(kv.get('ttl', '64'), 0), tos=int(kv.get('tos', '0'), 0),
+                    ipid=int(kv.get('ipid', '0'), 0), df=kv.get('df', '1') != '0')
+        t = self.peer.send_l4(src, dst, msg, proto=1, **ipkw)
+        self.pmark = self.mark = t
+        mine = c.dut_isn is not None and not kv.get('seq', '').startswith('abs:')
+        what = ['type=%d code=%d' % (typ, code)]
+        what += ['%s=%s' % (k, kv[k]) for k in ('mtu', 'ptr', 'rest', 'src', 'dst') if k in kv]
+        what.append('quoting %s%s seq=%s%s win=%d (%d bytes%s%s)' % (
+            '' if c is self.default else '@%s ' % c.name, flags_str(f),
+            '%d' % signed32(seq - dbase) if mine else 'abs:%d' % seq,
+            ' ack=%d' % signed32(ack - c.peer_isn) if f & F_ACK else '', win, len(seg),
+            '' if qproto == self.proto else ', protocol %d' % qproto,
+            '' if 'qihl' not in kv else ', ihl %s' % kv['qihl']) +
+            ('' if 'sport' not in kv and 'dport' not in kv else ' ports %d > %d' % (dport, sport)))
+        self.log('%s > icmp %s%s' % (self.ts(t), ' '.join(what),
+                                     ' csum=%s' % kv['csum'] if 'csum' in kv else ''))
 
     def match(self, kv, flags, s, c):
         """Returns None when the segment matches, else the reason."""
