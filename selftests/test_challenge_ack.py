@@ -97,7 +97,7 @@ def is_challenge(x):
 
 
 def one_socket(tap, proto):
-    limit_name, counter = names(proto)
+    _, counter = names(proto)
     sess = peer.Session(proto)
     it = peer.Interp(sess, 'challenge', sys.stdout, verbose=False, timeout=5.0)
     try:
