@@ -3,7 +3,14 @@
 # atcp: build the module against the Debian kernel the VM boots, and run
 # things in that VM.
 #
-#   make [all|module]   scripts/setup, then build module/atcp.ko
+# KERNEL= picks the kernel line, for every target that builds or boots:
+#   6.1 (default)  Debian 12's kernel; the module is built in the tree,
+#                  module/atcp.ko
+#   6.1-rt         Debian 12's PREEMPT_RT kernel    } built in a copy of the
+#   6.12           Debian 12's 6.12 (LTS) kernel    } sources, build/<version>/
+# scripts/setup installs the kernel of the line and its headers on first use.
+#
+#   make [all|module]   scripts/setup, then build the module
 #   make selftests      build the C programs in selftests/
 #   make tools          build tools/atcp-bench
 #   make check          all + selftests + tools, then selftests/run_tests in
@@ -28,7 +35,14 @@
 #   make W1             build with W=1 warnings
 #   make clean
 #
+#   make dkms-check     dkms add/build/install from this tree for each kernel
+#                       line, modprobe atcp in the VM, then dkms remove
+#
 # KVER (default: scripts/kver) and KDIR (its headers) may be overridden.
+
+KERNEL ?= 6.1
+# The scripts (setup, kver, vm-run) read the line from the environment.
+export ATCP_KERNEL := $(KERNEL)
 
 # Recursively expanded, all of them: scripts/setup (the first prerequisite
 # of every target that builds) may be what installs the kernel and its
@@ -36,6 +50,13 @@
 KVER ?= $(shell scripts/kver)
 KDIR ?= $(firstword $(wildcard /lib/modules/$(KVER)/build) \
 		    /usr/src/linux-headers-$(KVER))
+# Where kbuild puts the objects: next to the sources, so a kernel other
+# than the default one gets a copy of them of its own.
+ifeq ($(KERNEL),6.1)
+MODDIR = $(CURDIR)
+else
+MODDIR = $(CURDIR)/build/$(KVER)
+endif
 KSRC ?= /usr/src/linux-source-6.1
 CHECK_TIMEOUT ?= 2100
 BENCH_TIMEOUT ?= 1800
@@ -43,8 +64,8 @@ TOOLS := tools/atcp-bench
 CHECK_DEBUG_TIMEOUT ?= 14400
 DEBUG_TEST_TIMEOUT ?= 1200
 SOAK_SECONDS ?= 600
-VM_RUN := scripts/vm-run
-KBUILD = $(MAKE) -C $(KDIR) M=$(CURDIR)
+VM_RUN = scripts/vm-run --module $(MODDIR)/module/atcp.ko
+KBUILD = $(MAKE) -C $(KDIR) M=$(MODDIR)
 
 all: module
 
@@ -52,6 +73,9 @@ setup:
 	@scripts/setup
 
 module: setup
+ifneq ($(KERNEL),6.1)
+	@scripts/copy-sources $(MODDIR)
+endif
 	$(KBUILD) modules
 
 selftests: setup
@@ -78,7 +102,7 @@ bench: all tools
 # it in place of module/atcp.ko, which stays as make built it.
 DEBUG_VM_RUN = ko=$$(scripts/build-debug-module) && \
 	kdir=$$(scripts/build-debug-kernel --dir) && \
-	$(VM_RUN) --kernel "$$kdir/bzImage" --module "$$ko"
+	scripts/vm-run --kernel "$$kdir/bzImage" --module "$$ko"
 
 debug-kernel: setup
 	scripts/build-debug-kernel
@@ -106,6 +130,7 @@ clean:
 	@if [ -d "$(KDIR)" ]; then $(KBUILD) clean; fi
 	$(MAKE) -C selftests clean
 	rm -f $(TOOLS)
+	rm -rf build
 
 .PHONY: all setup module selftests tools check demo bench checkpatch sparse W1 clean
 .PHONY: debug-kernel check-debug soak

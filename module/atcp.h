@@ -27,6 +27,8 @@
 #include <net/netns/generic.h>
 #include <uapi/linux/atcp.h>
 
+#include "compat.h"
+
 extern int atcp_proto_num;
 extern struct proto atcp_prot;
 extern struct inet_hashinfo atcp_hashinfo;
@@ -410,6 +412,11 @@ static inline u32 atcp_rto_from_rtt(const struct atcp_sock *ap)
 		     ATCP_RTO_MAX);
 }
 
+/* RFC 7323 section 5 (PAWS): how long a ts_recent holds, in s, ... */
+#define ATCP_PAWS_24DAYS	(60 * 60 * 24 * 24)
+#define ATCP_PAWS_MSL		60	/* ... against a RST */
+#define ATCP_PAWS_WINDOW	1	/* ticks of reordering allowed */
+
 /*
  * RFC 7323 section 5 (PAWS): is tsval no older than ts_recent, give or
  * take paws_win?  A ts_recent kept more than 24 days, or 0 (some stacks
@@ -421,7 +428,7 @@ static inline bool atcp_paws_check(u32 ts_recent, u32 ts_recent_stamp,
 	if ((s32)(ts_recent - tsval) <= paws_win)
 		return true;
 	if (!time_before32(ktime_get_seconds(),
-			   ts_recent_stamp + TCP_PAWS_24DAYS))
+			   ts_recent_stamp + ATCP_PAWS_24DAYS))
 		return true;
 	return !ts_recent;
 }
@@ -436,7 +443,7 @@ static inline bool atcp_paws_reject(u32 ts_recent, u32 ts_recent_stamp,
 	if (atcp_paws_check(ts_recent, ts_recent_stamp, tsval, 0))
 		return false;
 	return !rst || time_before32(ktime_get_seconds(),
-				     ts_recent_stamp + TCP_PAWS_MSL);
+				     ts_recent_stamp + ATCP_PAWS_MSL);
 }
 
 /* Why an ACK went out when it did, or why it waits (tracepoint atcp_ack). */
@@ -586,7 +593,7 @@ int atcp_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
 int atcp_disconnect(struct sock *sk, int flags);
 void atcp_close(struct sock *sk, long timeout);
 void atcp_shutdown(struct sock *sk, int how);
-int atcp_ioctl(struct sock *sk, int cmd, unsigned long arg);
+int atcp_ioctl(struct sock *sk, int cmd, int *answ);
 int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);
 int atcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 		 int *addr_len);

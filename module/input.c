@@ -174,7 +174,7 @@ bool atcp_challenge_ack_allowed(struct net *net)
 	if (now != READ_ONCE(an->challenge_timestamp)) {
 		WRITE_ONCE(an->challenge_timestamp, now);
 		WRITE_ONCE(an->challenge_count,
-			   ((limit + 1) >> 1) + prandom_u32_max(limit));
+			   ((limit + 1) >> 1) + get_random_u32_below(limit));
 	}
 	count = READ_ONCE(an->challenge_count);
 	if (!count)
@@ -371,7 +371,7 @@ static bool atcp_paws_discard(const struct sock *sk, const struct sk_buff *skb)
 	const struct atcp_sock *ap = atcp_sk(sk);
 
 	return !atcp_paws_check(ap->ts_recent, ap->ts_recent_stamp,
-				ATCP_SKB_CB(skb)->tsval, TCP_PAWS_WINDOW) &&
+				ATCP_SKB_CB(skb)->tsval, ATCP_PAWS_WINDOW) &&
 	       !atcp_disordered_ack(sk, skb);
 }
 
@@ -597,8 +597,14 @@ static int atcp_ack(struct sock *sk, const struct sk_buff *skb)
 	u32 acked_segs;
 
 	if (before(ack, prior_una)) {
-		/* RFC 5961 5.2: far too old is an injection attempt. */
-		if (before(ack, prior_una - ap->max_window)) {
+		/*
+		 * RFC 5961 5.2: far too old is an injection attempt; no
+		 * older than the bytes acknowledged so far, whatever the
+		 * window (tcp_ack).
+		 */
+		u32 max_window = min_t(u64, ap->max_window, ap->bytes_acked);
+
+		if (before(ack, prior_una - max_window)) {
 			atcp_send_challenge_ack(sk);
 			ATCP_INC_STATS(sock_net(sk), ATCP_MIB_DROP_BAD_ACK);
 			return -1;
@@ -1526,7 +1532,7 @@ int atcp_v4_err(struct sk_buff *skb, u32 info)
 	}
 
 	/* RFC 1122 4.2.3.9: an established connection is not aborted. */
-	if (!sock_owned_by_user(sk) && inet_sk(sk)->recverr) {
+	if (!sock_owned_by_user(sk) && atcp_sk_recverr(sk)) {
 		WRITE_ONCE(sk->sk_err, err);
 		sk_error_report(sk);
 	} else {

@@ -257,6 +257,8 @@ static void atcp_v4_destroy_sock(struct sock *sk)
 	sk_sockets_allocated_dec(sk);
 }
 
+ATCP_DEFINE_PROTO_IOCTL(atcp_proto_ioctl, atcp_ioctl)
+
 struct proto atcp_prot = {
 	.name			= "ATCP",
 	.owner			= THIS_MODULE,
@@ -264,7 +266,7 @@ struct proto atcp_prot = {
 	.connect		= atcp_v4_connect,
 	.disconnect		= atcp_disconnect,
 	.accept			= inet_csk_accept,
-	.ioctl			= atcp_ioctl,
+	.ioctl			= atcp_proto_ioctl,
 	.init			= atcp_v4_init_sock,
 	.destroy		= atcp_v4_destroy_sock,
 	.shutdown		= atcp_shutdown,

@@ -34,10 +34,7 @@ static void atcp_reqsk_send_ack(const struct sock *sk, struct sk_buff *skb,
 			 req->ts_recent, TCPHDR_ACK);
 }
 
-static void atcp_reqsk_send_reset(const struct sock *sk, struct sk_buff *skb)
-{
-	atcp_v4_send_reset(sk, skb);
-}
+ATCP_DEFINE_REQSK_SEND_RESET(atcp_reqsk_send_reset, atcp_v4_send_reset)
 
 static void atcp_syn_ack_timeout(const struct request_sock *req)
 {
@@ -106,7 +103,7 @@ void atcp_reqsk_init(const struct sock *sk, struct request_sock *req,
 	ireq->snd_wscale = opt->wscale_ok ? opt->wscale : 0;
 	ireq->ecn_ok = 0;
 	ireq->acked = 0;
-	ireq->no_srccheck = inet_sk(sk)->transparent;
+	ireq->no_srccheck = atcp_sk_transparent(sk);
 	ireq->smc_ok = 0;
 
 	memset((char *)areq + offsetof(struct atcp_request_sock, rcv_isn), 0,
@@ -170,7 +167,7 @@ int atcp_v4_conn_request(struct sock *sk, struct sk_buff *skb)
 		areq->snt_isn = cb->tw_isn ? :
 			atcp_init_isn(ip_hdr(skb)->daddr, ip_hdr(skb)->saddr,
 				      th->dest, th->source);
-		areq->ts_off = prandom_u32_max(U32_MAX);
+		areq->ts_off = get_random_u32();
 	}
 
 	if (security_inet_conn_request(sk, skb, req))
@@ -386,7 +383,7 @@ struct sock *atcp_check_req(struct sock *sk, struct sk_buff *skb,
 	}
 	if (flags & (TCPHDR_RST | TCPHDR_SYN)) {
 		if (!(flags & TCPHDR_RST))
-			req->rsk_ops->send_reset(sk, skb);
+			atcp_v4_send_reset(sk, skb);
 		ATCP_INC_STATS(net, ATCP_MIB_ATTEMPT_FAILS);
 		inet_csk_reqsk_queue_drop(sk, req);
 		return NULL;
@@ -448,12 +445,8 @@ void atcp_time_wait(struct sock *sk, int state, int timeo)
 		if (!timeo)
 			timeo = READ_ONCE(an->tw_timeout) * HZ;
 
-		/* The timer is pinned: finish the setup before it can run. */
-		local_bh_disable();
 		trace_atcp_timewait(tw, ATCP_TW_START, jiffies_to_msecs(timeo));
-		inet_twsk_schedule(tw, timeo);
-		inet_twsk_hashdance(tw, sk, &atcp_hashinfo);
-		local_bh_enable();
+		atcp_twsk_hashdance_schedule(tw, sk, &atcp_hashinfo, timeo);
 		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_TW_CREATED);
 	}
 	atcp_done(sk);

@@ -229,7 +229,13 @@ void atcp_ofo_drain(struct sock *sk)
 /* Everything in the queue goes: the connection is over, or a FIN came. */
 void atcp_ofo_purge(struct sock *sk)
 {
-	skb_rbtree_purge(&atcp_sk(sk)->ofo_root);
+	struct rb_root *root = &atcp_sk(sk)->ofo_root;
+	struct rb_node *p;
+
+	while ((p = rb_first(root)) != NULL) {
+		rb_erase(p, root);
+		kfree_skb(rb_to_skb(p));
+	}
 }
 
 /* Put skb in its place by sequence, where nothing overlaps it. */

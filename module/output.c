@@ -856,7 +856,7 @@ static void atcp_connect_init(struct sock *sk)
 	ap->wscale_ok = 1;
 	ap->sack_ok = 1;
 	ap->ts_ok = 1;
-	ap->ts_offset = prandom_u32_max(U32_MAX);
+	ap->ts_offset = get_random_u32();
 	atcp_init_rcv_wnd(sk);
 	atcp_sync_mss(sk, dst_mtu(dst));
 	inet_csk(sk)->icsk_ack.rcv_mss = min_t(u32, ap->advmss, ATCP_MSS_DEFAULT);

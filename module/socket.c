@@ -562,39 +562,47 @@ out:
 	return err;
 }
 
-int atcp_ioctl(struct sock *sk, int cmd, unsigned long arg)
+/**
+ * atcp_ioctl() - SIOCINQ, SIOCOUTQ, SIOCOUTQNSD
+ * @sk: the socket
+ * @cmd: the ioctl
+ * @answ: where its value goes
+ *
+ * Return: 0, -EINVAL on a listener, -ENOIOCTLCMD for another ioctl.
+ * Context: process; takes the socket lock where the value needs it.
+ */
+int atcp_ioctl(struct sock *sk, int cmd, int *answ)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
-	int answ;
 
 	switch (cmd) {
 	case SIOCINQ:
 		if (sk->sk_state == TCP_LISTEN)
 			return -EINVAL;
 		lock_sock(sk);
-		answ = ap->rcv_nxt - ap->copied_seq;
-		if (sock_flag(sk, SOCK_DONE) && answ)
-			answ--;
+		*answ = ap->rcv_nxt - ap->copied_seq;
+		if (sock_flag(sk, SOCK_DONE) && *answ)
+			(*answ)--;
 		release_sock(sk);
 		break;
 	case SIOCOUTQ:
 		if (sk->sk_state == TCP_LISTEN)
 			return -EINVAL;
-		answ = READ_ONCE(ap->write_seq) - READ_ONCE(ap->snd_una);
+		*answ = READ_ONCE(ap->write_seq) - READ_ONCE(ap->snd_una);
 		if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))
-			answ = 0;
+			*answ = 0;
 		break;
 	case SIOCOUTQNSD:
 		if (sk->sk_state == TCP_LISTEN)
 			return -EINVAL;
-		answ = READ_ONCE(ap->write_seq) - READ_ONCE(ap->snd_nxt);
+		*answ = READ_ONCE(ap->write_seq) - READ_ONCE(ap->snd_nxt);
 		if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))
-			answ = 0;
+			*answ = 0;
 		break;
 	default:
 		return -ENOIOCTLCMD;
 	}
-	return put_user(answ, (int __user *)arg);
+	return 0;
 }
 
 static bool atcp_level_ok(int level)
@@ -965,5 +973,4 @@ const struct proto_ops atcp_stream_ops = {
 	.sendmsg	= inet_sendmsg,
 	.recvmsg	= inet_recvmsg,
 	.mmap		= sock_no_mmap,
-	.sendpage	= sock_no_sendpage,
 };

@@ -107,8 +107,9 @@ void atcp_sysctl_limits_init(unsigned long ehash_size)
 
 int atcp_sysctl_init(void)
 {
-	atcp_sysctl_global_hdr = register_net_sysctl(&init_net, "net/atcp",
-						     atcp_sysctl_global);
+	atcp_sysctl_global_hdr =
+		atcp_register_net_sysctl(&init_net, "net/atcp", atcp_sysctl_global,
+					 ARRAY_SIZE(atcp_sysctl_global) - 1);
 	return atcp_sysctl_global_hdr ? 0 : -ENOMEM;
 }
 
@@ -152,7 +153,8 @@ int atcp_sysctl_net_init(struct net *net)
 	for (i = 0; table[i].procname; i++)
 		table[i].data = (char *)an + (uintptr_t)table[i].data;
 
-	an->sysctl_hdr = register_net_sysctl(net, "net/atcp", table);
+	an->sysctl_hdr = atcp_register_net_sysctl(net, "net/atcp", table,
+						  ARRAY_SIZE(atcp_sysctl_template) - 1);
 	if (!an->sysctl_hdr) {
 		kfree(table);
 		return -ENOMEM;
@@ -163,7 +165,7 @@ int atcp_sysctl_net_init(struct net *net)
 void atcp_sysctl_net_exit(struct net *net)
 {
 	struct atcp_net *an = atcp_pernet(net);
-	struct ctl_table *table = an->sysctl_hdr->ctl_table_arg;
+	const struct ctl_table *table = an->sysctl_hdr->ctl_table_arg;
 
 	unregister_net_sysctl_table(an->sysctl_hdr);
 	kfree(table);

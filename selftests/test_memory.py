@@ -16,7 +16,10 @@ would pin 50 MiB in send and receive queues (each socket alone may hold
     every receiver) fits in that memory;
   - pressure was entered (the press column says yes, MemoryPressures
     counted it);
-  - the writers are held (EAGAIN), not failed.
+  - the writers are held, not failed: one more send on each that has data
+    left meets EAGAIN or takes at most what its socket already has on hand
+    (the rest of a segment, never more than net.atcp.wmem's 4 KiB minimum),
+    and no socket has an error.
 
 Then the receivers read: every connection delivers its 256 KiB, byte for
 byte, and pressure is left.  After close, no socket is left and the
@@ -95,7 +98,6 @@ def main():
 
         # Push until no writer gets anything more in for a second.
         sent = [0] * CONNS
-        held = set()
         peak = 0
         press_seen = False
         quiet_since = time.monotonic()
@@ -110,7 +112,7 @@ def main():
                     sent[i] += n
                     moved = moved or n > 0
                 except BlockingIOError:
-                    held.add(i)
+                    pass
             line = protocols_line('ATCP')
             peak = max(peak, int(line['memory']))
             press_seen = press_seen or line['press'] == 'yes'
@@ -121,10 +123,25 @@ def main():
         press_seen = press_seen or line['press'] == 'yes'
         held_bytes = sum(queued(c, SIOCOUTQ) for c in clis) + \
             sum(queued(s, termios.FIONREAD) for s in srvs)
-        tap.diag('sent %d KiB of %d KiB, %d writers held; queues hold %d KiB; '
-                 'memory peak %d pages (hard limit %d, slack %d); sockets %s' %
-                 (sum(sent) >> 10, CONNS * EACH >> 10, len(held), held_bytes >> 10,
-                  peak, LIMITS[2], slack, line['sockets']))
+        # One more try at each writer with data left.
+        unfinished = [i for i in range(CONNS) if sent[i] < EACH]
+        eagain = 0
+        took = []
+        for i in unfinished:
+            try:
+                n = clis[i].send(payload(i)[sent[i]:sent[i] + 65536])
+                sent[i] += n
+                took.append(n)
+            except BlockingIOError:
+                eagain += 1
+        errors = sum(1 for c in clis + srvs
+                     if c.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR))
+        tap.diag('sent %d KiB of %d KiB; %d of %d writers with data left met EAGAIN; '
+                 'queues hold %d KiB; memory peak %d pages (hard limit %d, slack %d); '
+                 'sockets %s; the others took %s bytes' %
+                 (sum(sent) >> 10, CONNS * EACH >> 10, eagain, len(unfinished),
+                  held_bytes >> 10, peak, LIMITS[2], slack, line['sockets'],
+                  sorted(set(took))))
         tap.ok(sum(sent) < CONNS * EACH, 'the writers could not move everything while nobody read')
         tap.ok(0 <= peak <= LIMITS[2] + slack,
                'the memory figure stayed within the hard limit (peak %d pages, limit %d + %d)' %
@@ -138,8 +155,11 @@ def main():
         tap.ok(press_seen and mp > 0,
                'pressure was entered (press column: %s, MemoryPressures %d)' %
                ('yes' if press_seen else 'never yes', mp))
-        tap.ok(len(held) > 0 and all(c.fileno() >= 0 for c in clis),
-               'the writers were held with EAGAIN, their sockets alive')
+        tap.ok(unfinished and eagain > len(unfinished) // 2 and
+               all(n <= 4096 for n in took) and not errors,
+               'the writers were held: %d of %d met EAGAIN, the others took at most '
+               '%d bytes; %d socket errors' %
+               (eagain, len(unfinished), max(took, default=0), errors))
 
         # The readers read; the writers finish.
         got = [bytearray() for _ in range(CONNS)]
