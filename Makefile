@@ -47,7 +47,7 @@ export ATCP_KERNEL := $(KERNEL)
 # Recursively expanded, all of them: scripts/setup (the first prerequisite
 # of every target that builds) may be what installs the kernel and its
 # headers, so nothing may ask scripts/kver before it has run.
-KVER ?= $(shell scripts/kver)
+KVER ?= $(shell ATCP_KERNEL=$(KERNEL) scripts/kver)
 KDIR ?= $(firstword $(wildcard /lib/modules/$(KVER)/build) \
 		    /usr/src/linux-headers-$(KVER))
 # Where kbuild puts the objects: next to the sources, so a kernel other
@@ -115,6 +115,9 @@ soak: setup selftests
 	$(DEBUG_VM_RUN) --timeout $$(($(SOAK_SECONDS) + 1200)) -- \
 		env ATCP_SOAK_SECONDS=$(SOAK_SECONDS) scripts/soak
 
+dkms-check:
+	scripts/check-dkms
+
 checkpatch: setup
 	$(KSRC)/scripts/checkpatch.pl --no-tree --strict -f \
 		$(filter-out %.mod.c,$(wildcard module/*.c module/*.h)) \
@@ -133,4 +136,4 @@ clean:
 	rm -rf build
 
 .PHONY: all setup module selftests tools check demo bench checkpatch sparse W1 clean
-.PHONY: debug-kernel check-debug soak
+.PHONY: debug-kernel check-debug soak dkms-check
