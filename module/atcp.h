@@ -27,8 +27,6 @@
 #include <net/netns/generic.h>
 #include <uapi/linux/atcp.h>
 
-#include "compat.h"
-
 extern int atcp_proto_num;
 extern struct proto atcp_prot;
 extern struct inet_hashinfo atcp_hashinfo;
@@ -617,5 +615,7 @@ void atcp_sysctl_defaults(struct atcp_net *an);
 /* proc.c */
 int atcp_proc_net_init(struct net *net);
 void atcp_proc_net_exit(struct net *net);
+
+#include "compat.h"
 
 #endif /* _ATCP_H */

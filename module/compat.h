@@ -5,13 +5,16 @@
  * atcp builds from one tree for Debian 12's 6.1 (and its PREEMPT_RT
  * flavour) and for 6.12.  Where the kernel's interfaces differ between
  * them, a wrapper here, named for what it does, gives the protocol code one
- * way to say it; nothing else tests the kernel's version.  The version
- * where each interface changed is noted, for a kernel between the two.
+ * way to say it.  Which interface the kernel has, module/Kbuild finds in
+ * its headers (the ATCP_HAVE_* flags), not from its version, so that a
+ * distribution's backport is taken for what it is; the version where each
+ * changed upstream is noted.
+ *
+ * atcp.h includes this at its end: the wrappers call its functions.
  */
 #ifndef _ATCP_COMPAT_H
 #define _ATCP_COMPAT_H
 
-#include <linux/version.h>
 #include <linux/sysctl.h>
 #include <net/inet_sock.h>
 #include <net/inet_timewait_sock.h>
@@ -19,14 +22,14 @@
 #include <net/sock.h>
 
 /* 6.10: the memory accounting helpers moved out of sock.h. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#ifdef ATCP_HAVE_PROTO_MEMORY_H
 #include <net/proto_memory.h>
 #endif
 
 /* 6.6: inet_sock's option bits became inet_flags, tested atomically. */
 static inline bool atcp_sk_recverr(const struct sock *sk)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+#ifdef ATCP_HAVE_INET_FLAGS
 	return inet_test_bit(RECVERR, sk);
 #else
 	return inet_sk(sk)->recverr;
@@ -35,7 +38,7 @@ static inline bool atcp_sk_recverr(const struct sock *sk)
 
 static inline bool atcp_sk_transparent(const struct sock *sk)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+#ifdef ATCP_HAVE_INET_FLAGS
 	return inet_test_bit(TRANSPARENT, sk);
 #else
 	return inet_sk(sk)->transparent;
@@ -53,7 +56,7 @@ static inline void atcp_twsk_hashdance_schedule(struct inet_timewait_sock *tw,
 						struct inet_hashinfo *hashinfo,
 						int timeo)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#ifdef ATCP_HAVE_TWSK_HASHDANCE_SCHEDULE
 	inet_twsk_hashdance_schedule(tw, sk, hashinfo, timeo);
 #else
 	local_bh_disable();
@@ -72,7 +75,7 @@ static inline struct ctl_table_header *
 atcp_register_net_sysctl(struct net *net, const char *path,
 			 struct ctl_table *table, size_t n)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+#ifdef ATCP_HAVE_SYSCTL_SZ
 	return register_net_sysctl_sz(net, path, table, n);
 #else
 	return register_net_sysctl(net, path, table);
@@ -82,44 +85,38 @@ atcp_register_net_sysctl(struct net *net, const char *path,
 /*
  * proto->ioctl: since 6.5 the value goes out through a kernel pointer and
  * the socket layer copies it to the user; before, the protocol copies it.
- * ATCP_DEFINE_PROTO_IOCTL(name, fn) defines name, of the kernel's type,
- * around int fn(struct sock *sk, int cmd, int *value).
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
-#define ATCP_DEFINE_PROTO_IOCTL(name, fn)				\
-static int name(struct sock *sk, int cmd, int *karg)			\
-{									\
-	return fn(sk, cmd, karg);					\
+#ifdef ATCP_HAVE_PROTO_IOCTL_KARG
+static inline int atcp_proto_ioctl(struct sock *sk, int cmd, int *karg)
+{
+	return atcp_ioctl(sk, cmd, karg);
 }
 #else
-#define ATCP_DEFINE_PROTO_IOCTL(name, fn)				\
-static int name(struct sock *sk, int cmd, unsigned long arg)		\
-{									\
-	int value, err = fn(sk, cmd, &value);				\
-									\
-	return err ? : put_user(value, (int __user *)arg);		\
+static inline int atcp_proto_ioctl(struct sock *sk, int cmd, unsigned long arg)
+{
+	int value, err = atcp_ioctl(sk, cmd, &value);
+
+	return err ? : put_user(value, (int __user *)arg);
 }
 #endif
 
 /*
- * request_sock_ops->send_reset: since 6.10 with the reason for the RST
- * (for tracing), which atcp's does not need.
- * ATCP_DEFINE_REQSK_SEND_RESET(name, fn) defines name, of the kernel's
- * type, around void fn(const struct sock *sk, struct sk_buff *skb).
+ * request_sock_ops->send_reset: since 6.10 with the reason for the RST,
+ * for tracing, which atcp does not need.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#ifdef ATCP_HAVE_RSTREASON
 #include <net/rstreason.h>
-#define ATCP_DEFINE_REQSK_SEND_RESET(name, fn)				\
-static void name(const struct sock *sk, struct sk_buff *skb,		\
-		 enum sk_rst_reason reason)				\
-{									\
-	fn(sk, skb);							\
+static inline void atcp_reqsk_send_reset(const struct sock *sk,
+					 struct sk_buff *skb,
+					 enum sk_rst_reason reason)
+{
+	atcp_v4_send_reset(sk, skb);
 }
 #else
-#define ATCP_DEFINE_REQSK_SEND_RESET(name, fn)				\
-static void name(const struct sock *sk, struct sk_buff *skb)		\
-{									\
-	fn(sk, skb);							\
+static inline void atcp_reqsk_send_reset(const struct sock *sk,
+					 struct sk_buff *skb)
+{
+	atcp_v4_send_reset(sk, skb);
 }
 #endif
 

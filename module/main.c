@@ -257,8 +257,6 @@ static void atcp_v4_destroy_sock(struct sock *sk)
 	sk_sockets_allocated_dec(sk);
 }
 
-ATCP_DEFINE_PROTO_IOCTL(atcp_proto_ioctl, atcp_ioctl)
-
 struct proto atcp_prot = {
 	.name			= "ATCP",
 	.owner			= THIS_MODULE,
@@ -521,7 +519,7 @@ static int __init atcp_init(void)
 	/* Last: from here on segments arrive, and need all of the above. */
 	err = inet_add_protocol(&atcp_net_protocol, atcp_proto_num);
 	if (err) {
-		pr_err("atcp: IP protocol %d is already in use by another module; load atcp with proto=N for a free number N (insmod atcp.ko proto=N)\n",
+		pr_err("atcp: IP protocol %d is already taken by another protocol (HomaModule used 253 until 2025); load atcp with proto=N for a free number N (insmod atcp.ko proto=N)\n",
 		       atcp_proto_num);
 		err = -EBUSY;
 		goto unregister_sysctl;

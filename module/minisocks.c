@@ -34,8 +34,6 @@ static void atcp_reqsk_send_ack(const struct sock *sk, struct sk_buff *skb,
 			 req->ts_recent, TCPHDR_ACK);
 }
 
-ATCP_DEFINE_REQSK_SEND_RESET(atcp_reqsk_send_reset, atcp_v4_send_reset)
-
 static void atcp_syn_ack_timeout(const struct request_sock *req)
 {
 }

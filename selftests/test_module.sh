@@ -3,14 +3,17 @@
 #
 # The module's life: rmmod is refused while an atcp socket exists and
 # succeeds once none does; insmod brings it back with a net.atcp directory
-# in every namespace, and an invalid protocol number is refused.
+# in every namespace, and an invalid protocol number is refused.  A number
+# another protocol holds (UDP's 17 here; on a machine with HomaModule of
+# before 2025, 253 itself) makes the load fail with a message that names
+# the number and the proto= parameter, and leaves nothing registered.
 # Runs first (selftests/Makefile), before other tests leave TIME_WAIT entries.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/tap.sh"
 ko=$here/../module/atcp.ko
 
-tap_plan 8
+tap_plan 11
 
 if ! grep -q '^atcp ' /proc/modules; then
 	insmod "$ko"
@@ -54,6 +57,29 @@ insmod "$ko" proto=6 2>/dev/null
 rc=$?
 [ $rc != 0 ]
 tap_ok $? "insmod proto=6 (TCP's number) is refused (exit $rc)"
+
+echo "test_module: insmod proto=17" >/dev/kmsg
+insmod "$ko" proto=17 2>/dev/null
+rc=$?
+msg=$(dmesg | sed -n '/test_module: insmod proto=17/,$p' | grep 'atcp:' | tail -n 1)
+msg=${msg#*] }
+case $msg in
+*"IP protocol 17 "*"proto="*) [ $rc != 0 ] ;;
+*) false ;;
+esac
+tap_ok $? "insmod proto=17 (UDP's) fails (exit $rc), saying: $msg"
+! grep -q '^atcp ' /proc/modules && [ ! -e /proc/sys/net/atcp ] &&
+	! grep -q '^ATCP ' /proc/net/protocols
+tap_ok $? "and leaves nothing registered: no module, no net.atcp, no ATCP in /proc/net/protocols"
+python3 -c '
+import socket
+a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); a.bind(("127.0.0.1", 0))
+b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); b.settimeout(5)
+b.sendto(b"still here", a.getsockname())
+a.settimeout(5)
+assert a.recv(64) == b"still here"
+'
+tap_ok $? "UDP, which holds 17, still works"
 
 insmod "$ko"
 tap_ok $? "insmod again"
