@@ -74,7 +74,7 @@ setup:
 
 module: setup
 ifneq ($(KERNEL),6.1)
-	@scripts/copy-sources $(MODDIR)
+	@scripts/copy-sources --with-test-modules $(MODDIR)
 endif
 	$(KBUILD) modules
 

@@ -32,7 +32,6 @@ extern struct proto atcp_prot;
 extern struct inet_hashinfo atcp_hashinfo;
 extern struct request_sock_ops atcp_request_sock_ops;
 extern struct timewait_sock_ops atcp_timewait_sock_ops;
-extern const struct inet_connection_sock_af_ops atcp_ipv4_af_ops;
 extern unsigned int atcp_net_id;
 
 #define ATCP_MAX_HEADER		MAX_TCP_HEADER
@@ -138,6 +137,7 @@ struct atcp_net {
 	int orphan_retries;
 	int rmem_default;
 	int wmem_default;
+	const struct atcp_cong_ops __rcu *ca_default;	/* for new sockets */
 	int challenge_ack_limit;	/* a second, INT_MAX: no limit */
 	int invalid_ratelimit;		/* ms between out-of-window ACKs */
 	u32 challenge_timestamp;	/* s: the second of the count */
@@ -192,6 +192,19 @@ struct atcp_skb_cb {
 struct atcp_sack_block {
 	u32 start;
 	u32 end;
+};
+
+/* Options to send, laid out as Linux lays them out so captures compare 1:1. */
+struct atcp_out_options {
+	u16 mss;
+	u8 wscale;
+	u8 sack_ok:1,
+	   ws_ok:1,
+	   ts_ok:1;
+	u8 num_sacks;
+	u32 tsval;
+	u32 tsecr;
+	const struct atcp_sack_block *sacks;
 };
 
 /* Options parsed from a received segment. */
@@ -252,10 +265,50 @@ enum atcp_deferred {
 	ATCP_MTU_REDUCED_DEFERRED,
 };
 
+/* Recovery states, numbered as TCP's (tcp_info's tcpi_ca_state). */
 enum atcp_ca_state {
-	ATCP_CA_OPEN,
-	ATCP_CA_RECOVERY,	/* fast retransmit, NewReno/SACK */
-	ATCP_CA_LOSS,		/* after an RTO */
+	ATCP_CA_OPEN = TCP_CA_Open,
+	ATCP_CA_RECOVERY = TCP_CA_Recovery,	/* fast retransmit, NewReno/SACK */
+	ATCP_CA_LOSS = TCP_CA_Loss,		/* after an RTO */
+};
+
+/* What a congestion control hears of besides ACKs (cwnd_event). */
+enum atcp_ca_event {
+	ATCP_CA_EVENT_TX_START,		/* data sent with nothing in flight */
+};
+
+#define ATCP_CA_NAME_MAX	TCP_CA_NAME_MAX
+#define ATCP_CA_BUF_MAX		(ATCP_CA_NAME_MAX * 16)
+
+/**
+ * struct atcp_cong_ops - a congestion control algorithm (cong.c)
+ * @list: in the list of algorithms
+ * @name: what TCP_CONGESTION and the sysctls call it
+ * @owner: its module, held while a socket or a namespace uses it
+ * @ssthresh: the slow-start threshold after a loss (required)
+ * @cong_avoid: grow cwnd for acked segments, ack the new snd_una (required)
+ * @undo_cwnd: cwnd when a reduction turns out spurious (required)
+ * @init: a connection is established; its private state is zero
+ * @release: the socket goes, or takes another algorithm
+ * @set_state: the recovery state changes (enum atcp_ca_state)
+ * @cwnd_event: something besides an ACK happened (enum atcp_ca_event)
+ * @pkts_acked: acked segments left the queue; rtt_us their RTT, or -1
+ *
+ * Every hook runs with the socket owned.  Private state, at most
+ * sizeof(ca_priv), lives in atcp_sk(sk)->ca_priv.
+ */
+struct atcp_cong_ops {
+	struct list_head list;
+	char name[ATCP_CA_NAME_MAX];
+	struct module *owner;
+	u32 (*ssthresh)(struct sock *sk);
+	void (*cong_avoid)(struct sock *sk, u32 ack, u32 acked);
+	u32 (*undo_cwnd)(struct sock *sk);
+	void (*init)(struct sock *sk);
+	void (*release)(struct sock *sk);
+	void (*set_state)(struct sock *sk, u8 new_state);
+	void (*cwnd_event)(struct sock *sk, enum atcp_ca_event event);
+	void (*pkts_acked)(struct sock *sk, u32 acked, s32 rtt_us);
 };
 
 /* What the application set; a child inherits it from its listener. */
@@ -280,6 +333,10 @@ struct atcp_sock {
 	 */
 	unsigned long deferred;
 	u32 mtu_info;		/* the path MTU an ICMP reported */
+	/* The congestion control, with a reference on its module: it stays
+	 * across a disconnect, as TCP's does.
+	 */
+	const struct atcp_cong_ops *ca_ops;
 
 	/*
 	 * Connection state: everything from here on is zeroed when a
@@ -337,11 +394,15 @@ struct atcp_sock {
 	u32 highest_sack;	/* end of the highest SACKed segment */
 	u32 reordering;		/* segments: the DupThresh in use */
 
-	/* Congestion control (Reno) */
+	/* Congestion control: the window, and the algorithm's own state */
 	u32 snd_cwnd;
 	u32 snd_cwnd_cnt;
 	u32 snd_ssthresh;
 	u32 prior_cwnd;
+	u32 max_packets_out;	/* segments in flight at most, this window */
+	u32 cwnd_usage_seq;	/* snd_nxt when that window began */
+	u8 is_cwnd_limited;	/* the window held the sender back in it */
+	u64 ca_priv[13];
 
 	u32 rcv_tstamp;		/* jiffies of last received segment */
 	u32 last_oow_ack_time;	/* jiffies of the last out-of-window ACK, 0: none */
@@ -479,13 +540,6 @@ enum atcp_timewait_event {
 	ATCP_TW_END,
 };
 
-/* syncookies.c */
-bool atcp_want_cookie(const struct sock *sk);
-u32 atcp_cookie_isn(struct sock *sk, const struct sk_buff *skb, u16 *mss);
-u32 atcp_cookie_ts_off(const struct sk_buff *skb);
-u32 atcp_cookie_tsval(const struct request_sock *req);
-struct sock *atcp_cookie_check(struct sock *sk, struct sk_buff *skb);
-
 /* main.c */
 void atcp_set_state(struct sock *sk, int state);
 void atcp_done(struct sock *sk);
@@ -493,17 +547,26 @@ void atcp_done_with_error(struct sock *sk, int err);
 void atcp_write_queue_purge(struct sock *sk);
 void atcp_purge_queues(struct sock *sk);
 bool atcp_check_oom(struct sock *sk, int shift);
-const char *atcp_state_name(int state);
+
+/* ipv4.c */
+extern const struct inet_connection_sock_af_ops atcp_ipv4_af_ops;
+int atcp_v4_rcv(struct sk_buff *skb);
+int atcp_v4_err(struct sk_buff *skb, u32 info);
+void atcp_v4_mtu_reduced(struct sock *sk);
+int atcp_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
+u32 atcp_init_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
+int atcp_v4_send_synack(const struct sock *sk, struct request_sock *req);
+void atcp_v4_send_reset(const struct sock *sk, struct sk_buff *skb);
+void atcp_v4_send_reply(struct net *net, struct sk_buff *skb, u32 seq,
+			u32 ack, u32 win, u32 tsval, u32 tsecr, u8 flags);
 
 /* input.c */
-int atcp_v4_rcv(struct sk_buff *skb);
-bool atcp_oow_rate_limited_at(struct net *net, u32 *last_oow_ack_time);
-bool atcp_challenge_ack_allowed(struct net *net);
-int atcp_v4_err(struct sk_buff *skb, u32 info);
 int atcp_v4_do_rcv(struct sock *sk, struct sk_buff *skb);
 int atcp_rcv_state_process(struct sock *sk, struct sk_buff *skb);
 void atcp_parse_options(const struct sk_buff *skb, const struct tcphdr *th,
 			struct atcp_options *opt);
+bool atcp_oow_rate_limited_at(struct net *net, u32 *last_oow_ack_time);
+bool atcp_challenge_ack_allowed(struct net *net);
 void atcp_enter_quickack_mode(struct sock *sk, unsigned int max_quickacks);
 void atcp_cleanup_rbuf(struct sock *sk, int copied);
 void atcp_init_transfer(struct sock *sk);
@@ -512,7 +575,6 @@ void atcp_reset(struct sock *sk);
 void atcp_fin_wait2_arm(struct sock *sk);
 void atcp_queue_rcv(struct sock *sk, struct sk_buff *skb);
 bool atcp_rmem_full(const struct sock *sk, const struct sk_buff *skb);
-void atcp_v4_mtu_reduced(struct sock *sk);
 
 /* ofo.c */
 bool atcp_try_coalesce(struct sock *sk, struct sk_buff *to,
@@ -523,7 +585,79 @@ void atcp_ofo_purge(struct sock *sk);
 void atcp_sack_remove(struct atcp_sock *ap);
 int atcp_try_rmem_schedule(struct sock *sk, struct sk_buff *skb);
 
+/* recovery.c */
+void atcp_check_reordering(struct sock *sk, u32 low_seq);
+void atcp_sacktag(struct sock *sk, const struct sk_buff *skb);
+void atcp_recovery_dupack(struct sock *sk);
+void atcp_recovery_ack(struct sock *sk, u32 ack, u32 acked_segs);
+void atcp_enter_loss(struct sock *sk);
+void atcp_retransmit_head(struct sock *sk);
+u32 atcp_in_flight(struct sock *sk);
+void atcp_xmit_retransmit_queue(struct sock *sk, u32 mss, u32 *in_flight);
+
+/* cong.c */
+extern struct atcp_cong_ops atcp_reno;
+int atcp_register_congestion_control(struct atcp_cong_ops *ops);
+void atcp_unregister_congestion_control(struct atcp_cong_ops *ops);
+u32 atcp_slow_start(struct atcp_sock *ap, u32 acked);
+void atcp_cong_avoid_ai(struct atcp_sock *ap, u32 w, u32 acked);
+u32 atcp_reno_ssthresh(struct sock *sk);
+void atcp_reno_cong_avoid(struct sock *sk, u32 ack, u32 acked);
+u32 atcp_reno_undo_cwnd(struct sock *sk);
+u32 atcp_init_cwnd(const struct sock *sk);
+void atcp_set_ca_state(struct sock *sk, u8 state);
+void atcp_cong_init(struct sock *sk);
+void atcp_cong_sock_init(struct sock *sk);
+void atcp_cong_clone(struct sock *newsk);
+void atcp_cong_release(struct sock *sk);
+int atcp_cong_set(struct sock *sk, const char *name);
+int atcp_cong_set_default(struct atcp_net *an, const char *name);
+void atcp_cong_net_exit(struct atcp_net *an);
+void atcp_cong_default_name(struct atcp_net *an, char *buf);
+void atcp_cong_available(char *buf, size_t len);
+int atcp_cong_init_module(void);
+void atcp_cong_exit_module(void);
+
+/*
+ * The window is what limits the sender: it filled it lately, or in slow
+ * start has used half of it (tcp_is_cwnd_limited).  Algorithms grow the
+ * window only then, so that an application-limited flow does not earn a
+ * window it never tried.
+ */
+static inline bool atcp_is_cwnd_limited(const struct atcp_sock *ap)
+{
+	if (ap->is_cwnd_limited)
+		return true;
+	if (ap->snd_cwnd < ap->snd_ssthresh)
+		return ap->snd_cwnd < 2 * ap->max_packets_out;
+	return false;
+}
+
+static inline void atcp_cong_avoid(struct sock *sk, u32 ack, u32 acked)
+{
+	atcp_sk(sk)->ca_ops->cong_avoid(sk, ack, acked);
+}
+
+static inline void atcp_ca_event(struct sock *sk, enum atcp_ca_event event)
+{
+	const struct atcp_cong_ops *ops = atcp_sk(sk)->ca_ops;
+
+	if (ops->cwnd_event)
+		ops->cwnd_event(sk, event);
+}
+
+/* cubic.c */
+u32 atcp_cubic_target(u32 origin, u32 k, u32 t);
+u32 atcp_cubic_k(u32 w_max, u32 cwnd);
+int atcp_cubic_register(void);
+void atcp_cubic_unregister(void);
+
 /* output.c */
+struct tcphdr *atcp_push_header(struct sk_buff *skb, __be16 sport,
+				__be16 dport, u32 seq, u32 ack, u8 flags,
+				u16 window, const struct atcp_out_options *o);
+void atcp_csum(struct sk_buff *skb, struct tcphdr *th, __be32 saddr,
+	       __be32 daddr, bool offload);
 int atcp_transmit_skb(struct sock *sk, struct sk_buff *skb, gfp_t gfp);
 void atcp_push(struct sock *sk, int nonagle);
 void atcp_send_ack(struct sock *sk);
@@ -533,13 +667,8 @@ void atcp_send_active_reset(struct sock *sk, gfp_t gfp);
 int atcp_connect(struct sock *sk);
 int atcp_send_synack(struct sock *sk);
 int atcp_retransmit_skb(struct sock *sk, struct sk_buff *skb);
-void atcp_retransmit_head(struct sock *sk);
 int atcp_send_probe(struct sock *sk, bool zero_window);
 bool atcp_write_wakeup(struct sock *sk);
-int atcp_v4_send_synack(const struct sock *sk, struct request_sock *req);
-void atcp_v4_send_reset(const struct sock *sk, struct sk_buff *skb);
-void atcp_v4_send_reply(struct net *net, struct sk_buff *skb, u32 seq,
-			u32 ack, u32 win, u32 tsval, u32 tsecr, u8 flags);
 u32 atcp_select_window(struct sock *sk);
 u32 atcp_free_window(struct sock *sk);
 u32 atcp_current_mss(struct sock *sk);
@@ -551,7 +680,6 @@ void atcp_wmem_free_skb(struct sock *sk, struct sk_buff *skb);
 struct sk_buff *atcp_stream_alloc_skb(struct sock *sk, gfp_t gfp, bool force);
 int atcp_wmem_schedule(struct sock *sk, int copy);
 void atcp_entail(struct sock *sk, struct sk_buff *skb);
-u32 atcp_init_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
 
 /* timer.c */
 void atcp_init_xmit_timers(struct sock *sk);
@@ -564,8 +692,6 @@ u32 atcp_keepalive_time(const struct atcp_sock *ap);
 u32 atcp_keepalive_intvl(const struct atcp_sock *ap);
 u32 atcp_keepalive_probes(const struct atcp_sock *ap);
 u32 atcp_fin_timeout(const struct sock *sk);
-void atcp_retransmit_timer_fired(struct sock *sk);
-void atcp_delack_timer_fired(struct sock *sk);
 
 /* minisocks.c */
 void atcp_reqsk_init(const struct sock *sk, struct request_sock *req,
@@ -583,11 +709,16 @@ struct sock *atcp_v4_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
 void atcp_time_wait(struct sock *sk, int state, int timeo);
 enum tcp_tw_status atcp_timewait_state_process(struct inet_timewait_sock *tw,
 					       struct sk_buff *skb);
-int atcp_twsk_unique(struct sock *sk, struct sock *sktw, void *twp);
+
+/* syncookies.c */
+bool atcp_want_cookie(const struct sock *sk);
+u32 atcp_cookie_isn(struct sock *sk, const struct sk_buff *skb, u16 *mss);
+u32 atcp_cookie_ts_off(const struct sk_buff *skb);
+u32 atcp_cookie_tsval(const struct request_sock *req);
+struct sock *atcp_cookie_check(struct sock *sk, struct sk_buff *skb);
 
 /* socket.c */
 extern const struct proto_ops atcp_stream_ops;
-int atcp_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
 int atcp_disconnect(struct sock *sk, int flags);
 void atcp_close(struct sock *sk, long timeout);
 void atcp_shutdown(struct sock *sk, int how);
@@ -611,6 +742,10 @@ void atcp_sysctl_exit(void);
 int atcp_sysctl_net_init(struct net *net);
 void atcp_sysctl_net_exit(struct net *net);
 void atcp_sysctl_defaults(struct atcp_net *an);
+int atcp_sysctl_congestion_control(void *data, int write, void *buffer,
+				   size_t *lenp, loff_t *ppos);
+int atcp_sysctl_available_cc(int write, void *buffer, size_t *lenp,
+			     loff_t *ppos);
 
 /* proc.c */
 int atcp_proc_net_init(struct net *net);

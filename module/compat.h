@@ -120,4 +120,30 @@ static inline void atcp_reqsk_send_reset(const struct sock *sk,
 }
 #endif
 
+/*
+ * A sysctl's proc_handler: since 6.11 the table is const.  Each handler of
+ * atcp's own is one of these, around a function of sysctl.c that takes
+ * the entry's data.
+ */
+#ifdef ATCP_HAVE_CONST_CTL_TABLE
+#define ATCP_CTL_TABLE_CONST const
+#else
+#define ATCP_CTL_TABLE_CONST
+#endif
+
+static inline int atcp_proc_congestion_control(ATCP_CTL_TABLE_CONST struct ctl_table *ctl,
+					       int write, void *buffer,
+					       size_t *lenp, loff_t *ppos)
+{
+	return atcp_sysctl_congestion_control(ctl->data, write, buffer, lenp,
+					      ppos);
+}
+
+static inline int atcp_proc_available_cc(ATCP_CTL_TABLE_CONST struct ctl_table *ctl,
+					 int write, void *buffer,
+					 size_t *lenp, loff_t *ppos)
+{
+	return atcp_sysctl_available_cc(write, buffer, lenp, ppos);
+}
+
 #endif /* _ATCP_COMPAT_H */

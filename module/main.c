@@ -110,28 +110,6 @@ bool atcp_check_oom(struct sock *sk, int shift)
 static unsigned int atcp_ehash_order;
 static unsigned int atcp_bhash_order;
 
-static const char *const atcp_state_names[] = {
-	[TCP_ESTABLISHED]	= "ESTABLISHED",
-	[TCP_SYN_SENT]		= "SYN_SENT",
-	[TCP_SYN_RECV]		= "SYN_RECV",
-	[TCP_FIN_WAIT1]		= "FIN_WAIT1",
-	[TCP_FIN_WAIT2]		= "FIN_WAIT2",
-	[TCP_TIME_WAIT]		= "TIME_WAIT",
-	[TCP_CLOSE]		= "CLOSE",
-	[TCP_CLOSE_WAIT]	= "CLOSE_WAIT",
-	[TCP_LAST_ACK]		= "LAST_ACK",
-	[TCP_LISTEN]		= "LISTEN",
-	[TCP_CLOSING]		= "CLOSING",
-	[TCP_NEW_SYN_RECV]	= "NEW_SYN_RECV",
-};
-
-const char *atcp_state_name(int state)
-{
-	if (state <= 0 || state >= ARRAY_SIZE(atcp_state_names))
-		return "UNKNOWN";
-	return atcp_state_names[state];
-}
-
 /*
  * Every state change goes through here: it keeps the hash tables and the
  * port binding in step with the state, as tcp_set_state() does.
@@ -210,6 +188,7 @@ static int atcp_v4_init_sock(struct sock *sk)
 	struct atcp_sock *ap = atcp_sk(sk);
 
 	atcp_clear_connection(ap);
+	atcp_cong_sock_init(sk);
 	atcp_init_xmit_timers(sk);
 	icsk->icsk_af_ops = &atcp_ipv4_af_ops;
 	icsk->icsk_sync_mss = atcp_sync_mss;
@@ -251,6 +230,7 @@ void atcp_purge_queues(struct sock *sk)
 static void atcp_v4_destroy_sock(struct sock *sk)
 {
 	inet_csk_clear_xmit_timers(sk);
+	atcp_cong_release(sk);
 	atcp_purge_queues(sk);
 	if (inet_csk(sk)->icsk_bind_hash)
 		inet_put_port(sk);
@@ -321,10 +301,15 @@ static int __net_init atcp_net_init(struct net *net)
 	atcp_sysctl_defaults(an);
 	refcount_set(&an->tw_death_row.tw_refcount, 1);
 	an->tw_death_row.hashinfo = &atcp_hashinfo;
+	/* CUBIC, as Linux's TCP; a namespace inherits nothing of its parent. */
+	err = atcp_cong_set_default(an, "cubic");
+	if (err)
+		return err;
 
+	err = -ENOMEM;
 	an->mib = alloc_percpu(struct atcp_mib_cpu);
 	if (!an->mib)
-		return -ENOMEM;
+		goto put_cong;
 
 	err = inet_ctl_sock_create(&an->ctl_sk, PF_INET, SOCK_RAW,
 				   atcp_proto_num, net);
@@ -346,6 +331,8 @@ free_ctl:
 	inet_ctl_sock_destroy(an->ctl_sk);
 free_mib:
 	free_percpu(an->mib);
+put_cong:
+	atcp_cong_net_exit(an);
 	return err;
 }
 
@@ -356,6 +343,7 @@ static void __net_exit atcp_net_exit(struct net *net)
 	atcp_proc_net_exit(net);
 	atcp_sysctl_net_exit(net);
 	inet_ctl_sock_destroy(an->ctl_sk);
+	atcp_cong_net_exit(an);
 }
 
 /*
@@ -510,9 +498,13 @@ static int __init atcp_init(void)
 	err = proto_register(&atcp_prot, 1);
 	if (err)
 		goto free_hashinfo;
-	err = register_pernet_subsys(&atcp_net_ops);
+	/* Before the namespaces: each takes one as its default. */
+	err = atcp_cong_init_module();
 	if (err)
 		goto unregister_proto;
+	err = register_pernet_subsys(&atcp_net_ops);
+	if (err)
+		goto unregister_cong;
 	err = atcp_sysctl_init();
 	if (err)
 		goto unregister_pernet;
@@ -532,6 +524,8 @@ unregister_sysctl:
 	atcp_sysctl_exit();
 unregister_pernet:
 	unregister_pernet_subsys(&atcp_net_ops);
+unregister_cong:
+	atcp_cong_exit_module();
 unregister_proto:
 	proto_unregister(&atcp_prot);
 free_hashinfo:
@@ -548,6 +542,7 @@ static void __exit atcp_exit(void)
 	/* No handler runs past here: the above wait for an RCU grace period. */
 	atcp_sysctl_exit();
 	unregister_pernet_subsys(&atcp_net_ops);
+	atcp_cong_exit_module();
 	proto_unregister(&atcp_prot);
 	atcp_hashinfo_exit();
 	percpu_counter_destroy(&atcp_sockets_allocated);

@@ -217,6 +217,7 @@ struct sock *atcp_v4_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
 		goto exit;
 
 	ap = atcp_sk(newsk);
+	atcp_cong_clone(newsk);
 	atcp_clear_connection(ap);
 	/* No timer of the listener's can have work pending for the child. */
 	ap->deferred = 0;

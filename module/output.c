@@ -1,18 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * atcp: building and sending segments, the retransmission queue.
+ * atcp: building and sending segments, the write queue.
  *
  * Every segment of a full socket leaves through atcp_transmit_skb(), which
  * writes the current ACK and window into it: that single path is what lets
  * data and FIN carry a pending ACK and cancel the delayed-ACK timer.
- * Segments without a full socket (SYN-ACK of a request sock, RST for no
- * socket, ACK from TIME_WAIT) are built by atcp_build_ctl_skb().
+ * Segments without a full socket (SYN-ACK of a request sock, RSTs, ACKs of
+ * TIME_WAIT and request socks) are the address family's (ipv4.c), built
+ * with the same header and checksum writers.
  *
  * The write queue holds, in order, the segments sent but not yet
- * acknowledged, then from ap->send_head on those not yet sent.
+ * acknowledged, then from ap->send_head on those not yet sent; which of
+ * the former go again is recovery.c's to say.
  */
 #include <linux/module.h>
-#include <linux/siphash.h>
 #include <net/ip.h>
 #include <net/route.h>
 #include <net/inet_common.h>
@@ -20,20 +21,6 @@
 
 #include "atcp.h"
 #include "trace.h"
-
-static siphash_aligned_key_t atcp_isn_secret;
-
-/* RFC 6528: keyed hash of the 4-tuple plus a 4 us clock. */
-u32 atcp_init_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport)
-{
-	u32 hash;
-
-	net_get_random_once(&atcp_isn_secret, sizeof(atcp_isn_secret));
-	hash = siphash_3u32((__force u32)saddr, (__force u32)daddr,
-			    (__force u32)sport << 16 | (__force u32)dport,
-			    &atcp_isn_secret);
-	return hash + (u32)(ktime_get_real_ns() >> 12);
-}
 
 /*
  * Memory accounting of the write queue: a queued skb's truesize is charged
@@ -217,19 +204,6 @@ static u32 atcp_tsval(const struct atcp_sock *ap)
 	return atcp_ts_now() + ap->ts_offset;
 }
 
-/* Options, laid out as Linux lays them out so captures compare 1:1. */
-struct atcp_out_options {
-	u16 mss;
-	u8 wscale;
-	u8 sack_ok:1,
-	   ws_ok:1,
-	   ts_ok:1;
-	u8 num_sacks;
-	u32 tsval;
-	u32 tsecr;
-	const struct atcp_sack_block *sacks;
-};
-
 static unsigned int atcp_options_size(const struct atcp_out_options *o)
 {
 	unsigned int size = 0;
@@ -303,10 +277,9 @@ static u8 atcp_sacks_to_send(const struct atcp_sock *ap, u32 payload)
 }
 
 /* Push the header (and options) in front of the payload. */
-static struct tcphdr *atcp_push_header(struct sk_buff *skb, __be16 sport,
-				       __be16 dport, u32 seq, u32 ack,
-				       u8 flags, u16 window,
-				       const struct atcp_out_options *o)
+struct tcphdr *atcp_push_header(struct sk_buff *skb, __be16 sport,
+				__be16 dport, u32 seq, u32 ack, u8 flags,
+				u16 window, const struct atcp_out_options *o)
 {
 	unsigned int hlen = sizeof(struct tcphdr) + atcp_options_size(o);
 	struct tcphdr *th;
@@ -325,8 +298,8 @@ static struct tcphdr *atcp_push_header(struct sk_buff *skb, __be16 sport,
 	return th;
 }
 
-static void atcp_csum(struct sk_buff *skb, struct tcphdr *th, __be32 saddr,
-		      __be32 daddr, bool offload)
+void atcp_csum(struct sk_buff *skb, struct tcphdr *th, __be32 saddr,
+	       __be32 daddr, bool offload)
 {
 	if (offload) {
 		skb->ip_summed = CHECKSUM_PARTIAL;
@@ -621,119 +594,32 @@ int atcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	return 0;
 }
 
-/*
- * Fast retransmit of the oldest segment, once per recovery (NewReno on a
- * partial ACK, or the first hole).
- */
-void atcp_retransmit_head(struct sock *sk)
-{
-	struct atcp_sock *ap = atcp_sk(sk);
-	struct sk_buff *head = skb_peek(&sk->sk_write_queue);
-
-	if (!head || head == ap->send_head ||
-	    (ATCP_SKB_CB(head)->sacked & ATCP_SACKED_RETRANS))
-		return;
-	if (atcp_retransmit_skb(sk, head))
-		return;
-	ATCP_SKB_CB(head)->sacked |= ATCP_SACKED_RETRANS | ATCP_SACKED_LOST;
-	if (after(ATCP_SKB_CB(head)->end_seq, ap->rtx_next))
-		ap->rtx_next = ATCP_SKB_CB(head)->end_seq;
-}
-
-/*
- * RFC 6675 pipe: the bytes still in the network: what was sent and is
- * neither SACKed nor lost, plus the retransmissions.
- */
-static u32 atcp_sack_pipe(struct sock *sk)
-{
-	struct atcp_sock *ap = atcp_sk(sk);
-	struct sk_buff *skb;
-	u32 pipe = 0;
-
-	skb_queue_walk(&sk->sk_write_queue, skb) {
-		struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
-		u32 len = cb->end_seq - cb->seq;
-
-		if (skb == ap->send_head)
-			break;
-		if (cb->sacked & ATCP_SACKED_ACKED)
-			continue;
-		if (!(cb->sacked & ATCP_SACKED_LOST))
-			pipe += len;
-		if (cb->sacked & ATCP_SACKED_RETRANS)
-			pipe += len;
-	}
-	return pipe;
-}
-
-/* Bytes that count against cwnd now. */
-static u32 atcp_in_flight(struct sock *sk)
-{
-	struct atcp_sock *ap = atcp_sk(sk);
-
-	if (ap->ca_state == ATCP_CA_LOSS)
-		return (ap->rtx_next - ap->snd_una) + (ap->snd_nxt - ap->high_seq);
-	if (ap->ca_state == ATCP_CA_RECOVERY && ap->sacked_out)
-		return atcp_sack_pipe(sk);
-	return atcp_flight(ap);
-}
-
-/*
- * Resend as cwnd allows: after an RTO everything outstanding that was not
- * SACKed (go-back-N); in SACK recovery, the segments taken as lost, once
- * each.  *in_flight grows with what is sent.
- */
-static void atcp_xmit_retransmit_queue(struct sock *sk, u32 mss, u32 *in_flight)
-{
-	struct atcp_sock *ap = atcp_sk(sk);
-	bool loss = ap->ca_state == ATCP_CA_LOSS;
-	struct sk_buff *skb;
-
-	if (!loss && !(ap->ca_state == ATCP_CA_RECOVERY && ap->sacked_out))
-		return;
-	skb_queue_walk(&sk->sk_write_queue, skb) {
-		struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
-
-		if (skb == ap->send_head)
-			break;
-		if (loss) {
-			if (!before(cb->seq, ap->high_seq))
-				break;
-			if (!after(cb->end_seq, ap->rtx_next))
-				continue;
-		} else {
-			if (cb->sacked & (ATCP_SACKED_RETRANS | ATCP_SACKED_ACKED))
-				continue;
-			/* Lost marks go from the oldest up: none beyond. */
-			if (!(cb->sacked & ATCP_SACKED_LOST))
-				break;
-		}
-		if (cb->sacked & ATCP_SACKED_ACKED) {
-			if (loss)
-				ap->rtx_next = cb->end_seq;
-			continue;
-		}
-		if (*in_flight >= ap->snd_cwnd * mss)
-			break;
-		if (atcp_retransmit_skb(sk, skb))
-			break;
-		cb = ATCP_SKB_CB(skb);
-		*in_flight += cb->end_seq - cb->seq;
-		if (loss)
-			ap->rtx_next = cb->end_seq;
-		else
-			cb->sacked |= ATCP_SACKED_RETRANS;
-	}
-}
-
 /* Send what the windows, Nagle and the cork allow (tcp_write_xmit). */
+/*
+ * Whether the congestion window held the sender back in the window of data
+ * now in flight, and the most it had out (tcp_cwnd_validate): the growth
+ * of the window is earned by using it (atcp_is_cwnd_limited()).
+ */
+static void atcp_cwnd_validate(struct sock *sk, bool is_cwnd_limited)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	u32 out = DIV_ROUND_UP(atcp_flight(ap), max_t(u32, ap->mss_cache, 1));
+
+	if (!before(ap->snd_una, ap->cwnd_usage_seq) || is_cwnd_limited ||
+	    out > ap->max_packets_out) {
+		ap->is_cwnd_limited = is_cwnd_limited;
+		ap->max_packets_out = out;
+		ap->cwnd_usage_seq = ap->snd_nxt;
+	}
+}
+
 static void atcp_write_xmit(struct sock *sk, int nonagle)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
 	u32 mss = atcp_current_mss(sk);
 	u32 in_flight = atcp_in_flight(sk);
+	bool sent = false, cwnd_limited = false;
 	struct sk_buff *skb;
-	bool sent = false;
 
 	atcp_xmit_retransmit_queue(sk, mss, &in_flight);
 
@@ -742,8 +628,10 @@ static void atcp_write_xmit(struct sock *sk, int nonagle)
 		u32 wnd_end = ap->snd_una + ap->snd_wnd;
 		u32 limit;
 
-		if (in_flight >= ap->snd_cwnd * mss)
+		if (in_flight >= ap->snd_cwnd * mss) {
+			cwnd_limited = true;
 			break;
+		}
 		if (!before(cb->seq, wnd_end) && skb->len)
 			break;
 		limit = min_t(u32, mss, wnd_end - cb->seq);
@@ -757,6 +645,8 @@ static void atcp_write_xmit(struct sock *sk, int nonagle)
 			/* Nagle: hold a small segment while data is in flight. */
 			break;
 		}
+		if (skb->len && !atcp_flight(ap))
+			atcp_ca_event(sk, ATCP_CA_EVENT_TX_START);
 		if (atcp_transmit_skb(sk, skb, sk->sk_allocation))
 			break;
 		ap->snd_nxt = cb->end_seq;
@@ -769,6 +659,8 @@ static void atcp_write_xmit(struct sock *sk, int nonagle)
 		sent = true;
 	}
 
+	if (sent || cwnd_limited)
+		atcp_cwnd_validate(sk, cwnd_limited);
 	if (sent && inet_csk(sk)->icsk_pending != ICSK_TIME_RETRANS)
 		atcp_reset_rto(sk);
 	if (ap->send_head && !atcp_flight(ap) &&
@@ -905,129 +797,3 @@ int atcp_send_synack(struct sock *sk)
 	return atcp_transmit_skb(sk, skb, GFP_ATOMIC);
 }
 
-/* The SYN-ACK of a request sock, sent from the listener. */
-int atcp_v4_send_synack(const struct sock *sk, struct request_sock *req)
-{
-	const struct inet_request_sock *ireq = inet_rsk(req);
-	struct atcp_request_sock *areq = atcp_rsk(req);
-	struct atcp_out_options opts = {};
-	struct dst_entry *dst;
-	struct sk_buff *skb;
-	struct tcphdr *th;
-	struct flowi4 fl4;
-	int err;
-
-	dst = inet_csk_route_req(sk, &fl4, req);
-	if (!dst)
-		return -EHOSTUNREACH;
-	skb = alloc_skb(ATCP_MAX_HEADER, GFP_ATOMIC);
-	if (!skb) {
-		dst_release(dst);
-		return -ENOBUFS;
-	}
-	skb_reserve(skb, ATCP_MAX_HEADER);
-	skb_dst_set(skb, dst);
-
-	opts.mss = dst_metric_advmss(dst);
-	if (atcp_sk(sk)->uopt.user_mss && atcp_sk(sk)->uopt.user_mss < opts.mss)
-		opts.mss = atcp_sk(sk)->uopt.user_mss;
-	opts.sack_ok = ireq->sack_ok;
-	opts.ts_ok = ireq->tstamp_ok;
-	opts.ws_ok = ireq->wscale_ok;
-	opts.wscale = ireq->rcv_wscale;
-	opts.tsval = areq->cookie ? atcp_cookie_tsval(req) :
-				    atcp_ts_now() + areq->ts_off;
-	opts.tsecr = req->ts_recent;
-	th = atcp_push_header(skb, htons(ireq->ir_num), ireq->ir_rmt_port,
-			      areq->snt_isn, areq->rcv_isn + 1,
-			      TCPHDR_SYN | TCPHDR_ACK,
-			      min(areq->rcv_wnd, 65535U), &opts);
-	atcp_csum(skb, th, ireq->ir_loc_addr, ireq->ir_rmt_addr, false);
-
-	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_OUT_SEGS);
-	rcu_read_lock();
-	err = ip_build_and_send_pkt(skb, sk, ireq->ir_loc_addr,
-				    ireq->ir_rmt_addr,
-				    rcu_dereference(ireq->ireq_opt),
-				    inet_sk(sk)->tos);
-	rcu_read_unlock();
-	return net_xmit_eval(err);
-}
-
-/*
- * A reply to rxskb without a full socket behind it (every RST, and the ACKs
- * of TIME_WAIT and request socks), sent through the netns control socket.
- */
-void atcp_v4_send_reply(struct net *net, struct sk_buff *rxskb, u32 seq,
-			u32 ack, u32 win, u32 tsval, u32 tsecr, u8 flags)
-{
-	bool rst = flags & TCPHDR_RST;
-	const struct tcphdr *rxth = tcp_hdr(rxskb);
-	const struct iphdr *rxiph = ip_hdr(rxskb);
-	struct atcp_net *an = atcp_pernet(net);
-	struct atcp_out_options opts = {};
-	struct sock *ctl_sk = an->ctl_sk;
-	struct flowi4 fl4 = {};
-	struct sk_buff *skb;
-	struct tcphdr *th;
-	struct rtable *rt;
-
-	fl4.flowi4_oif = inet_iif(rxskb);
-	fl4.daddr = rxiph->saddr;
-	fl4.saddr = rxiph->daddr;
-	fl4.flowi4_proto = atcp_proto_num;
-	fl4.fl4_sport = rxth->dest;
-	fl4.fl4_dport = rxth->source;
-	rt = ip_route_output_flow(net, &fl4, ctl_sk);
-	if (IS_ERR(rt))
-		return;
-
-	skb = alloc_skb(ATCP_MAX_HEADER, GFP_ATOMIC);
-	if (!skb) {
-		ip_rt_put(rt);
-		return;
-	}
-	skb_reserve(skb, ATCP_MAX_HEADER);
-	skb_dst_set(skb, &rt->dst);
-
-	if (tsval && !rst) {
-		opts.ts_ok = 1;
-		opts.tsval = tsval;
-		opts.tsecr = tsecr;
-	}
-	th = atcp_push_header(skb, rxth->dest, rxth->source, seq, ack, flags,
-			      rst ? 0 : win, &opts);
-	atcp_csum(skb, th, rxiph->daddr, rxiph->saddr, false);
-
-	local_bh_disable();
-	bh_lock_sock(ctl_sk);
-	ATCP_INC_STATS(net, ATCP_MIB_OUT_SEGS);
-	if (rst)
-		ATCP_INC_STATS(net, ATCP_MIB_OUT_RSTS);
-	ip_build_and_send_pkt(skb, ctl_sk, rxiph->daddr, rxiph->saddr, NULL,
-			      inet_sk(ctl_sk)->tos);
-	bh_unlock_sock(ctl_sk);
-	local_bh_enable();
-}
-
-/* RFC 9293 3.10.7.1: the RST that answers a segment; never answer a RST. */
-void atcp_v4_send_reset(const struct sock *sk, struct sk_buff *skb)
-{
-	const struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
-	struct net *net;
-
-	if (cb->tcp_flags & TCPHDR_RST)
-		return;
-	/*
-	 * With a socket, the lookup vouched for the route, and a segment
-	 * from the backlog may have lost its dst (sk_add_backlog).
-	 */
-	if (!sk && skb_rtable(skb)->rt_type != RTN_LOCAL)
-		return;
-	net = sk ? sock_net(sk) : dev_net(skb_dst(skb)->dev);
-	if (cb->tcp_flags & TCPHDR_ACK)
-		atcp_v4_send_reply(net, skb, cb->ack_seq, 0, 0, 0, 0, TCPHDR_RST);
-	else
-		atcp_v4_send_reply(net, skb, 0, cb->end_seq, 0, 0, 0,
-				   TCPHDR_RST | TCPHDR_ACK);
-}

@@ -26,87 +26,8 @@ void atcp_init_transfer(struct sock *sk)
 	icsk->icsk_ack.lrcvtime = tcp_jiffies32;
 	if (!ap->srtt_us)
 		icsk->icsk_rto = ATCP_TIMEOUT_INIT;
+	atcp_cong_init(sk);
 	atcp_reset_keepalive(sk);
-}
-
-int atcp_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
-{
-	const struct sockaddr_in *usin = (struct sockaddr_in *)uaddr;
-	struct atcp_net *an = atcp_sk_net(sk);
-	struct inet_sock *inet = inet_sk(sk);
-	struct atcp_sock *ap = atcp_sk(sk);
-	__be16 orig_sport, orig_dport;
-	struct flowi4 *fl4;
-	struct rtable *rt;
-	__be32 daddr;
-	int err;
-
-	if (addr_len < sizeof(struct sockaddr_in))
-		return -EINVAL;
-	if (usin->sin_family != AF_INET)
-		return -EAFNOSUPPORT;
-
-	daddr = usin->sin_addr.s_addr;
-	orig_sport = inet->inet_sport;
-	orig_dport = usin->sin_port;
-	fl4 = &inet->cork.fl.u.ip4;
-	rt = ip_route_connect(fl4, daddr, inet->inet_saddr,
-			      sk->sk_bound_dev_if, atcp_proto_num, orig_sport,
-			      orig_dport, sk);
-	if (IS_ERR(rt))
-		return PTR_ERR(rt);
-	if (rt->rt_flags & (RTCF_MULTICAST | RTCF_BROADCAST)) {
-		ip_rt_put(rt);
-		return -ENETUNREACH;
-	}
-	daddr = fl4->daddr;
-
-	if (!inet->inet_saddr) {
-		err = inet_bhash2_update_saddr(sk, &fl4->saddr, AF_INET);
-		if (err) {
-			ip_rt_put(rt);
-			return err;
-		}
-	} else {
-		sk_rcv_saddr_set(sk, inet->inet_saddr);
-	}
-	inet->inet_dport = usin->sin_port;
-	sk_daddr_set(sk, daddr);
-	inet_csk(sk)->icsk_ext_hdr_len = 0;
-
-	/* Pick the source port and hash the socket while in SYN_SENT. */
-	atcp_set_state(sk, TCP_SYN_SENT);
-	err = inet_hash_connect(&an->tw_death_row, sk);
-	if (err)
-		goto failure;
-
-	rt = ip_route_newports(fl4, rt, orig_sport, orig_dport,
-			       inet->inet_sport, inet->inet_dport, sk);
-	if (IS_ERR(rt)) {
-		err = PTR_ERR(rt);
-		rt = NULL;
-		goto failure;
-	}
-	sk_setup_caps(sk, &rt->dst);
-	rt = NULL;
-
-	if (!ap->iss)
-		ap->iss = atcp_init_isn(inet->inet_saddr, inet->inet_daddr,
-					inet->inet_sport, inet->inet_dport);
-	atomic_set(&inet->inet_id, get_random_u16());
-
-	err = atcp_connect(sk);
-	if (err)
-		goto failure;
-	return 0;
-
-failure:
-	atcp_set_state(sk, TCP_CLOSE);
-	inet_bhash2_reset_saddr(sk);
-	ip_rt_put(rt);
-	sk->sk_route_caps = 0;
-	inet->inet_dport = 0;
-	return err;
 }
 
 static int atcp_listen(struct socket *sock, int backlog)
@@ -166,6 +87,9 @@ int atcp_disconnect(struct sock *sk, int flags)
 	inet->inet_dport = 0;
 	WRITE_ONCE(sk->sk_shutdown, 0);
 	sock_reset_flag(sk, SOCK_DONE);
+	/* The algorithm stays; its state starts over with the next connection. */
+	if (ap->ca_ops->release)
+		ap->ca_ops->release(sk);
 	atcp_clear_connection(ap);
 	icsk->icsk_backoff = 0;
 	icsk->icsk_probes_out = 0;
@@ -646,10 +570,10 @@ int atcp_setsockopt(struct sock *sk, int level, int optname,
 		if (n < 0)
 			return -EFAULT;
 		name[n] = 0;
-		/* Reno is what atcp runs; accept the common names gracefully. */
-		if (strcmp(name, "reno") && strcmp(name, "cubic"))
-			return -ENOENT;
-		return 0;
+		lock_sock(sk);
+		err = atcp_cong_set(sk, name);
+		release_sock(sk);
+		return err;
 	}
 
 	if (optlen < sizeof(int))
@@ -837,11 +761,17 @@ int atcp_getsockopt(struct sock *sk, int level, int optname,
 			return -EFAULT;
 		return 0;
 	}
-	case TCP_CONGESTION:
+	case TCP_CONGESTION: {
+		char name[TCP_CA_NAME_MAX] = {};
+
+		lock_sock(sk);
+		strscpy(name, ap->ca_ops->name, sizeof(name));
+		release_sock(sk);
 		len = min_t(unsigned int, len, TCP_CA_NAME_MAX);
-		if (put_user(len, optlen) || copy_to_user(optval, "reno", min(len, 5)))
+		if (put_user(len, optlen) || copy_to_user(optval, name, len))
 			return -EFAULT;
 		return 0;
+	}
 	case TCP_NODELAY:
 		val = ap->uopt.nodelay;
 		break;
@@ -929,30 +859,6 @@ static __poll_t atcp_poll(struct file *file, struct socket *sock,
 		mask |= EPOLLERR;
 	return mask;
 }
-
-static struct sock *atcp_af_syn_recv_sock(const struct sock *sk,
-					  struct sk_buff *skb,
-					  struct request_sock *req,
-					  struct dst_entry *dst,
-					  struct request_sock *req_unhash,
-					  bool *own_req,
-					  void (*opt_child_init)(struct sock *newsk,
-								 const struct sock *sk))
-{
-	return atcp_v4_syn_recv_sock(sk, skb, req, dst, req_unhash, own_req);
-}
-
-const struct inet_connection_sock_af_ops atcp_ipv4_af_ops = {
-	.queue_xmit	= ip_queue_xmit,
-	.rebuild_header	= inet_sk_rebuild_header,
-	.conn_request	= atcp_v4_conn_request,
-	.syn_recv_sock	= atcp_af_syn_recv_sock,
-	.net_header_len	= sizeof(struct iphdr),
-	.setsockopt	= ip_setsockopt,
-	.getsockopt	= ip_getsockopt,
-	.addr2sockaddr	= inet_csk_addr2sockaddr,
-	.sockaddr_len	= sizeof(struct sockaddr_in),
-};
 
 const struct proto_ops atcp_stream_ops = {
 	.family		= PF_INET,

@@ -31,6 +31,43 @@ static int max_buf = 64 << 20;
 		.extra2		= _max,					\
 	}
 
+/*
+ * net.atcp.congestion_control: the namespace's algorithm for new sockets,
+ * by name; an unknown one is refused with ENOENT.  data is the
+ * namespace's ca_default.
+ */
+int atcp_sysctl_congestion_control(void *data, int write, void *buffer,
+				   size_t *lenp, loff_t *ppos)
+{
+	struct atcp_net *an = container_of(data, struct atcp_net, ca_default);
+	char name[ATCP_CA_NAME_MAX];
+	struct ctl_table tbl = {
+		.data = name,
+		.maxlen = sizeof(name),
+	};
+	int err;
+
+	atcp_cong_default_name(an, name);
+	err = proc_dostring(&tbl, write, buffer, lenp, ppos);
+	if (write && !err)
+		err = atcp_cong_set_default(an, name);
+	return err;
+}
+
+/* net.atcp.available_congestion_control: every algorithm, read-only. */
+int atcp_sysctl_available_cc(int write, void *buffer, size_t *lenp,
+			     loff_t *ppos)
+{
+	char names[ATCP_CA_BUF_MAX];
+	struct ctl_table tbl = {
+		.data = names,
+		.maxlen = sizeof(names),
+	};
+
+	atcp_cong_available(names, sizeof(names));
+	return proc_dostring(&tbl, write, buffer, lenp, ppos);
+}
+
 static const struct ctl_table atcp_sysctl_template[] = {
 	ATCP_SYSCTL("fin_timeout", fin_timeout, SYSCTL_ONE, &max_3600),
 	ATCP_SYSCTL("tw_timeout", tw_timeout, SYSCTL_ONE, &max_3600),
@@ -53,6 +90,19 @@ static const struct ctl_table atcp_sysctl_template[] = {
 		    SYSCTL_INT_MAX),
 	ATCP_SYSCTL("invalid_ratelimit", invalid_ratelimit, SYSCTL_ZERO,
 		    SYSCTL_INT_MAX),
+	{
+		.procname	= "congestion_control",
+		.data		= (void *)offsetof(struct atcp_net, ca_default),
+		.maxlen		= ATCP_CA_NAME_MAX,
+		.mode		= 0644,
+		.proc_handler	= atcp_proc_congestion_control,
+	},
+	{
+		.procname	= "available_congestion_control",
+		.maxlen		= ATCP_CA_BUF_MAX,
+		.mode		= 0444,
+		.proc_handler	= atcp_proc_available_cc,
+	},
 	{ }
 };
 

@@ -98,37 +98,12 @@ static unsigned int atcp_retry_limit(const struct sock *sk)
 	return READ_ONCE(an->retries2);
 }
 
-/*
- * After an RTO, SACKed segments are still skipped; everything else is
- * resent, whatever the last recovery did.  A SACKed oldest segment means
- * the peer dropped what it had SACKed (reneging): forget every block.
- */
-static void atcp_sack_rto(struct sock *sk, struct sk_buff *head)
-{
-	struct atcp_sock *ap = atcp_sk(sk);
-	bool reneged = ATCP_SKB_CB(head)->sacked & ATCP_SACKED_ACKED;
-	struct sk_buff *skb;
-
-	if (reneged)
-		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_SACK_RENEGING);
-	skb_queue_walk(&sk->sk_write_queue, skb) {
-		if (skb == ap->send_head)
-			break;
-		ATCP_SKB_CB(skb)->sacked &= reneged ? 0 : ATCP_SACKED_ACKED;
-	}
-	if (reneged) {
-		ap->sacked_out = 0;
-		ap->highest_sack = ap->snd_una;
-	}
-}
-
 /* RFC 6298 5.4-5.7: resend the oldest segment, back off, shrink cwnd. */
 static void atcp_retransmit_timer(struct sock *sk)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	struct atcp_sock *ap = atcp_sk(sk);
 	struct sk_buff *head = skb_peek(&sk->sk_write_queue);
-	u32 mss = max_t(u32, ap->mss_cache, 1);
 
 	if (!head || head == ap->send_head)
 		return;
@@ -143,19 +118,10 @@ static void atcp_retransmit_timer(struct sock *sk)
 	}
 	ap->rto_fires++;
 	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_RTO_FIRES);
-	atcp_sack_rto(sk, head);
 	if (sk->sk_state == TCP_SYN_SENT)
 		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_SYN_RETRANS);
 
-	if (ap->ca_state != ATCP_CA_LOSS || !icsk->icsk_retransmits) {
-		ap->snd_ssthresh = max(DIV_ROUND_UP(atcp_flight(ap), mss) / 2, 2U);
-		ap->high_seq = ap->snd_max;
-	}
-	ap->snd_cwnd = 1;
-	ap->snd_cwnd_cnt = 0;
-	ap->ca_state = ATCP_CA_LOSS;
-	ap->dup_acks = 0;
-	ap->rtx_next = ap->snd_una;
+	atcp_enter_loss(sk);
 	if (!atcp_retransmit_skb(sk, head))
 		ap->rtx_next = ATCP_SKB_CB(head)->end_seq;
 

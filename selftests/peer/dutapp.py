@@ -26,6 +26,11 @@ fail with that errno (e.g. `connect 10.253.1.2:9 err=ECONNREFUSED`).
   quickack [0|1] | nodelay [0|1] | linger0 | linger2 SECS
   rcvbuf N | sndbuf N | keepalive IDLE INTVL CNT | syncnt N
   state                          print the TCP_INFO state byte
+  congestion NAME                TCP_CONGESTION on the current socket, or the
+                                 listener if there is none yet
+  tcpinfo [cwnd=A[..B]] [ssthresh=A[..B]] [ca_state=A[..B]]
+                                 print those TCP_INFO fields, and fail if one
+                                 is outside its range
   sleep SECS | exit [STATUS]
 """
 
@@ -42,10 +47,13 @@ import time
 SOL_TCP = 6
 TCP_NODELAY, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT = 1, 4, 5, 6
 TCP_SYNCNT, TCP_LINGER2, TCP_INFO, TCP_QUICKACK = 7, 8, 11, 12
+TCP_CONGESTION = 13
+# struct tcp_info: offsets of the fields `tcpinfo` checks.
+TCP_INFO_FIELDS = {'ca_state': ('B', 1), 'ssthresh': ('I', 76), 'cwnd': ('I', 80)}
 
 proto = 253
 KEYS = ('data', 'len', 'offset', 'err', 'name', 'bind', 'nonblock', 'timeout',
-        'backlog')
+        'backlog', 'cwnd', 'ssthresh', 'ca_state')
 socks = {}
 cur = {'name': 'c'}
 listener = [None]
@@ -196,6 +204,20 @@ def act(args, kw):
     elif a == 'state':
         info = sock().getsockopt(SOL_TCP, TCP_INFO, 8)
         print('state %d' % info[0])
+    elif a == 'congestion':
+        s = socks.get(cur['name']) or listener[0]
+        s.setsockopt(SOL_TCP, TCP_CONGESTION, args[1].encode())
+    elif a == 'tcpinfo':
+        info = sock().getsockopt(SOL_TCP, TCP_INFO, 104)
+        vals = {k: struct.unpack_from(f, info, off)[0]
+                for k, (f, off) in TCP_INFO_FIELDS.items()}
+        print('tcpinfo ' + ' '.join('%s=%d' % kv for kv in sorted(vals.items())))
+        for k, want in kw.items():
+            if k not in vals:
+                continue
+            lo, _, hi = want.partition('..')
+            if not int(lo) <= vals[k] <= int(hi or lo):
+                raise Fail('tcpinfo: %s=%d, not %s' % (k, vals[k], want))
     elif a == 'sleep':
         time.sleep(float(args[1]))
     elif a == 'exit':
