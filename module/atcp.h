@@ -27,6 +27,26 @@
 #include <net/netns/generic.h>
 #include <uapi/linux/atcp.h>
 
+/*
+ * The unit tests (module/tests/, atcp_kunit.ko, built only for a kernel
+ * with CONFIG_KUNIT) reach the functions they test through these: a
+ * function otherwise static to its file is defined ATCP_VISIBLE_FOR_KUNIT
+ * and declared at the end of this file, and what the tests call is
+ * exported, right after its definition, with EXPORT_SYMBOL_FOR_ATCP_KUNIT()
+ * to the ATCP_KUNIT namespace alone (the tests import it).  Without
+ * CONFIG_KUNIT, as on Debian's kernels, the module is as if they were not
+ * there.
+ */
+#if IS_ENABLED(CONFIG_KUNIT)
+#define ATCP_VISIBLE_FOR_KUNIT
+/* Placed right after the definition of sym(), as EXPORT_SYMBOL(). */
+#define EXPORT_SYMBOL_FOR_ATCP_KUNIT(sym) EXPORT_SYMBOL_NS_GPL(sym, ATCP_KUNIT)
+#else
+#define ATCP_VISIBLE_FOR_KUNIT static
+/* Without KUnit, sym() is not exported. */
+#define EXPORT_SYMBOL_FOR_ATCP_KUNIT(sym)
+#endif
+
 extern int atcp_proto_num;
 extern struct proto atcp_prot;
 extern struct inet_hashinfo atcp_hashinfo;
@@ -750,6 +770,16 @@ int atcp_sysctl_available_cc(int write, void *buffer, size_t *lenp,
 /* proc.c */
 int atcp_proc_net_init(struct net *net);
 void atcp_proc_net_exit(struct net *net);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/* Static to their files but for the unit tests (ATCP_VISIBLE_FOR_KUNIT). */
+bool atcp_sequence_ok(const struct atcp_sock *ap, u32 seq, u32 end_seq);
+void atcp_event_data_recv(struct sock *sk, struct sk_buff *skb);
+bool atcp_in_window(u32 seq, u32 end_seq, u32 s_win, u32 e_win);
+void atcp_cookie_decode_options(const struct sk_buff *skb,
+				struct atcp_options *opt);
+u16 atcp_cookie_check_isn(const struct sk_buff *skb);
+#endif
 
 #include "compat.h"
 

@@ -312,6 +312,7 @@ int atcp_cong_set(struct sock *sk, const char *name)
 	atcp_cong_assign(sk, ops);
 	return 0;
 }
+EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_cong_set);
 
 /**
  * atcp_cong_set_default() - a namespace's algorithm for new sockets

@@ -123,6 +123,7 @@ u32 atcp_cubic_target(u32 origin, u32 k, u32 t)
 		return delta >= origin ? 0 : origin - (u32)delta;
 	return delta > U32_MAX - origin ? U32_MAX : origin + (u32)delta;
 }
+EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_cubic_target);
 
 /**
  * atcp_cubic_k() - K of RFC 9438 section 4.2, in 1/1024 s
@@ -139,6 +140,7 @@ u32 atcp_cubic_k(u32 w_max, u32 cwnd)
 	return atcp_cbrt(div_u64((u64)(w_max - cwnd) << (3 * CUBIC_HZ + 10),
 				 CUBIC_C));
 }
+EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_cubic_k);
 
 /*
  * How many ACKed segments each cwnd increase takes now, aiming at W(t + RTT)

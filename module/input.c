@@ -101,9 +101,11 @@ void atcp_parse_options(const struct sk_buff *skb, const struct tcphdr *th,
 		}
 	}
 }
+EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_parse_options);
 
 /* RFC 9293 3.10.7.4: is any part of the segment inside the window? */
-static bool atcp_sequence_ok(const struct atcp_sock *ap, u32 seq, u32 end_seq)
+ATCP_VISIBLE_FOR_KUNIT bool atcp_sequence_ok(const struct atcp_sock *ap,
+					     u32 seq, u32 end_seq)
 {
 	u32 wnd_end = ap->rcv_wup + ap->rcv_wnd;
 
@@ -111,6 +113,7 @@ static bool atcp_sequence_ok(const struct atcp_sock *ap, u32 seq, u32 end_seq)
 		wnd_end = ap->rcv_nxt;
 	return !before(end_seq, ap->rcv_wup) && !after(seq, wnd_end);
 }
+EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_sequence_ok);
 
 static u32 atcp_receive_window(const struct atcp_sock *ap)
 {
@@ -269,7 +272,8 @@ static void atcp_measure_rcv_mss(struct sock *sk, const struct sk_buff *skb)
  * In-order data arrived: schedule an ACK and adapt the delayed-ACK
  * timeout (ATO) to the inter-arrival time, within [delack_min, rto].
  */
-static void atcp_event_data_recv(struct sock *sk, struct sk_buff *skb)
+ATCP_VISIBLE_FOR_KUNIT void atcp_event_data_recv(struct sock *sk,
+						 struct sk_buff *skb)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	u32 ato_min = atcp_delack_min(sk);
@@ -297,6 +301,7 @@ static void atcp_event_data_recv(struct sock *sk, struct sk_buff *skb)
 	}
 	icsk->icsk_ack.lrcvtime = now;
 }
+EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_event_data_recv);
 
 static bool atcp_in_quickack_mode(struct sock *sk)
 {
@@ -397,6 +402,7 @@ void atcp_rtt_sample(struct sock *sk, long rtt_us)
 	ap->rttvar_us = max(ap->mdev_us, rto_min_us);
 	inet_csk(sk)->icsk_rto = atcp_rto_from_rtt(ap);
 }
+EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_rtt_sample);
 
 /*
  * Free what the peer acknowledged; take an RTT sample: from a segment

@@ -387,6 +387,7 @@ u32 atcp_init_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport)
 			    &atcp_isn_secret);
 	return hash + (u32)(ktime_get_real_ns() >> 12);
 }
+EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_init_isn);
 
 /* The SYN-ACK of a request sock, sent from the listener. */
 int atcp_v4_send_synack(const struct sock *sk, struct request_sock *req)

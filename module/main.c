@@ -23,6 +23,7 @@
 #include "trace.h"
 
 int atcp_proto_num = IPPROTO_ATCP;
+EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_proto_num);
 module_param_named(proto, atcp_proto_num, int, 0444);
 MODULE_PARM_DESC(proto, "IP protocol number (default 253)");
 
@@ -42,6 +43,7 @@ MODULE_PARM_DESC(ehash_entries, "established hash buckets (0: sized from RAM)");
 
 struct inet_hashinfo atcp_hashinfo;
 unsigned int atcp_net_id __read_mostly;
+EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_net_id);
 static DEFINE_PER_CPU(unsigned int, atcp_orphan_count);
 static struct percpu_counter atcp_sockets_allocated;
 

@@ -302,7 +302,8 @@ put_and_exit:
 	goto exit;
 }
 
-static bool atcp_in_window(u32 seq, u32 end_seq, u32 s_win, u32 e_win)
+ATCP_VISIBLE_FOR_KUNIT bool atcp_in_window(u32 seq, u32 end_seq, u32 s_win,
+					   u32 e_win)
 {
 	if (seq == s_win)
 		return true;
@@ -310,6 +311,7 @@ static bool atcp_in_window(u32 seq, u32 end_seq, u32 s_win, u32 e_win)
 		return true;
 	return seq == e_win && seq == end_seq;
 }
+EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_in_window);
 
 /*
  * A segment for a request sock, without the listener's lock.  Returns

@@ -117,6 +117,7 @@ void atcp_sack_remove(struct atcp_sock *ap)
 	}
 	ap->num_sacks = n;
 }
+EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_sack_remove);
 
 /**
  * atcp_ofo_queue() - keep a segment that arrived above rcv_nxt
@@ -197,6 +198,7 @@ add_sack:
 	if (ap->sack_ok)
 		atcp_sack_new_ofo(ap, seq, end_seq);
 }
+EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_ofo_queue);
 
 /**
  * atcp_ofo_drain() - move the segments the last arrival made in order
@@ -237,6 +239,7 @@ void atcp_ofo_purge(struct sock *sk)
 		kfree_skb(rb_to_skb(p));
 	}
 }
+EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_ofo_purge);
 
 /* Put skb in its place by sequence, where nothing overlaps it. */
 static void atcp_ofo_insert(struct atcp_sock *ap, struct sk_buff *skb)
@@ -434,3 +437,4 @@ int atcp_try_rmem_schedule(struct sock *sk, struct sk_buff *skb)
 	}
 	return 0;
 }
+EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_try_rmem_schedule);

@@ -150,6 +150,7 @@ u8 atcp_select_wscale(u32 space)
 		wscale++;
 	return wscale;
 }
+EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_select_wscale);
 
 void atcp_init_rcv_wnd(struct sock *sk)
 {
@@ -182,6 +183,7 @@ u32 atcp_free_window(struct sock *sk)
 		free = min(free, 4U * ap->advmss);
 	return round_down(free, 1U << ap->rcv_wscale);
 }
+EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_free_window);
 
 u32 atcp_select_window(struct sock *sk)
 {
@@ -198,6 +200,7 @@ u32 atcp_select_window(struct sock *sk)
 	ap->rcv_wup = ap->rcv_nxt;
 	return new_win >> ap->rcv_wscale;
 }
+EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_select_window);
 
 static u32 atcp_tsval(const struct atcp_sock *ap)
 {
@@ -501,6 +504,7 @@ void atcp_send_delayed_ack(struct sock *sk)
 	icsk->icsk_ack.timeout = timeout;
 	sk_reset_timer(sk, &icsk->icsk_delack_timer, timeout);
 }
+EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_send_delayed_ack);
 
 /* RST with the next sequence number: abort (RFC 9293 3.10.5). */
 void atcp_send_active_reset(struct sock *sk, gfp_t gfp)

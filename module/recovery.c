@@ -106,6 +106,7 @@ void atcp_sacktag(struct sock *sk, const struct sk_buff *skb)
 	if (ap->sacked_out != prior_sacked)
 		atcp_sack_mark_lost(sk);
 }
+EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_sacktag);
 
 static void atcp_enter_recovery(struct sock *sk)
 {
@@ -224,6 +225,7 @@ u32 atcp_in_flight(struct sock *sk)
 		return atcp_sack_pipe(sk);
 	return atcp_flight(ap);
 }
+EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_in_flight);
 
 /*
  * Resend as cwnd allows: after an RTO everything outstanding that was not

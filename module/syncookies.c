@@ -119,6 +119,7 @@ u32 atcp_cookie_isn(struct sock *sk, const struct sk_buff *skb, u16 *mss)
 	       (atcp_cookie_hash(ip_hdr(skb), th, client_isn, period, idx) &
 		ATCP_COOKIE_HASH_MASK);
 }
+EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_cookie_isn);
 
 /*
  * The timestamp clock offset of a cookie connection: a keyed hash of the
@@ -135,6 +136,7 @@ u32 atcp_cookie_ts_off(const struct sk_buff *skb)
 			    (__force u32)th->source << 16 | (__force u32)th->dest,
 			    &atcp_cookie_ts_secret);
 }
+EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_cookie_ts_off);
 
 /*
  * The TSval of a cookie SYN-ACK: the clock with its low bits replaced by
@@ -154,13 +156,14 @@ u32 atcp_cookie_tsval(const struct request_sock *req)
 		ts -= ATCP_COOKIE_TS_MASK + 1;
 	return ts + atcp_rsk(req)->ts_off;
 }
+EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_cookie_tsval);
 
 /*
  * The options the cookie SYN-ACK granted, from the echo of its TSval in
  * the ACK (cookie_timestamp_decode); none without a timestamp.
  */
-static void atcp_cookie_decode_options(const struct sk_buff *skb,
-				       struct atcp_options *opt)
+ATCP_VISIBLE_FOR_KUNIT void atcp_cookie_decode_options(const struct sk_buff *skb,
+						       struct atcp_options *opt)
 {
 	u32 options;
 
@@ -175,9 +178,10 @@ static void atcp_cookie_decode_options(const struct sk_buff *skb,
 	opt->wscale_ok = options != ATCP_COOKIE_TS_NO_WSCALE;
 	opt->wscale = opt->wscale_ok ? min_t(u32, options, ATCP_MAX_WSCALE) : 0;
 }
+EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_cookie_decode_options);
 
 /* The MSS an ACK's cookie promised, or 0 if the cookie is not ours. */
-static u16 atcp_cookie_check_isn(const struct sk_buff *skb)
+ATCP_VISIBLE_FOR_KUNIT u16 atcp_cookie_check_isn(const struct sk_buff *skb)
 {
 	const struct tcphdr *th = tcp_hdr(skb);
 	u32 isn = ntohl(th->ack_seq) - 1;
@@ -200,6 +204,7 @@ static u16 atcp_cookie_check_isn(const struct sk_buff *skb)
 	}
 	return 0;
 }
+EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_cookie_check_isn);
 
 /*
  * An ACK for a listener: if it returns one of our cookies, make the
