@@ -29,10 +29,16 @@
 #                        VM run, DEBUG_TEST_TIMEOUT each test)
 #   make soak           scripts/soak under the debug kernel: mixed traffic
 #                       for SOAK_SECONDS (default 600), then teardown
+#   make kunit          atcp's KUnit suites (module/tests/, atcp_kunit.ko,
+#                       built only for a kernel with CONFIG_KUNIT) in the VM
+#                       under the debug kernel: KTAP, `# Totals: ...` and
+#                       `N passed, N failed` (scripts/kunit; KUNIT_TIMEOUT
+#                       bounds the VM run)
 #   make debug-kernel   only build (or find) the debug kernel
 #   make checkpatch     checkpatch.pl --strict on the module's sources
 #   make sparse         build with sparse over every file (C=2)
-#   make W1             build with W=1 warnings
+#   make W1             build with W=1 warnings (module/tests/ too, against
+#                       the debug kernel if it is built)
 #   make clean
 #
 #   make dkms-check     dkms add/build/install from this tree for each kernel
@@ -64,6 +70,7 @@ TOOLS := tools/atcp-bench
 CHECK_DEBUG_TIMEOUT ?= 14400
 DEBUG_TEST_TIMEOUT ?= 1200
 SOAK_SECONDS ?= 600
+KUNIT_TIMEOUT ?= 900
 VM_RUN = scripts/vm-run --module $(MODDIR)/module/atcp.ko
 KBUILD = $(MAKE) -C $(KDIR) M=$(MODDIR)
 
@@ -111,6 +118,11 @@ check-debug: setup selftests
 	$(DEBUG_VM_RUN) --timeout $(CHECK_DEBUG_TIMEOUT) -- \
 		env ATCP_TEST_TIMEOUT=$(DEBUG_TEST_TIMEOUT) selftests/run_tests $(TESTS)
 
+# The suites load with atcp.ko, both built for the debug kernel
+# (scripts/build-debug-module builds module/tests/ there too).
+kunit: setup
+	$(DEBUG_VM_RUN) --timeout $(KUNIT_TIMEOUT) -- scripts/kunit
+
 soak: setup selftests
 	$(DEBUG_VM_RUN) --timeout $$(($(SOAK_SECONDS) + 1200)) -- \
 		env ATCP_SOAK_SECONDS=$(SOAK_SECONDS) scripts/soak
@@ -120,14 +132,23 @@ dkms-check:
 
 checkpatch: setup
 	$(KSRC)/scripts/checkpatch.pl --no-tree --strict -f \
-		$(filter-out %.mod.c,$(wildcard module/*.c module/*.h)) \
+		$(filter-out %.mod.c,$(wildcard module/*.c module/*.h \
+			module/tests/*.c module/tests/*.h)) \
 		include/uapi/linux/atcp.h
 
 sparse: setup
 	$(KBUILD) C=2 modules
 
+# The unit tests build only for a kernel with KUnit: the debug kernel's,
+# when this machine has it.
 W1: setup
 	$(KBUILD) W=1 modules
+	@if scripts/build-debug-kernel --dir >/dev/null; then \
+		echo "W=1 against the debug kernel (module/tests/ too):"; \
+		scripts/build-debug-module W=1 >/dev/null; \
+	else \
+		echo "no debug kernel here (make debug-kernel): module/tests/ not built"; \
+	fi
 
 clean:
 	@if [ -d "$(KDIR)" ]; then $(KBUILD) clean; fi
@@ -136,4 +157,4 @@ clean:
 	rm -rf build
 
 .PHONY: all setup module selftests tools check demo bench checkpatch sparse W1 clean
-.PHONY: debug-kernel check-debug soak dkms-check
+.PHONY: debug-kernel check-debug kunit soak dkms-check
