@@ -659,6 +659,8 @@ static void atcp_write_xmit(struct sock *sk, int nonagle)
 		sent = true;
 	}
 
+	/* Retransmissions count too: they fill the window as much. */
+	cwnd_limited |= in_flight >= ap->snd_cwnd * mss;
 	if (sent || cwnd_limited)
 		atcp_cwnd_validate(sk, cwnd_limited);
 	if (sent && inet_csk(sk)->icsk_pending != ICSK_TIME_RETRANS)
