@@ -191,6 +191,8 @@ static void errnos_init(void)
 	eset_add(&sockerr, ECONNREFUSED, ECONNRESET, ETIMEDOUT, EHOSTUNREACH,
 		 ENETUNREACH, EPIPE, ECONNABORTED, EHOSTDOWN, ENONET,
 		 EMSGSIZE, EPROTO, EACCES, EOPNOTSUPP, ENOPROTOOPT, 0);
+	/* What recvmmsg() keeps there: see op_recv(). */
+	eset_add(&sockerr, ENOTCONN, 0);
 	/* Any descriptor may have been closed by another thread. */
 	eset_add(&fd, EBADF, ENOTSOCK, 0);
 	eset_add(&mem, ENOMEM, ENOBUFS, 0);
@@ -230,7 +232,8 @@ static void errnos_init(void)
 		 EDOM, ERANGE, ENODEV, EADDRNOTAVAIL, EMSGSIZE, EACCES,
 		 EALREADY, ENOSPC, 0);
 	eset_add(&allowed[OP_GETSOCKOPT], EINVAL, ENOPROTOOPT, EFAULT,
-		 EOPNOTSUPP, ENOTCONN, ERANGE, EPERM, ENOENT, EAGAIN, ENODATA, 0);
+		 EOPNOTSUPP, ENOTCONN, ERANGE, EPERM, ENOENT, EAGAIN, ENODATA,
+		 ENODEV, EADDRNOTAVAIL, 0);
 	/* (ESRCH: FIOSETOWN to a process that does not exist.) */
 	eset_add(&allowed[OP_IOCTL], ENOTTY, EINVAL, EFAULT, ENOENT,
 		 EOPNOTSUPP, EPERM, ENODEV, ESRCH, 0);
@@ -292,6 +295,7 @@ struct worker {
 	int64_t t0, soft, kicked;
 
 	unsigned long op_no;		/* ops drawn so far */
+	int fd;				/* the last taken from the pool */
 	int step;			/* calls made by this op */
 	char ring[RING][DESC];
 	unsigned int ring_pos;
@@ -491,6 +495,24 @@ report(struct worker *w, enum fkind k, uint64_t s, const char *fmt, ...)
 
 #define bad_value(w, ...) report(w, F_VALUE, sig(F_VALUE, __LINE__, 0, 0, 0), __VA_ARGS__)
 
+/* What a descriptor is now (another thread may have changed it since). */
+static const char *describe_fd(int fd)
+{
+	static __thread char b[96];
+	struct tcp_info ti;
+	socklen_t len = sizeof(int), tl = sizeof(ti);
+	int p = -1;
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &p, &len))
+		snprintf(b, sizeof(b), "fd %d: %s", fd, ename(errno));
+	else if (getsockopt(fd, SOL_TCP, TCP_INFO, &ti, &tl))
+		snprintf(b, sizeof(b), "fd %d: protocol %d", fd, p);
+	else
+		snprintf(b, sizeof(b), "fd %d: protocol %d, state %d", fd, p, ti.tcpi_state);
+	return b;
+}
+
 /* Before a call: describe it; the watchdog kicks it after soft_ms. */
 static void __attribute__((format(printf, 4, 5)))
 begin(struct worker *w, enum op op, int soft_ms, const char *fmt, ...)
@@ -541,7 +563,8 @@ static long end(struct worker *w, enum op op, long ret)
 		w->errs[op][e > 0 && e < 256 ? e : 0]++;
 		if (!eset_has(&allowed[op], e))
 			report(w, F_ERRNO, sig(F_ERRNO, op, e, 0, 0),
-			       "%s returned %s (%d), which it may not", op_name[op], ename(e), e);
+			       "%s returned %s (%d), which it may not (%s)", op_name[op],
+			       ename(e), e, describe_fd(w->fd));
 	}
 	errno = e;
 	return ret;
@@ -584,6 +607,7 @@ static int slot_fd(struct worker *w)
 		if (fd >= 0)
 			break;
 	}
+	w->fd = fd;
 	return fd;
 }
 
@@ -978,7 +1002,14 @@ static void op_recv(struct worker *w)
 		r = end(w, OP_RECVMSG, recvmsg(fd, &mh, flags));
 		break;
 	default:
-		n = 1 + rn(w, 4);
+		/*
+		 * recvmmsg() keeps an error that follows a datagram in sk_err
+		 * for the socket's next call (net/socket.c): one that may block
+		 * takes one message, or a signal would leave -ERESTARTSYS there,
+		 * to leak out of any thread's next send as errno 512 (Linux's
+		 * TCP does it too); the buffers are good, or it would be EFAULT.
+		 */
+		n = blocking ? 1 : 1 + rn(w, 4);
 		memset(mm, 0, sizeof(mm));
 		for (i = 0; i < n; i++) {
 			iov[i].iov_base = w->obuf;
