@@ -27,8 +27,9 @@
  * else IPPROTO_ATCP), and one in T (-T, default 8) of protocol 6: with
  * PROTO 6 every socket is Linux's TCP, which validates what is expected.
  * Addresses: 127.0.0.1 and each -a ADDR (other namespaces' addresses,
- * unreachable ones), ports PORT..PORT+15 (-p, default 20000), so that
- * binds, listens and connects meet.  With -N, thread i works in network
+ * unreachable ones) and -u ADDR (one on a link where nothing answers, so
+ * that a SYN stays unanswered), ports PORT..PORT+15 (-p, default 20000),
+ * so that binds, listens and connects meet.  With -N, thread i works in network
  * namespace i mod K of the K named (ip netns); the pool is shared anyway.
  *
  * Seeded: thread i draws every choice from its own stream, derived from
@@ -41,12 +42,14 @@
  *    call; EIO, ENOTRECOVERABLE, ERESTARTSYS leaking out, ... fail), and
  *    the values it returns are sane (no more bytes than asked, a sockaddr
  *    of AF_INET, SO_ERROR holding a connection error, poll events asked);
- *  - a bad pointer given to a known option fails with EFAULT, on a
- *    private duplicate of the descriptor (no other thread can close it);
+ *  - a bad pointer given to a known option fails with EFAULT, and a
+ *    negative length with EINVAL, on a private duplicate of the descriptor
+ *    (no other thread can close it);
  *  - one op in D (-d, default 16; 0: never) is a differential probe: two
  *    private sockets, one of PROTO and one of TCP, are brought to the same
  *    state (new, bound, listening, connected, accepted, with data pending,
- *    shut down for writing, closed by the peer) over loopback, and the same
+ *    shut down for writing, closed or reset by the peer, disconnected by
+ *    connect(AF_UNSPEC), connecting to -u ADDR) over loopback, and the same
  *    random call (setsockopt, getsockopt, ioctl, recv, send, shutdown,
  *    listen, getsockname, getpeername, connect(AF_UNSPEC), accept4) is made
  *    on both: the results must be equal, except that an option atcp does
@@ -265,6 +268,7 @@ static int hang_secs = 30;
 static int verbose;
 static int port_base = 20000;
 static in_addr_t addrs[MAX_ADDRS];	/* network order */
+static in_addr_t unreachable;		/* -u: where a SYN gets no answer */
 static int naddrs;
 static char *netns_names[MAX_THREADS];
 static int nnetns;
@@ -1196,7 +1200,7 @@ static void op_sockopt_efault(struct worker *w)
 		return;
 	if (getsockopt(pfd, SOL_SOCKET, SO_PROTOCOL, &p, &len))
 		goto out;
-	switch (kind == 3 ? 0 : which) {
+	switch (which) {
 	case 0:
 		level = SOL_SOCKET;
 		name = sol_socket_ints[pick];
@@ -1228,11 +1232,10 @@ static void op_sockopt_efault(struct worker *w)
 		r = end(w, OP_GETSOCKOPT, getsockopt(pfd, level, name, w->obuf, bad));
 		break;
 	default:
-		/* (Linux's TCP takes a negative length for a large one at SOL_TCP.) */
 		len = -1;
 		want = EINVAL;
-		begin(w, OP_GETSOCKOPT, 200, "getsockopt(%d, SOL_SOCKET, %d, buf, -1) (private dup)",
-		      pfd, name);
+		begin(w, OP_GETSOCKOPT, 200, "getsockopt(%d, %d, %d, buf, -1) (private dup)",
+		      pfd, level, name);
 		r = end(w, OP_GETSOCKOPT, getsockopt(pfd, level, name, w->obuf, &len));
 	}
 	if (r == 0 || errno != want)
@@ -1261,12 +1264,19 @@ static void op_setsockopt(struct worker *w)
 	end(w, OP_SETSOCKOPT, setsockopt(fd, level, name, ptr, len));
 }
 
-static void op_getsockopt(struct worker *w)
+/* A length for getsockopt: 0, small, large, negative. */
+static socklen_t rgetlen(struct worker *w)
 {
 	static const int lens[] = { 0, 1, 3, 4, 4, 4, 8, 16, 64, 256, 4096, 65536,
 				    -1, -100, INT_MIN, INT_MAX };
+
+	return lens[rn(w, ARRAY_SIZE(lens))];
+}
+
+static void op_getsockopt(struct worker *w)
+{
 	int fd = slot_fd(w), level = rlevel(w), name = roptname(w, level);
-	socklen_t len = lens[rn(w, 16)], len0;
+	socklen_t len = rgetlen(w), len0;
 	void *ptr = rptr(w, len, 1), *lp = &len;
 	long r;
 
@@ -1615,12 +1625,14 @@ out_l:
 
 enum dstate {
 	D_NEW, D_BOUND, D_LISTEN, D_CONNECTED, D_ACCEPTED, D_DATA, D_SHUT_WR,
-	D_PEER_CLOSED, ND
+	D_PEER_CLOSED, D_RESET, D_DISCONNECTED, D_SYN_SENT, ND
 };
 
 static const char *const dstate_name[ND] = {
 	"new", "bound", "listening", "connected", "accepted", "with data pending",
-	"shut down for writing", "closed by its peer",
+	"shut down for writing", "closed by its peer", "reset by its peer",
+	"bound to 0.0.0.0, connected, then disconnected (connect AF_UNSPEC)",
+	"connecting to an address that does not answer",
 };
 
 struct dside {
@@ -1657,6 +1669,9 @@ static void dside_setup(struct dside *d, int p, enum dstate st)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET,
 				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in any = { .sin_family = AF_INET };
+	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+	struct linger lg = { 1, 0 };
 	socklen_t sl = sizeof(sin);
 	int l = -1, c = -1, a = -1;
 
@@ -1670,7 +1685,19 @@ static void dside_setup(struct dside *d, int p, enum dstate st)
 		d->ok = 1;
 		return;
 	}
-	if (bind(c, (struct sockaddr *)&sin, sizeof(sin)))
+	if (st == D_SYN_SENT) {
+		/* A SYN to nobody; non-blocking, so it stays in SYN_SENT. */
+		sin.sin_addr.s_addr = unreachable;
+		sin.sin_port = htons(port_base);
+		if (!unreachable || fcntl(c, F_SETFL, O_NONBLOCK) ||
+		    connect(c, (struct sockaddr *)&sin, sizeof(sin)) != -1 ||
+		    errno != EINPROGRESS || fcntl(c, F_SETFL, 0))
+			goto fail;
+		d->fd = c;
+		d->ok = 1;
+		return;
+	}
+	if (bind(c, (struct sockaddr *)(st == D_DISCONNECTED ? &any : &sin), sizeof(sin)))
 		goto fail;
 	if (st == D_BOUND) {
 		d->fd = c;
@@ -1684,12 +1711,11 @@ static void dside_setup(struct dside *d, int p, enum dstate st)
 		d->ok = 1;
 		return;
 	}
-	l = c;
-	c = -1;
-	if (listen(l, 4) || getsockname(l, (struct sockaddr *)&sin, &sl))
+	l = priv(socket(AF_INET, SOCK_STREAM, p));
+	if (l < 0 || bind(l, (struct sockaddr *)&sin, sizeof(sin)) || listen(l, 4) ||
+	    getsockname(l, (struct sockaddr *)&sin, &sl))
 		goto fail;
-	c = priv(socket(AF_INET, SOCK_STREAM, p));
-	if (c < 0 || connect(c, (struct sockaddr *)&sin, sizeof(sin)))
+	if (connect(c, (struct sockaddr *)&sin, sizeof(sin)))
 		goto fail;
 	a = priv(accept(l, NULL, NULL));
 	if (a < 0)
@@ -1717,6 +1743,17 @@ static void dside_setup(struct dside *d, int p, enum dstate st)
 		close(a);
 		d->other = -1;
 		if (!wait_ev(c, POLLRDHUP))
+			goto fail;
+		break;
+	case D_RESET:
+		setsockopt(a, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		close(a);
+		d->other = -1;
+		if (!wait_ev(c, POLLHUP))
+			goto fail;
+		break;
+	case D_DISCONNECTED:
+		if (connect(c, &unspec, sizeof(sin)))
 			goto fail;
 		break;
 	default:
@@ -1839,6 +1876,7 @@ static void dcall_draw(struct worker *w, struct dcall *c)
 {
 	const char *name = "";
 	int k = rn(w, 10), lvl = rlevel(w), kind2 = rn(w, 3), shut = rn(w, 4);
+	socklen_t glen = rgetlen(w);
 
 	memset(c, 0, sizeof(*c));
 	c->kind = k >= 5 && one_in(w, 2) ? kind2 : k;	/* options and ioctls, mostly */
@@ -1859,8 +1897,8 @@ static void dcall_draw(struct worker *w, struct dcall *c)
 	/* Linux's TCP loads a module for an unknown ULP name. */
 	if (c->level == SOL_TCP && c->name == TCP_ULP)
 		c->name = c->kind ? TCP_INFO : TCP_NODELAY;
-	if (c->kind == 1 && (int)c->len > BUF_SIZE)
-		c->len = BUF_SIZE;
+	if (c->kind == 1)
+		c->len = glen;
 
 	switch (c->kind) {
 	case 0:
@@ -2171,7 +2209,7 @@ static void close_all(void)
 static void usage(void)
 {
 	fprintf(stderr, "usage: sysfuzz [-s SEED] [-t SECONDS | -n OPS] [-j THREADS] [-P PROTO]\n"
-		"               [-N NETNS[,NETNS...]] [-a ADDR]... [-p PORT] [-F SLOTS]\n"
+		"               [-N NETNS[,NETNS...]] [-a ADDR]... [-u ADDR] [-p PORT] [-F SLOTS]\n"
 		"               [-T N] [-d N] [-w SECONDS] [-v]   (see sysfuzz.c)\n");
 	exit(2);
 }
@@ -2187,7 +2225,7 @@ int main(int argc, char **argv)
 	proto = atcp_test_proto();
 	seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 16);
 	addrs[naddrs++] = htonl(INADDR_LOOPBACK);
-	while ((c = getopt(argc, argv, "s:t:n:j:P:N:a:p:F:T:d:w:v")) != -1) {
+	while ((c = getopt(argc, argv, "s:t:n:j:P:N:a:u:p:F:T:d:w:v")) != -1) {
 		switch (c) {
 		case 's': seed = strtoull(optarg, NULL, 0); break;
 		case 't': secs = atoi(optarg); break;
@@ -2199,6 +2237,12 @@ int main(int argc, char **argv)
 			if (naddrs == MAX_ADDRS || inet_pton(AF_INET, optarg, &addrs[naddrs]) != 1)
 				usage();
 			naddrs++;
+			break;
+		case 'u':
+			if (inet_pton(AF_INET, optarg, &unreachable) != 1)
+				usage();
+			if (naddrs < MAX_ADDRS)
+				addrs[naddrs++] = unreachable;
 			break;
 		case 'p': port_base = atoi(optarg); break;
 		case 'F': nslots = atoi(optarg); break;

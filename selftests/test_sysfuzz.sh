@@ -82,7 +82,7 @@ done
 
 # --- the fuzzer -------------------------------------------------------------
 args=(-s "$SEED" -t "$SECS" -j "$THREADS" -P "$PROTO" -w "$HANG" -N "$NS_A,$NS_B"
-	-a "$ADDR_A" -a "$ADDR_B" -a 10.253.0.99 -a 192.0.2.1)
+	-a "$ADDR_A" -a "$ADDR_B" -u 10.253.0.99 -a 192.0.2.1)
 # shellcheck disable=SC2206 # options, split on purpose
 [ -z "${SYSFUZZ_ARGS:-}" ] || args+=($SYSFUZZ_ARGS)
 tap_diag "sysfuzz ${args[*]}"
@@ -129,7 +129,7 @@ tap_ok $? "sysfuzz made ${res[calls]:-no} calls in $((t1 - t0)) s and exited by 
 tap_ok $? "no call lasted beyond its bound (signalled after its soft bound, a hang after ${HANG} s)"
 tap_is "${res[errno]:-none}" 0 "every errno was one the call may return on a socket"
 tap_is "${res[value]:-none}" 0 "every value returned was sane (lengths, addresses, SO_ERROR, poll events)"
-tap_is "${res[efault]:-none}" 0 "known options given NULL or unmapped pointers failed with EFAULT"
+tap_is "${res[efault]:-none}" 0 "known options given NULL or unmapped pointers failed with EFAULT, negative lengths with EINVAL"
 [ "${res[diff]:-1}" = 0 ] && [ "${res[compared]:-0}" -gt 0 ]
 tap_ok $? "the ${res[compared]:-0} differential probes gave what Linux's TCP gives (differences: ${res[diff]:-none})"
 
