@@ -109,6 +109,7 @@
 #define NPORTS		16
 #define RING		24		/* calls remembered per thread */
 #define DESC		240		/* characters per call remembered */
+#define MSGLEN		400		/* characters per failure described */
 #define BUF_SIZE	(256 << 10)	/* a thread's data buffer */
 #define FILE_SIZE	(1 << 20)	/* the file sendfile and splice read */
 #define PRIV_FD		600		/* private descriptors start here */
@@ -445,7 +446,7 @@ static unsigned long fcount[NF];
 struct fsig {
 	uint64_t sig;
 	unsigned long n;
-	char first[DESC];
+	char first[MSGLEN];
 };
 
 static struct fsig fsigs[64];
@@ -462,7 +463,7 @@ static uint64_t sig(long a, long b, long c, long d, long e)
 static void __attribute__((format(printf, 4, 5)))
 report(struct worker *w, enum fkind k, uint64_t s, const char *fmt, ...)
 {
-	char msg[DESC];
+	char msg[MSGLEN];
 	va_list ap;
 	int i;
 
@@ -483,7 +484,7 @@ report(struct worker *w, enum fkind k, uint64_t s, const char *fmt, ...)
 	if (nfsigs < (int)ARRAY_SIZE(fsigs)) {
 		fsigs[nfsigs].sig = s;
 		fsigs[nfsigs].n = 1;
-		snprintf(fsigs[nfsigs].first, DESC, "%s", msg);
+		snprintf(fsigs[nfsigs].first, MSGLEN, "%s", msg);
 		nfsigs++;
 	}
 	if (reports++ < MAX_REPORTS) {
@@ -1724,6 +1725,7 @@ static void dside_setup(struct dside *d, int p, enum dstate st)
 	STEP("listen (listener)", !listen(l, 4) &&
 	     !getsockname(l, (struct sockaddr *)&sin, &sl));
 	STEP("connect", !connect(c, (struct sockaddr *)&sin, sizeof(sin)));
+	STEP("the listener has the connection (POLLIN)", wait_ev(l, POLLIN));
 	a = priv(accept(l, NULL, NULL));
 	STEP("accept", a >= 0);
 	close(l);
@@ -1860,6 +1862,9 @@ static long dcall_do(struct worker *w, const struct dcall *c, int fd, int p, soc
 		ss.ss_family = AF_UNSPEC;
 		return connect(fd, (void *)&ss, sizeof(struct sockaddr_in));
 	default:
+		/* (SOCK_NONBLOCK is the new socket's: the wait is the file's.) */
+		if (fcntl(fd, F_SETFL, O_NONBLOCK))
+			return -1;
 		v = accept4(fd, NULL, NULL, c->flags);
 		if (v >= 0)
 			close(v);
@@ -1947,15 +1952,117 @@ static void dcall_draw(struct worker *w, struct dcall *c)
 
 /* Setups that failed on one protocol only: after 3, the state is left. */
 static int dstate_failed[ND];
+static unsigned long diffs_unconfirmed;
+
+enum { D_SAME, D_DIFFERENT, D_NO_VERDICT };
+
+struct dverdict {
+	uint64_t sig;
+	int setup;		/* the difference is in the setup */
+	char msg[MSGLEN];
+};
+
+/*
+ * One probe: both setups, the call on both.  A difference is described
+ * in v; whether it counts is op_diff's to decide.
+ */
+static int diff_once(struct worker *w, enum dstate st, struct dcall *c, struct dverdict *v)
+{
+	int et = 0, ea = 0, p = proto, ret = D_SAME;
+	socklen_t olt = 0, ola = 0;
+	struct dside dt, da;
+	long rt = 0, ra = 0;
+
+	dside_setup(&dt, IPPROTO_TCP, st);
+	dside_setup(&da, p, st);
+	if (dt.ok != da.ok) {
+		struct dside *f = dt.ok ? &da : &dt;
+
+		/* (Descriptors, memory and signals are no difference.) */
+		ret = D_NO_VERDICT;
+		if (f->err == EBADF || f->err == ENOTSOCK || f->err == EINTR ||
+		    f->err == EMFILE || f->err == ENFILE || f->err == ENOBUFS ||
+		    f->err == ENOMEM)
+			goto out;
+		ret = D_DIFFERENT;
+		v->setup = 1;
+		v->sig = sig(st, 0x5e7, dt.ok, 0, 0);
+		snprintf(v->msg, MSGLEN, "sockets %s: every step worked on %s; on %s, \"%s\" failed (%s)",
+			 dstate_name[st], dt.ok ? "tcp" : atcp_proto_name(p),
+			 dt.ok ? atcp_proto_name(p) : "tcp", f->step,
+			 f->err ? ename(f->err) : "timed out");
+		goto out;
+	}
+	if (!dt.ok) {
+		ret = D_NO_VERDICT;
+		goto out;
+	}
+	errno = 0;
+	rt = dcall_do(w, c, dt.fd, IPPROTO_TCP, &olt);
+	et = errno;
+	errno = 0;
+	ra = dcall_do(w, c, da.fd, p, &ola);
+	ea = errno;
+	snprintf(v->msg, MSGLEN, "tcp %ld %s, %s %ld %s", rt, rt < 0 ? ename(et) : "",
+		 atcp_proto_name(p), ra, ra < 0 ? ename(ea) : "");
+	/* Another thread closed a number we had not yet moved: no verdict. */
+	if ((rt < 0 && (et == EBADF || et == ENOTSOCK)) ||
+	    (ra < 0 && (ea == EBADF || ea == ENOTSOCK))) {
+		ret = D_NO_VERDICT;
+		goto out;
+	}
+	if ((rt < 0) == (ra < 0) && (rt >= 0 || et == ea) &&
+	    (c->kind < 3 || c->kind > 4 || rt == ra) &&
+	    (c->kind != 1 || rt < 0 || c->bad || olt == ola || c->level != SOL_SOCKET))
+		goto out;
+	/*
+	 * An option atcp lacks fails as TCP fails for one it lacks (SPEC 9):
+	 * as TCP's socket does for a name it does not know, same arguments.
+	 */
+	if ((c->kind == 0 || c->kind == 1) && (c->level == SOL_TCP || c->level == p) &&
+	    !atcp_has_option(c->name, c->kind)) {
+		struct dcall u = *c;
+		long ru;
+		int eu;
+
+		u.name = TCP_UNKNOWN;
+		errno = 0;
+		ru = dcall_do(w, &u, dt.fd, IPPROTO_TCP, &olt);
+		eu = errno;
+		if ((ru < 0) == (ra < 0) && (ra >= 0 || eu == ea)) {
+			__atomic_fetch_add(&diffs_excused, 1, __ATOMIC_RELAXED);
+			goto out;
+		}
+		rt = ru;
+		et = eu;
+	}
+	if (diff_excused(c, rt, et, ra)) {
+		__atomic_fetch_add(&diffs_excused, 1, __ATOMIC_RELAXED);
+		goto out;
+	}
+	ret = D_DIFFERENT;
+	v->sig = sig(c->kind, c->kind <= 1 ? c->level : 0,
+		     c->kind <= 1 ? c->name : c->kind == 2 ? (long)c->cmd : 0,
+		     rt < 0 ? et : -1, ra < 0 ? ea : -1);
+	snprintf(v->msg, MSGLEN, "on sockets %s, %s%s: tcp gives %ld %s, %s gives %ld %s%s",
+		 dstate_name[st], c->desc,
+		 (c->kind == 0 || c->kind == 1) && (c->level == SOL_TCP || c->level == p) &&
+		 !atcp_has_option(c->name, c->kind) ?
+		 " (an option atcp lacks; tcp: as for an unknown one)" : "",
+		 rt, rt < 0 ? ename(et) : "", atcp_proto_name(p), ra, ra < 0 ? ename(ea) : "",
+		 c->kind == 1 && rt >= 0 && ra >= 0 ? " (the lengths differ)" : "");
+out:
+	dside_close(&dt);
+	dside_close(&da);
+	return ret;
+}
 
 static void op_diff(struct worker *w)
 {
 	enum dstate st = rn(w, ND);
-	int et = 0, ea = 0, p = proto, ok = 0, i;
-	socklen_t olt = 0, ola = 0;
-	struct dside dt, da;
+	struct dverdict v1, v2;
 	struct dcall c;
-	long rt = 0, ra = 0;
+	int i, r;
 	char *d;
 
 	dcall_draw(w, &c);
@@ -1964,99 +2071,36 @@ static void op_diff(struct worker *w)
 			return;
 		st = (st + 1) % ND;
 	}
-	/* The setup is under the watchdog too. */
-	begin(w, OP_DIFF, 12000, "on sockets %s: %s", dstate_name[st], c.desc);
-	dside_setup(&dt, IPPROTO_TCP, st);
-	dside_setup(&da, p, st);
-	if (dt.ok && da.ok) {
-		ok = 1;
-		errno = 0;
-		rt = dcall_do(w, &c, dt.fd, IPPROTO_TCP, &olt);
-		et = errno;
-		errno = 0;
-		ra = dcall_do(w, &c, da.fd, p, &ola);
-		ea = errno;
+	memset(&v1, 0, sizeof(v1));
+	memset(&v2, 0, sizeof(v2));
+	/* The setups are under the watchdog too. */
+	begin(w, OP_DIFF, 25000, "on sockets %s: %s", dstate_name[st], c.desc);
+	r = diff_once(w, st, &c, &v1);
+	/*
+	 * Until a socket is moved to its private number, a thread holding a
+	 * stale number may act on it (bind it, shut it down): a difference
+	 * counts when a second probe, on new sockets, gives it again.
+	 */
+	if (r == D_DIFFERENT && (diff_once(w, st, &c, &v2) != D_DIFFERENT || v2.sig != v1.sig)) {
+		__atomic_fetch_add(&diffs_unconfirmed, 1, __ATOMIC_RELAXED);
+		r = D_NO_VERDICT;
 	}
 	__atomic_store_n(&w->busy, 0, __ATOMIC_RELEASE);
 	d = w->ring[w->ring_pos++ % RING];
-	if (ok)
-		snprintf(d + strlen(d), DESC - strlen(d), ": tcp %ld %s, %s %ld %s", rt,
-			 rt < 0 ? ename(et) : "", atcp_proto_name(p), ra, ra < 0 ? ename(ea) : "");
-	else
-		snprintf(d + strlen(d), DESC - strlen(d), ": not set up (tcp %s %s, %s %s %s)",
-			 dt.ok ? "ok" : dt.step, dt.ok ? "" : ename(dt.err), atcp_proto_name(p),
-			 da.ok ? "ok" : da.step, da.ok ? "" : ename(da.err));
+	snprintf(d + strlen(d), DESC - strlen(d), ": %s", r == D_NO_VERDICT ? "no verdict" :
+		 v1.setup ? "setups differ" : v1.msg);
 	if (verbose)
 		printf("%s\n", d);
 	w->calls[OP_DIFF]++;
-	/*
-	 * Set up on one protocol and not on the other, with no other thread
-	 * to blame (a number closed under it, a signal, descriptors): a
-	 * difference in what the peer saw.
-	 */
-	if (dt.ok != da.ok) {
-		struct dside *f = dt.ok ? &da : &dt;
-
-		if (f->err != EBADF && f->err != ENOTSOCK && f->err != EINTR &&
-		    f->err != EMFILE && f->err != ENFILE && f->err != ENOBUFS &&
-		    f->err != ENOMEM) {
-			w->oks[OP_DIFF]++;
-			__atomic_fetch_add(&diffs_compared, 1, __ATOMIC_RELAXED);
-			__atomic_fetch_add(&dstate_failed[st], 1, __ATOMIC_RELAXED);
-			report(w, F_DIFF, sig(st, 0x5e7, dt.ok, 0, 0),
-			       "sockets %s: every step worked on %s; on %s, \"%s\" failed (%s)",
-			       dstate_name[st], dt.ok ? "tcp" : atcp_proto_name(p),
-			       dt.ok ? atcp_proto_name(p) : "tcp", f->step,
-			       f->err ? ename(f->err) : "timed out");
-		}
-	}
-	if (!ok)
-		goto out;
-	/* Another thread closed a number we had not yet moved: no verdict. */
-	if ((rt < 0 && (et == EBADF || et == ENOTSOCK)) ||
-	    (ra < 0 && (ea == EBADF || ea == ENOTSOCK)))
-		goto out;
+	if (r == D_NO_VERDICT)
+		return;
 	w->oks[OP_DIFF]++;
 	__atomic_fetch_add(&diffs_compared, 1, __ATOMIC_RELAXED);
-	if ((rt < 0) == (ra < 0) && (rt >= 0 || et == ea) &&
-	    (c.kind < 3 || c.kind > 4 || rt == ra) &&
-	    (c.kind != 1 || rt < 0 || c.bad || olt == ola || c.level != SOL_SOCKET))
-		goto out;
-	/*
-	 * An option atcp lacks fails as TCP fails for one it lacks (SPEC 9):
-	 * as TCP's socket does for a name it does not know, same arguments.
-	 */
-	if ((c.kind == 0 || c.kind == 1) && (c.level == SOL_TCP || c.level == p) &&
-	    !atcp_has_option(c.name, c.kind)) {
-		struct dcall u = c;
-		long ru;
-		int eu;
-
-		u.name = TCP_UNKNOWN;
-		errno = 0;
-		ru = dcall_do(w, &u, dt.fd, IPPROTO_TCP, &olt);
-		eu = errno;
-		if ((ru < 0) == (ra < 0) && (ra >= 0 || eu == ea))
-			goto excused;
-		rt = ru;
-		et = eu;
-		snprintf(c.desc + strlen(c.desc), sizeof(c.desc) - strlen(c.desc),
-			 ", an option atcp lacks (tcp: as for an unknown one)");
-	}
-	if (diff_excused(&c, rt, et, ra))
-		goto excused;
-	report(w, F_DIFF, sig(c.kind, c.kind <= 1 ? c.level : 0, c.kind <= 1 ? c.name :
-			      c.kind == 2 ? (long)c.cmd : 0, rt < 0 ? et : -1, ra < 0 ? ea : -1),
-	       "on sockets %s, %s: tcp gives %ld %s, %s gives %ld %s%s", dstate_name[st],
-	       c.desc, rt, rt < 0 ? ename(et) : "", atcp_proto_name(p), ra,
-	       ra < 0 ? ename(ea) : "", c.kind == 1 && rt >= 0 && ra >= 0 ?
-	       " (the lengths differ)" : "");
-	goto out;
-excused:
-	__atomic_fetch_add(&diffs_excused, 1, __ATOMIC_RELAXED);
-out:
-	dside_close(&dt);
-	dside_close(&da);
+	if (r == D_SAME)
+		return;
+	if (v1.setup)
+		__atomic_fetch_add(&dstate_failed[st], 1, __ATOMIC_RELAXED);
+	report(w, F_DIFF, v1.sig, "%s", v1.msg);
 }
 
 /* ------------------------------------------------------------------------
@@ -2218,9 +2262,9 @@ static void print_counts(void)
 	}
 	printf("sysfuzz: %lu calls in %.1f s (%.0f/s); %llu bytes sent, %llu received (send, "
 	       "sendto, sendmsg, sendfile; recv, recvfrom, recvmsg); %lu differential probes "
-	       "compared (%lu excused); signals: %lu watchdog, %lu SIGIO, %lu SIGURG\n", all, el,
-	       el > 0 ? all / el : 0, out, in, diffs_compared, diffs_excused, kicks, sigios,
-	       sigurgs);
+	       "compared (%lu excused, %lu differences not seen again); signals: %lu watchdog, "
+	       "%lu SIGIO, %lu SIGURG\n", all, el, el > 0 ? all / el : 0, out, in,
+	       diffs_compared, diffs_excused, diffs_unconfirmed, kicks, sigios, sigurgs);
 	for (i = 0; i < nfsigs; i++)
 		printf("sysfuzz: failed %lu times: %s\n", fsigs[i].n, fsigs[i].first);
 	printf("sysfuzz: result calls=%lu", all);
