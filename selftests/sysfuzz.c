@@ -62,7 +62,10 @@
  *    it prints the call, the thread's last calls and its kernel stack,
  *    and exits 3;
  *  - the process is not killed: SIGPIPE is ignored, SIGIO and SIGURG
- *    (owners set by FIOSETOWN) are counted.
+ *    (owners set by FIOSETOWN) are counted;
+ *  - the kernel logs no complaint (WARNING, BUG, KASAN, lockdep, ...):
+ *    /dev/kmsg is read as it grows, and a complaint is printed with the
+ *    last calls of the thread it names.
  *
  * At the end it turns SO_LINGER off on every socket left (so that exit
  * never waits for a peer), closes them, and prints the calls and errnos
@@ -421,9 +424,76 @@ static void *rptr(struct worker *w, size_t len, int out)
  * the thread's last calls for a report.
  */
 
+/*
+ * Every thread's last calls, in the order they ended (roughly: writers do
+ * not wait for each other), for the history of one descriptor.
+ */
+#define HIST 2048
+static char hist[HIST][DESC];
+static unsigned long hist_pos;
+
+static void hist_add(const char *d)
+{
+	unsigned long h = __atomic_fetch_add(&hist_pos, 1, __ATOMIC_RELAXED);
+
+	memcpy(hist[h % HIST], d, DESC);
+}
+
+/* Does a call's description name descriptor fd? */
+static int names_fd(const char *d, int fd)
+{
+	char pat[5][16];
+	int i;
+
+	/* (", N," also finds an argument N that is not a descriptor.) */
+	snprintf(pat[0], sizeof(pat[0]), "(%d,", fd);
+	snprintf(pat[1], sizeof(pat[1]), "(%d)", fd);
+	snprintf(pat[2], sizeof(pat[2]), ", %d)", fd);
+	snprintf(pat[3], sizeof(pat[3]), ", %d,", fd);
+	snprintf(pat[4], sizeof(pat[4]), " = %d", fd);
+	for (i = 0; i < 5; i++) {
+		const char *m = strstr(d, pat[i]);
+
+		/* " = 4" is not " = 42". */
+		if (m && (i < 4 || m[strlen(pat[i])] == 0 || m[strlen(pat[i])] == ' '))
+			return 1;
+	}
+	return 0;
+}
+
+/* Was it made by this call (socket, accept, dup = fd)? */
+static int makes_fd(const char *d, int fd)
+{
+	char pat[16];
+	const char *m;
+
+	snprintf(pat, sizeof(pat), " = %d", fd);
+	m = strstr(d, pat);
+	return m && !m[strlen(pat)] &&
+	       (strstr(d, " socket: ") || strstr(d, " accept: ") || strstr(d, " dup: "));
+}
+
+/* The calls on descriptor fd since the last call that made it. */
+static void print_fd_history(int fd)
+{
+	unsigned long end = __atomic_load_n(&hist_pos, __ATOMIC_RELAXED), i;
+	unsigned long start = end > HIST ? end - HIST : 0, from = start;
+
+	if (fd < 0)
+		return;
+	for (i = start; i < end; i++)
+		if (makes_fd(hist[i % HIST], fd))
+			from = i;
+	printf("sysfuzz:   the calls of every thread on descriptor %d since it was made:\n", fd);
+	for (i = from; i < end; i++)
+		if (names_fd(hist[i % HIST], fd))
+			printf("sysfuzz:     %s\n", hist[i % HIST]);
+}
+
 static void print_ring(struct worker *w, int with_current)
 {
-	unsigned int i, n = w->ring_pos < RING ? w->ring_pos : RING;
+	/* (The slot after the last is the call in progress's.) */
+	unsigned int i, n = w->ring_pos < RING - 1 ? w->ring_pos : RING - 1;
 
 	printf("sysfuzz:   the last %u calls of thread %d (seed %" PRIu64 "):\n",
 	       n, w->id, seed);
@@ -438,9 +508,9 @@ static void print_ring(struct worker *w, int with_current)
  * errno, the option and results, ...) is printed with the thread's last
  * calls, and listed with its count at the end.
  */
-enum fkind { F_ERRNO, F_VALUE, F_EFAULT, F_DIFF, NF };
+enum fkind { F_ERRNO, F_VALUE, F_EFAULT, F_DIFF, F_KERNEL, NF };
 
-static const char *const fkind_key[NF] = { "errno", "value", "efault", "diff" };
+static const char *const fkind_key[NF] = { "errno", "value", "efault", "diff", "kernel" };
 static unsigned long fcount[NF];
 
 struct fsig {
@@ -460,7 +530,7 @@ static uint64_t sig(long a, long b, long c, long d, long e)
 	return fnv1a(h, (const uint8_t *)v, sizeof(v));
 }
 
-static void __attribute__((format(printf, 4, 5)))
+static int __attribute__((format(printf, 4, 5)))
 report(struct worker *w, enum fkind k, uint64_t s, const char *fmt, ...)
 {
 	char msg[MSGLEN];
@@ -478,7 +548,7 @@ report(struct worker *w, enum fkind k, uint64_t s, const char *fmt, ...)
 		if (fsigs[i].sig == s) {
 			fsigs[i].n++;
 			pthread_mutex_unlock(&print_lock);
-			return;
+			return 0;
 		}
 	}
 	if (nfsigs < (int)ARRAY_SIZE(fsigs)) {
@@ -487,15 +557,19 @@ report(struct worker *w, enum fkind k, uint64_t s, const char *fmt, ...)
 		snprintf(fsigs[nfsigs].first, MSGLEN, "%s", msg);
 		nfsigs++;
 	}
-	if (reports++ < MAX_REPORTS) {
+	i = reports++ < MAX_REPORTS;
+	if (i) {
 		printf("sysfuzz: FAIL: %s\n", msg);
 		if (w)
-			print_ring(w, 0);
+			print_ring(w, k == F_KERNEL && __atomic_load_n(&w->busy, __ATOMIC_ACQUIRE));
+		if (w && k == F_KERNEL)
+			print_fd_history(w->fd);
 	} else if (reports == MAX_REPORTS + 1) {
 		printf("sysfuzz: (more failures are counted and listed at the end)\n");
 	}
 	fflush(stdout);
 	pthread_mutex_unlock(&print_lock);
+	return i;
 }
 
 #define bad_value(w, ...) report(w, F_VALUE, sig(F_VALUE, __LINE__, 0, 0, 0), __VA_ARGS__)
@@ -556,6 +630,7 @@ static long end(struct worker *w, enum op op, long ret)
 		snprintf(d + l, DESC - l, " = %ld", ret);
 	if (verbose)
 		printf("%s\n", d);
+	hist_add(d);
 	w->ring_pos++;
 	w->calls[op]++;
 	if (ret >= 0) {
@@ -2184,6 +2259,78 @@ static void print_task(struct worker *w)
 	}
 }
 
+/*
+ * The kernel log, read as it grows: a complaint (the lines run_tests and
+ * scripts/vm-run look for) is a failure, printed with the last calls of
+ * the thread it names (PID: is the thread's id), which made the call
+ * that drew it, or one of the few before.
+ */
+static int kmsg_fd = -1;
+
+static const char *const splats[] = {
+	"WARNING:", "BUG:", "Oops", "general protection fault", "UBSAN:", "KASAN",
+	"KFENCE", "kernel BUG at", "Kernel panic", "unreferenced object",
+	"possible circular locking", "possible recursive locking", "soft lockup",
+	"hard LOCKUP", "blocked for more than", "self-detected stall", "rcu: INFO",
+	"Unable to handle kernel", "stack-protector",
+};
+
+static struct {
+	char line[MSGLEN];
+	uint64_t sig;
+	int records;	/* left to find the PID in */
+} splat;
+
+static void kmsg_read(void)
+{
+	char rec[2048], *msg, *nl, *pid;
+	struct worker *w;
+	unsigned int i;
+	ssize_t n;
+
+	for (;;) {
+		n = read(kmsg_fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;	/* records lost to the ring's wrap */
+		if (n <= 0)
+			break;
+		rec[n] = 0;
+		msg = strchr(rec, ';');
+		if (!msg)
+			continue;
+		msg++;
+		nl = strchr(msg, '\n');
+		if (nl)
+			*nl = 0;
+		for (i = 0; !splat.records && i < ARRAY_SIZE(splats); i++) {
+			if (strstr(msg, splats[i])) {
+				char key[MSGLEN], *k = key, *m;
+
+				snprintf(splat.line, sizeof(splat.line), "%s", msg);
+				/* The same complaint from another CPU or task: one signature. */
+				for (m = msg; *m && k < key + sizeof(key) - 1; m++)
+					if (*m < '0' || *m > '9')
+						*k++ = *m;
+				*k = 0;
+				splat.sig = fnv1a(0xcbf29ce484222325ULL, (uint8_t *)key, strlen(key));
+				splat.records = 40;
+			}
+		}
+		if (!splat.records)
+			continue;
+		pid = strstr(msg, " PID: ");
+		w = NULL;
+		for (i = 0; pid && i < (unsigned int)nthreads; i++)
+			if (workers[i].tid == atoi(pid + 6))
+				w = &workers[i];
+		if (w || pid || !--splat.records) {
+			report(w, F_KERNEL, splat.sig, "the kernel: %s%s", splat.line,
+			       w ? "; in this thread's last calls:" : " (not in a thread of ours)");
+			splat.records = 0;
+		}
+	}
+}
+
 static void print_counts(void);
 
 static void *watchdog_main(void *arg)
@@ -2192,7 +2339,7 @@ static void *watchdog_main(void *arg)
 	int i;
 
 	(void)arg;
-	for (;;) {
+	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
 		int64_t t = now_ns();
 
 		for (i = 0; i < nthreads; i++) {
@@ -2223,6 +2370,8 @@ static void *watchdog_main(void *arg)
 				pthread_kill(w->th, SIGUSR1);
 			}
 		}
+		if (kmsg_fd >= 0)
+			kmsg_read();
 		usleep(10000);
 	}
 	return NULL;
@@ -2370,6 +2519,10 @@ int main(int argc, char **argv)
 	nullfd = open("/dev/null", O_RDONLY);
 	if (nullfd < 0)
 		die("/dev/null");
+	/* (Not root, or no /dev/kmsg: the test reads the log itself.) */
+	kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (kmsg_fd >= 0)
+		lseek(kmsg_fd, 0, SEEK_END);
 	workers = calloc(nthreads, sizeof(*workers));
 	if (!workers)
 		die("calloc");
@@ -2431,6 +2584,15 @@ int main(int argc, char **argv)
 	for (i = 0; i < nthreads; i++)
 		pthread_join(workers[i].th, NULL);
 	close_all();
+	/* What the last calls and the closes drew, read by this thread now. */
+	usleep(200000);
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+	pthread_join(wd, NULL);
+	if (kmsg_fd >= 0) {
+		kmsg_read();
+		if (splat.records)
+			report(NULL, F_KERNEL, splat.sig, "the kernel: %s", splat.line);
+	}
 	print_counts();
 	printf("sysfuzz: %s\n", failures ? "FAIL" : "PASS");
 	return failures ? 1 : 0;
