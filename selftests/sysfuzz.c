@@ -3,8 +3,8 @@
  * sysfuzz - a seeded syscall fuzzer for atcp sockets.
  *
  *   sysfuzz [-s SEED] [-t SECONDS | -n OPS] [-j THREADS] [-P PROTO]
- *           [-N NETNS[,NETNS...]] [-a ADDR]... [-p PORT] [-F SLOTS]
- *           [-T N] [-d N] [-w SECONDS] [-v]
+ *           [-N NETNS[,NETNS...]] [-a ADDR]... [-u ADDR] [-p PORT]
+ *           [-F SLOTS] [-T N] [-d N] [-w SECONDS] [-v]
  *
  * THREADS threads (default 4) share a pool of SLOTS file descriptors
  * (default 32) and call, on whatever the pool holds at that moment,
@@ -29,8 +29,9 @@
  * Addresses: 127.0.0.1 and each -a ADDR (other namespaces' addresses,
  * unreachable ones) and -u ADDR (one on a link where nothing answers, so
  * that a SYN stays unanswered), ports PORT..PORT+15 (-p, default 20000),
- * so that binds, listens and connects meet.  With -N, thread i works in network
- * namespace i mod K of the K named (ip netns); the pool is shared anyway.
+ * so that binds, listens and connects meet.  With -N, thread i works in
+ * network namespace i mod K of the K named (ip netns); the pool is shared
+ * anyway.
  *
  * Seeded: thread i draws every choice from its own stream, derived from
  * (SEED, i), whatever the calls return; the seed is printed, and -j 1 -n
@@ -48,13 +49,16 @@
  *  - one op in D (-d, default 16; 0: never) is a differential probe: two
  *    private sockets, one of PROTO and one of TCP, are brought to the same
  *    state (new, bound, listening, connected, accepted, with data pending,
- *    shut down for writing, closed or reset by the peer, disconnected by
- *    connect(AF_UNSPEC), connecting to -u ADDR) over loopback, and the same
- *    random call (setsockopt, getsockopt, ioctl, recv, send, shutdown,
- *    listen, getsockname, getpeername, connect(AF_UNSPEC), accept4) is made
- *    on both: the results must be equal, except that an option atcp does
- *    not implement may fail with ENOPROTOOPT (SPEC 9), and what the core
- *    kernel decides on sk_protocol == IPPROTO_TCP (listed in diff_excused);
+ *    with data sent with MSG_MORE, shut down for writing, closed or reset
+ *    by the peer, disconnected by connect(AF_UNSPEC), connecting to -u
+ *    ADDR) over loopback, every step checked on both (the peer must see
+ *    the data, the FIN, the RST), and the same random call (setsockopt,
+ *    getsockopt, ioctl, recv, send, shutdown, listen, getsockname,
+ *    getpeername, connect(AF_UNSPEC), accept4) is made on both: the
+ *    results must be equal, except that an option atcp does not implement
+ *    fails as TCP fails for one it does not know (SPEC 9), and what the
+ *    core kernel decides on sk_protocol == IPPROTO_TCP (diff_excused()).
+ *    A difference counts when it repeats on new sockets;
  *  - no call lasts longer than its bound: a watchdog thread sends the
  *    thread SIGUSR1 (no SA_RESTART) once a call passes its soft bound (a
  *    few milliseconds to 0.4 s, drawn per call) and every 100 ms after
@@ -65,12 +69,15 @@
  *    (owners set by FIOSETOWN) are counted;
  *  - the kernel logs no complaint (WARNING, BUG, KASAN, lockdep, ...):
  *    /dev/kmsg is read as it grows, and a complaint is printed with the
- *    last calls of the thread it names.
+ *    last calls of the thread it names, and every thread's calls on the
+ *    descriptor that thread was using.
  *
  * At the end it turns SO_LINGER off on every socket left (so that exit
  * never waits for a peer), closes them, and prints the calls and errnos
- * counted, per call.  Exit 0 if all was well, 1 if any check failed, 2 on
- * a usage or setup error, 3 on a hang.
+ * counted, per call, each distinct failure with its count, and a line
+ *   sysfuzz: result calls=N errno=N value=N efault=N diff=N kernel=N hang=N ...
+ * that test_sysfuzz.sh reads.  Exit 0 if all was well, 1 if any check
+ * failed, 2 on a usage or setup error, 3 on a hang.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -402,7 +409,7 @@ static size_t rlen(struct worker *w)
 }
 
 /*
- * A buffer of len bytes for the kernel to read (for=0) or write (for=1):
+ * A buffer of len bytes for the kernel to read (out 0) or write (out 1):
  * mostly the thread's own, sometimes NULL, unmapped, read-only (which the
  * kernel may read, not write), or running off the end of a mapping.
  */
