@@ -51,6 +51,7 @@ extern unsigned int atcp_net_id;
 /* atcp_push() modes */
 #define ATCP_NAGLE_OFF		1	/* TCP_NODELAY */
 #define ATCP_NAGLE_PUSH		2	/* send what we have */
+#define ATCP_NAGLE_CORK		4	/* MSG_MORE: hold a part-filled segment */
 
 /* Per-network-namespace counters, shown in /proc/net/atcp_stat. */
 enum atcp_mib {

@@ -640,9 +640,13 @@ static void atcp_write_xmit(struct sock *sk, int nonagle)
 				break;
 		} else if (skb->len < mss && !(cb->tcp_flags & TCPHDR_FIN) &&
 			   skb_queue_is_last(&sk->sk_write_queue, skb) &&
-			   !(nonagle & (ATCP_NAGLE_OFF | ATCP_NAGLE_PUSH)) &&
-			   atcp_flight(ap)) {
-			/* Nagle: hold a small segment while data is in flight. */
+			   ((nonagle & ATCP_NAGLE_CORK) ||
+			    (!(nonagle & (ATCP_NAGLE_OFF | ATCP_NAGLE_PUSH)) &&
+			     atcp_flight(ap)))) {
+			/*
+			 * Nagle: hold a small segment while data is in
+			 * flight; corked, hold it anyway (tcp_nagle_check).
+			 */
 			break;
 		}
 		if (skb->len && !atcp_flight(ap))
