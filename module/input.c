@@ -383,6 +383,7 @@ void atcp_rtt_sample(struct sock *sk, long rtt_us)
 	if (rtt_us <= 0)
 		rtt_us = 1;
 	ap->rtt_last_us = rtt_us;
+	atcp_update_min_rtt(ap, rtt_us);
 	if (!ap->srtt_us) {
 		ap->srtt_us = rtt_us << 3;
 		ap->mdev_us = rtt_us << 1;
@@ -399,13 +400,14 @@ void atcp_rtt_sample(struct sock *sk, long rtt_us)
 }
 
 /*
- * Free what the peer acknowledged; take an RTT sample: from a segment
- * sent once (Karn's rule), else from the timestamp the ACK echoes
- * (RFC 7323 section 4), so that retransmissions alone still bring a
- * backed-off RTO back down.  tsecr 0: no timestamp.
+ * Free what the peer acknowledged, telling RACK of what it delivered; take
+ * an RTT sample: from a segment sent once (Karn's rule), else from the
+ * timestamp the ACK echoes (RFC 7323 section 4), so that retransmissions
+ * alone still bring a backed-off RTO back down.  tsecr 0: no timestamp.
+ * *flags gains ATCP_ACKF_ORIG_DELIVERED if data never resent was ACKed.
  */
 static u32 atcp_clean_rtx_queue(struct sock *sk, u32 ack, u32 tsecr,
-				u32 prior_fack)
+				u32 prior_fack, unsigned int *flags)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
 	u32 reord = prior_fack;
@@ -424,10 +426,18 @@ static u32 atcp_clean_rtx_queue(struct sock *sk, u32 ack, u32 tsecr,
 		else
 			rtt_us = -1;
 		segs++;
-		if (cb->sacked & ATCP_SACKED_ACKED)
+		if (cb->sacked & ATCP_SACKED_ACKED) {
 			ap->sacked_out--;
-		else if (!cb->retrans && before(cb->seq, reord))
-			reord = cb->seq;
+		} else {
+			atcp_rack_advance(sk, skb);
+			if (!cb->retrans) {
+				*flags |= ATCP_ACKF_ORIG_DELIVERED;
+				if (before(cb->seq, reord))
+					reord = cb->seq;
+			}
+		}
+		if (cb->sacked & ATCP_SACKED_LOST)
+			ap->lost_marked--;
 		__skb_unlink(skb, &sk->sk_write_queue);
 		atcp_wmem_free_skb(sk, skb);
 	}
@@ -464,7 +474,10 @@ static int atcp_ack(struct sock *sk, const struct sk_buff *skb)
 	/* The highest SACKed before this ACK (tcp_ack's prior_fack). */
 	u32 prior_fack = ap->sacked_out ? ap->highest_sack : prior_una;
 	u32 nwin = cb->window;
+	u32 tsecr = ap->ts_ok && cb->has_ts ? cb->tsecr : 0;
+	u32 prior_delivered = ap->delivered;
 	bool window_changed = false;
+	unsigned int flags = 0;
 	u32 acked_segs;
 
 	if (before(ack, prior_una)) {
@@ -511,7 +524,7 @@ static int atcp_ack(struct sock *sk, const struct sk_buff *skb)
 	}
 
 	if (ap->sack_ok && cb->sack_off)
-		atcp_sacktag(sk, skb);
+		flags = atcp_sacktag(sk, skb, ack);
 
 	if (ack == prior_una) {
 		/* RFC 5681 section 2: a duplicate ACK. */
@@ -519,8 +532,12 @@ static int atcp_ack(struct sock *sk, const struct sk_buff *skb)
 		    cb->seq == cb->end_seq && !(cb->tcp_flags & (TCPHDR_SYN | TCPHDR_FIN))) {
 			ap->dup_acks++;
 			ap->dup_acks_in++;
+			/* Without SACK, each says a segment left the network. */
+			if (!ap->sack_ok)
+				ap->delivered++;
 		}
-		atcp_recovery_dupack(sk);
+		atcp_recovery_ack(sk, ack, false, prior_delivered, 0, tsecr,
+				  flags);
 		/* The window opened: stop probing it.  The icsk timer is
 		 * shared, so only if it is the probe that is pending.
 		 */
@@ -534,21 +551,19 @@ static int atcp_ack(struct sock *sk, const struct sk_buff *skb)
 	ap->snd_una = ack;
 	if (after(ack, ap->snd_nxt))
 		ap->snd_nxt = ack;
-	if (after(ack, ap->rtx_next))
-		ap->rtx_next = ack;
 	ap->dup_acks = 0;
-	acked_segs = atcp_clean_rtx_queue(sk, ack, ap->ts_ok && cb->has_ts ?
-					   cb->tsecr : 0, prior_fack);
+	acked_segs = atcp_clean_rtx_queue(sk, ack, tsecr, prior_fack, &flags);
 	icsk->icsk_retransmits = 0;
 	icsk->icsk_backoff = 0;
 	ap->retrans_stamp = 0;
 
-	atcp_recovery_ack(sk, ack, acked_segs);
-
-	if (atcp_flight(ap))
-		atcp_reset_rto(sk);
-	else
+	/* The tail loss probe, else the RTO; recovery may arm RACK's timer. */
+	if (!atcp_flight(ap))
 		inet_csk_clear_xmit_timer(sk, ICSK_TIME_RETRANS);
+	else if (!atcp_schedule_loss_probe(sk))
+		atcp_reset_rto(sk);
+	atcp_recovery_ack(sk, ack, true, prior_delivered, acked_segs, tsecr,
+			  flags);
 	atcp_check_space(sk);
 	return 1;
 }
@@ -792,9 +807,10 @@ static int atcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	if (th->ack) {
 		/* Our SYN is acknowledged: the connection is open. */
 		u32 isn = ap->snd_una;
+		unsigned int flags = 0;
 
 		ap->snd_una = cb->ack_seq;
-		atcp_clean_rtx_queue(sk, cb->ack_seq, 0, isn);
+		atcp_clean_rtx_queue(sk, cb->ack_seq, 0, isn, &flags);
 		inet_csk(sk)->icsk_retransmits = 0;
 		inet_csk_clear_xmit_timer(sk, ICSK_TIME_RETRANS);
 		/* Not the route: a failed reroute may have dropped it. */
