@@ -119,6 +119,7 @@ enum atcp_mib {
 	ATCP_MIB_DSACK_UNDO,
 	ATCP_MIB_FULL_UNDO,
 	ATCP_MIB_LOSS_UNDO,
+	ATCP_MIB_PARTIAL_UNDO,
 	ATCP_MIB_SPURIOUS_RTO,
 	ATCP_MIB_LOSS_PROBES,
 	ATCP_MIB_LOSS_PROBE_RECOVERY,
@@ -151,6 +152,7 @@ struct atcp_net {
 	int invalid_ratelimit;		/* ms between out-of-window ACKs */
 	int early_retrans;		/* 3, 4: tail loss probes; 0-2: none */
 	int recovery;			/* ATCP_RACK_* bits */
+	int dsack;			/* 1: report duplicates (RFC 2883) */
 	u32 challenge_timestamp;	/* s: the second of the count */
 	u32 challenge_count;		/* challenge ACKs left this second */
 
@@ -394,6 +396,9 @@ struct atcp_sock {
 	/* The blocks of ofo_root to report, the latest arrival's first. */
 	struct atcp_sack_block selective_acks[ATCP_NUM_SACKS];
 	u8 num_sacks;
+	/* RFC 2883: data that came twice, for the next ACK's first block. */
+	u8 dsack;
+	struct atcp_sack_block duplicate_sack;
 
 	/* Timestamps (RFC 7323) */
 	u32 ts_recent;
@@ -435,6 +440,7 @@ struct atcp_sock {
 	/* F-RTO (RFC 5682) after an RTO */
 	u8 frto;
 	u8 frto_new_data;	/* send new data before more retransmissions */
+	u8 rexmit_hold;		/* the next push resends nothing (reordering) */
 
 	/* PRR (RFC 6937) */
 	u32 prr_delivered;	/* segments delivered in this recovery */
@@ -635,6 +641,7 @@ void atcp_ofo_queue(struct sock *sk, struct sk_buff *skb);
 void atcp_ofo_drain(struct sock *sk);
 void atcp_ofo_purge(struct sock *sk);
 void atcp_sack_remove(struct atcp_sock *ap);
+void atcp_dsack_set(struct sock *sk, u32 seq, u32 end_seq);
 int atcp_try_rmem_schedule(struct sock *sk, struct sk_buff *skb);
 
 /* recovery.c */
@@ -642,7 +649,7 @@ void atcp_update_min_rtt(struct atcp_sock *ap, u32 rtt_us);
 void atcp_rack_advance(struct sock *sk, const struct sk_buff *skb);
 void atcp_check_reordering(struct sock *sk, u32 low_seq);
 unsigned int atcp_sacktag(struct sock *sk, const struct sk_buff *skb, u32 ack);
-void atcp_recovery_ack(struct sock *sk, u32 ack, bool una_advanced,
+void atcp_recovery_ack(struct sock *sk, u32 prior_una, u32 ack,
 		       u32 prior_delivered, u32 acked_segs, u32 tsecr,
 		       unsigned int flags);
 void atcp_rack_reo_timeout(struct sock *sk);

@@ -195,8 +195,15 @@ static void atcp_send_challenge_ack(struct sock *sk)
 	atcp_send_ack(sk);
 }
 
-static void atcp_send_dupack(struct sock *sk)
+static void atcp_send_dupack(struct sock *sk, const struct sk_buff *skb)
 {
+	const struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+	u32 rcv_nxt = atcp_sk(sk)->rcv_nxt;
+
+	/* Data we had already: report it (RFC 2883), as tcp_send_dupack. */
+	if (cb->seq != cb->end_seq && before(cb->seq, rcv_nxt))
+		atcp_dsack_set(sk, cb->seq,
+			       after(cb->end_seq, rcv_nxt) ? rcv_nxt : cb->end_seq);
 	atcp_enter_quickack_mode(sk, ATCP_MAX_QUICKACKS);
 	trace_atcp_ack(sk, atcp_sk(sk)->rcv_nxt, ATCP_ACK_DUP, 0);
 	atcp_send_ack(sk);
@@ -449,8 +456,9 @@ static u32 atcp_clean_rtx_queue(struct sock *sk, u32 ack, u32 tsecr,
 	if (rtt_us < 0 && segs && tsecr) {
 		s32 rtt_ms = atcp_ts_now() + ap->ts_offset - tsecr;
 
+		/* A millisecond clock: 0 means under one (tcp_ack_update_rtt). */
 		if (rtt_ms >= 0 && rtt_ms < jiffies_to_msecs(ATCP_RTO_MAX))
-			rtt_us = rtt_ms * USEC_PER_MSEC;
+			rtt_us = max(rtt_ms, 1) * USEC_PER_MSEC;
 	}
 	if (rtt_us >= 0)
 		atcp_rtt_sample(sk, rtt_us);
@@ -536,7 +544,7 @@ static int atcp_ack(struct sock *sk, const struct sk_buff *skb)
 			if (!ap->sack_ok)
 				ap->delivered++;
 		}
-		atcp_recovery_ack(sk, ack, false, prior_delivered, 0, tsecr,
+		atcp_recovery_ack(sk, prior_una, ack, prior_delivered, 0, tsecr,
 				  flags);
 		/* The window opened: stop probing it.  The icsk timer is
 		 * shared, so only if it is the probe that is pending.
@@ -562,8 +570,8 @@ static int atcp_ack(struct sock *sk, const struct sk_buff *skb)
 		inet_csk_clear_xmit_timer(sk, ICSK_TIME_RETRANS);
 	else if (!atcp_schedule_loss_probe(sk))
 		atcp_reset_rto(sk);
-	atcp_recovery_ack(sk, ack, true, prior_delivered, acked_segs, tsecr,
-			  flags);
+	atcp_recovery_ack(sk, prior_una, ack, prior_delivered, acked_segs,
+			  tsecr, flags);
 	atcp_check_space(sk);
 	return 1;
 }
@@ -707,13 +715,13 @@ static void atcp_data_queue(struct sock *sk, struct sk_buff *skb)
 
 	if (!after(cb->end_seq, ap->rcv_nxt)) {
 		/* A retransmission of what we have: tell the peer at once. */
-		atcp_send_dupack(sk);
+		atcp_send_dupack(sk, skb);
 		kfree_skb(skb);
 		return;
 	}
 	if (!before(cb->seq, ap->rcv_nxt + atcp_receive_window(ap)) ||
 	    (skb->len && !atcp_receive_window(ap))) {
-		atcp_send_dupack(sk);
+		atcp_send_dupack(sk, skb);
 		atcp_drop(sk, skb, ATCP_MIB_DROP_OUT_OF_WINDOW);
 		return;
 	}
@@ -726,6 +734,9 @@ static void atcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		atcp_ofo_queue(sk, skb);
 		return;
 	}
+	/* Its start was here already. */
+	if (before(cb->seq, ap->rcv_nxt))
+		atcp_dsack_set(sk, cb->seq, ap->rcv_nxt);
 	/*
 	 * In order.  The first segment of an empty receive queue is taken
 	 * whatever the memory: the reader can always make progress.
@@ -865,7 +876,7 @@ int atcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		} else {
 			ATCP_INC_STATS(sock_net(sk), ATCP_MIB_PAWS_ESTAB);
 			if (!atcp_oow_rate_limited(sk, skb))
-				atcp_send_dupack(sk);
+				atcp_send_dupack(sk, skb);
 		}
 		goto discard;
 	}
@@ -877,7 +888,7 @@ int atcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 			if (th->syn)
 				atcp_send_challenge_ack(sk);
 			else if (!atcp_oow_rate_limited(sk, skb))
-				atcp_send_dupack(sk);
+				atcp_send_dupack(sk, skb);
 		}
 		goto discard;
 	}

@@ -260,11 +260,13 @@ static void atcp_write_options(__be32 *ptr, const struct atcp_out_options *o)
 /*
  * The SACK blocks a segment can carry: up to four, three beside a
  * timestamp, and on a data segment only as many as fit in the MSS the
- * payload leaves unused, so that no segment outgrows the path MTU.
+ * payload leaves unused, so that no segment outgrows the path MTU.  A
+ * D-SACK block counts as one of them.
  */
 static u8 atcp_sacks_to_send(const struct atcp_sock *ap, u32 payload)
 {
-	u32 n = min_t(u32, ap->num_sacks, ap->ts_ok ? 3 : ATCP_NUM_SACKS);
+	u32 n = min_t(u32, ap->num_sacks + ap->dsack,
+		      ap->ts_ok ? 3 : ATCP_NUM_SACKS);
 	u32 room;
 
 	if (!payload || !n)
@@ -274,6 +276,21 @@ static u8 atcp_sacks_to_send(const struct atcp_sock *ap, u32 payload)
 		return 0;
 	return min_t(u32, n, (room - TCPOLEN_SACK_BASE_ALIGNED) /
 			     TCPOLEN_SACK_PERBLOCK);
+}
+
+/*
+ * The n blocks to send: a pending D-SACK block first (RFC 2883 section 4),
+ * then the out-of-order ones.  Once sent, the D-SACK is done with.
+ */
+static const struct atcp_sack_block *
+atcp_sack_blocks(struct atcp_sock *ap, struct atcp_sack_block *buf, u8 n)
+{
+	if (!ap->dsack || !n)
+		return ap->selective_acks;
+	buf[0] = ap->duplicate_sack;
+	memcpy(buf + 1, ap->selective_acks, (n - 1) * sizeof(*buf));
+	ap->dsack = 0;
+	return buf;
 }
 
 /* Push the header (and options) in front of the payload. */
@@ -358,6 +375,7 @@ static int __atcp_transmit_skb(struct sock *sk, struct sk_buff *skb,
 {
 	struct inet_sock *inet = inet_sk(sk);
 	struct atcp_sock *ap = atcp_sk(sk);
+	struct atcp_sack_block sacks[ATCP_NUM_SACKS];
 	struct atcp_out_options opts = {};
 	struct atcp_skb_cb *cb;
 	struct tcphdr *th;
@@ -383,9 +401,9 @@ static int __atcp_transmit_skb(struct sock *sk, struct sk_buff *skb,
 		window = min(ap->rcv_wnd, 65535U);
 	} else {
 		opts.ts_ok = ap->ts_ok;
-		if (ap->sack_ok && ap->num_sacks) {
+		if (ap->sack_ok && (ap->num_sacks || ap->dsack)) {
 			opts.num_sacks = atcp_sacks_to_send(ap, skb->len);
-			opts.sacks = ap->selective_acks;
+			opts.sacks = atcp_sack_blocks(ap, sacks, opts.num_sacks);
 		}
 		window = atcp_select_window(sk);
 	}

@@ -285,6 +285,7 @@ static const char *const atcp_mib_names[ATCP_MIB_MAX] = {
 	[ATCP_MIB_DSACK_UNDO]		= "DSACKUndo",
 	[ATCP_MIB_FULL_UNDO]		= "FullUndo",
 	[ATCP_MIB_LOSS_UNDO]		= "LossUndo",
+	[ATCP_MIB_PARTIAL_UNDO]		= "PartialUndo",
 	[ATCP_MIB_SPURIOUS_RTO]		= "SpuriousRTOs",
 	[ATCP_MIB_LOSS_PROBES]		= "LossProbes",
 	[ATCP_MIB_LOSS_PROBE_RECOVERY]	= "LossProbeRecovery",

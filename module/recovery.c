@@ -427,8 +427,9 @@ u32 atcp_in_flight(struct sock *sk)
 /*
  * RFC 6937 PRR, as tcp_cwnd_reduction: cwnd = pipe + what may be sent for
  * newly delivered segments, so that by the end of recovery the window is
- * ssthresh, sent in proportion to what arrives (the conservative bound
- * once pipe is at ssthresh: slow start, by the delivered, toward it).
+ * ssthresh: above it, in proportion to what arrives; at or below it, what
+ * was delivered but not yet sent, never past ssthresh (the slow-start
+ * reduction bound).
  */
 static void atcp_prr(struct sock *sk, u32 newly_delivered, u32 newly_lost,
 		     bool una_advanced)
@@ -451,7 +452,8 @@ static void atcp_prr(struct sock *sk, u32 newly_delivered, u32 newly_lost,
 		sndcnt = max_t(int, ap->prr_delivered - ap->prr_out,
 			       newly_delivered);
 		if (una_advanced && !newly_lost)
-			sndcnt = min(delta, sndcnt);
+			sndcnt++;
+		sndcnt = min(delta, sndcnt);
 	}
 	/* Entering recovery, the fast retransmit goes at once. */
 	sndcnt = max(sndcnt, ap->prr_out ? 0 : 1);
@@ -508,9 +510,51 @@ static void atcp_end_episode(struct sock *sk, u32 tsecr)
 	} else if (ap->ca_state == ATCP_CA_RECOVERY) {
 		ap->snd_cwnd = ap->snd_ssthresh;
 	}
-	ap->undo_marker = 0;
+	/* Not undone: the marker stays for D-SACKs still on their way. */
 	ap->frto = 0;
 	atcp_set_ca_state(sk, ATCP_CA_OPEN);
+}
+
+/* Retransmissions still out, not yet taken as lost again. */
+static u32 atcp_retrans_out(struct sock *sk)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	struct sk_buff *skb;
+	u32 n = 0;
+
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		if (skb == ap->send_head)
+			break;
+		if ((ATCP_SKB_CB(skb)->sacked &
+		     (ATCP_SACKED_RETRANS | ATCP_SACKED_ACKED)) ==
+		    ATCP_SACKED_RETRANS)
+			n++;
+	}
+	return n;
+}
+
+/*
+ * In recovery, a partial ACK echoing a timestamp older than the first
+ * retransmission: the hole was filled by the original, late, not by the
+ * retransmission (tcp_try_undo_partial).  That was reordering, of the
+ * degree the ACK shows.  While retransmissions are out, nothing more is
+ * taken as lost or resent on this ACK; once none are, the reduction is
+ * undone.  Returns true to hold back.
+ */
+static bool atcp_partial_undo(struct sock *sk, u32 prior_una)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+
+	if (!ap->undo_marker)
+		return false;
+	atcp_check_reordering(sk, prior_una);
+	if (atcp_retrans_out(sk)) {
+		ap->rexmit_hold = 1;
+		return true;
+	}
+	atcp_undo(sk, true, ATCP_MIB_PARTIAL_UNDO);
+	atcp_set_ca_state(sk, ATCP_CA_OPEN);
+	return false;
 }
 
 /*
@@ -546,8 +590,8 @@ static void atcp_tlp_ack(struct sock *sk, u32 ack, bool una_advanced,
 /**
  * atcp_recovery_ack() - what an acceptable ACK means for loss recovery
  * @sk: the sender
+ * @prior_una: snd_una before it
  * @ack: its cumulative ACK
- * @una_advanced: it acknowledged new data
  * @prior_delivered: ap->delivered before the ACK's SACKs and ACK
  * @acked_segs: segments it freed from the write queue
  * @tsecr: the timestamp it echoes, 0 for none
@@ -559,20 +603,27 @@ static void atcp_tlp_ack(struct sock *sk, u32 ack, bool una_advanced,
  * resent goes with the caller's next push.
  * Context: the socket owned.
  */
-void atcp_recovery_ack(struct sock *sk, u32 ack, bool una_advanced,
+void atcp_recovery_ack(struct sock *sk, u32 prior_una, u32 ack,
 		       u32 prior_delivered, u32 acked_segs, u32 tsecr,
 		       unsigned int flags)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
 	u32 newly_delivered = ap->delivered - prior_delivered;
-	u32 newly_lost;
+	bool una_advanced = after(ack, prior_una);
+	bool hold = false;
+	u32 newly_lost = 0;
 
 	atcp_tlp_ack(sk, ack, una_advanced, flags);
 	if (!ap->rack_reo_wnd_persist && !ap->rack_reo_wnd_steps)
 		ap->rack_reo_wnd_steps = 1;
 
 	if (ap->ca_state == ATCP_CA_RECOVERY && before(ack, ap->high_seq) &&
-	    ap->undo_marker && !ap->undo_retrans) {
+	    una_advanced && atcp_packet_delayed(ap, tsecr))
+		hold = atcp_partial_undo(sk, prior_una);
+	if (hold) {
+		/* Reordering, with retransmissions out: mark nothing more. */
+	} else if (ap->ca_state == ATCP_CA_RECOVERY && before(ack, ap->high_seq) &&
+		   ap->undo_marker && !ap->undo_retrans) {
 		/* A D-SACK for every retransmission: it was reordering. */
 		atcp_undo(sk, false, ATCP_MIB_DSACK_UNDO);
 		atcp_set_ca_state(sk, ATCP_CA_OPEN);
@@ -602,7 +653,13 @@ void atcp_recovery_ack(struct sock *sk, u32 ack, bool una_advanced,
 		}
 	}
 
-	if (!ap->sack_ok)
+	/* D-SACKs that came after the recovery ended undo it still. */
+	if (ap->ca_state == ATCP_CA_OPEN && ap->undo_marker && !ap->undo_retrans)
+		atcp_undo(sk, false, ATCP_MIB_DSACK_UNDO);
+
+	if (hold)
+		newly_lost = 0;
+	else if (!ap->sack_ok)
 		newly_lost = atcp_newreno_mark_lost(sk, una_advanced);
 	else if (READ_ONCE(atcp_sk_net(sk)->recovery) & ATCP_RACK_LOSS_DETECTION)
 		newly_lost = atcp_rack_mark_lost(sk);
@@ -753,8 +810,13 @@ rearm:
 void atcp_xmit_retransmit_queue(struct sock *sk, u32 mss, u32 *in_flight)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
+	bool rearm_rto = false;
 	struct sk_buff *skb;
 
+	if (ap->rexmit_hold) {
+		ap->rexmit_hold = 0;
+		return;
+	}
 	if (!ap->lost_marked)
 		return;
 	if (ap->frto_new_data) {
@@ -773,12 +835,18 @@ void atcp_xmit_retransmit_queue(struct sock *sk, u32 mss, u32 *in_flight)
 			break;
 		if (atcp_retransmit_skb(sk, skb))
 			break;
+		if (skb == skb_peek(&sk->sk_write_queue) &&
+		    inet_csk(sk)->icsk_pending != ICSK_TIME_REO_TIMEOUT)
+			rearm_rto = true;
 		cb = ATCP_SKB_CB(skb);
 		cb->sacked |= ATCP_SACKED_RETRANS;
 		*in_flight += cb->end_seq - cb->seq;
 		if (ap->ca_state == ATCP_CA_RECOVERY)
 			ap->prr_out++;
 	}
+	/* The oldest went again: its RTO runs from now (tcp_xmit_retransmit_queue). */
+	if (rearm_rto)
+		atcp_reset_rto(sk);
 }
 
 /*

@@ -94,6 +94,7 @@ static const struct ctl_table atcp_sysctl_template[] = {
 		    SYSCTL_INT_MAX),
 	ATCP_SYSCTL("early_retrans", early_retrans, SYSCTL_ZERO, &max_4),
 	ATCP_SYSCTL("recovery", recovery, SYSCTL_ZERO, &max_7),
+	ATCP_SYSCTL("dsack", dsack, SYSCTL_ZERO, SYSCTL_ONE),
 	{
 		.procname	= "congestion_control",
 		.data		= (void *)offsetof(struct atcp_net, ca_default),
@@ -194,6 +195,7 @@ void atcp_sysctl_defaults(struct atcp_net *an)
 	an->invalid_ratelimit = 500;
 	an->early_retrans = 3;
 	an->recovery = ATCP_RACK_LOSS_DETECTION;
+	an->dsack = 1;
 }
 
 int atcp_sysctl_net_init(struct net *net)
