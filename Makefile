@@ -93,7 +93,7 @@ demo: all selftests
 	$(VM_RUN) -- scripts/demo
 
 # The host's load goes into the table: TCG figures mean little on a busy host.
-bench: all tools
+bench: all selftests tools
 	ATCP_BENCH_HOST_LOAD="$$(cut -d ' ' -f 1-3 /proc/loadavg)" \
 		$(VM_RUN) --timeout $(BENCH_TIMEOUT) -- scripts/bench
 

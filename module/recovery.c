@@ -130,8 +130,8 @@ static void atcp_mark_skb_lost(struct sock *sk, struct sk_buff *skb)
 /*
  * RFC 8985 6.2 step 5: every segment sent before the latest delivered one
  * and overdue by RACK.rtt + the reordering window is lost.  The write
- * queue is in sequence order and retransmissions are sent out of it, so
- * the whole of what is out is looked at.  Returns how many were marked;
+ * queue is in sequence order, and so are the first sends; only
+ * retransmissions are out of it.  Returns how many were marked;
  * *reo_timeout: the longest wait, in us, of those not yet overdue.
  */
 static u32 atcp_rack_detect_loss(struct sock *sk, u32 *reo_timeout)
@@ -153,8 +153,17 @@ static u32 atcp_rack_detect_loss(struct sock *sk, u32 *reo_timeout)
 		     !(cb->sacked & ATCP_SACKED_RETRANS)))
 			continue;
 		if (!atcp_sent_after(ap->rack_mstamp, cb->sent,
-				     ap->rack_end_seq, cb->end_seq))
+				     ap->rack_end_seq, cb->end_seq)) {
+			/*
+			 * Segments sent once go out in sequence order: none
+			 * after this one was sent earlier, nor was a later
+			 * retransmission.  The walk ends here, as Linux's
+			 * over its send-time list.
+			 */
+			if (!cb->retrans)
+				break;
 			continue;
+		}
 		remaining = ap->rack_rtt_us + reo_wnd - atcp_skb_age_us(skb);
 		if (remaining <= 0) {
 			atcp_mark_skb_lost(sk, skb);
