@@ -343,8 +343,10 @@ def index_html(lesson, svg_name):
     w("body{font-family:sans-serif;margin:1.5em;color:#222;max-width:100%}"
       "h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-top:1px solid #ccc;"
       "padding-top:1em}.row{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}"
-      "figure{margin:0;border:1px solid #ddd;padding:4px;background:#fff}"
-      "figcaption{font-size:.85em;color:#444;max-width:760px}"
+      "figure{margin:0;border:1px solid #ddd;padding:4px;background:#fff;"
+      "flex:1 1 0;min-width:420px;max-width:760px}"
+      "figure img{width:100%;height:auto}"
+      "figcaption{font-size:.85em;color:#444}"
       ".status{font-weight:bold}.expect{font-style:italic}"
       "td,th{padding:2px 8px;text-align:left;vertical-align:top}"
       "code{background:#f4f4f4;padding:0 3px}")
