@@ -778,6 +778,7 @@ enum tcp_tw_status atcp_timewait_state_process(struct inet_timewait_sock *tw,
 
 /* syncookies.c */
 bool atcp_want_cookie(const struct sock *sk);
+void atcp_synq_init(struct sock *sk);
 u32 atcp_cookie_isn(struct sock *sk, const struct sk_buff *skb, u16 *mss);
 u32 atcp_cookie_ts_off(const struct sk_buff *skb);
 u32 atcp_cookie_tsval(const struct request_sock *req);
