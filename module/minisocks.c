@@ -56,7 +56,12 @@ struct request_sock_ops atcp_request_sock_ops __read_mostly = {
 /* The last reference is gone: after expiry, a RST, reuse or a purge. */
 static void atcp_twsk_destructor(struct sock *sk)
 {
-	trace_atcp_timewait(inet_twsk(sk), ATCP_TW_END, 0);
+	struct inet_timewait_sock *tw = inet_twsk(sk);
+	unsigned long expires = tw->tw_timer.expires;
+	u32 late = time_after_eq(jiffies, expires) ?
+		   jiffies_to_msecs(jiffies - expires) : 0;
+
+	trace_atcp_timewait(tw, ATCP_TW_END, 0, late);
 }
 
 struct timewait_sock_ops atcp_timewait_sock_ops = {
@@ -67,7 +72,7 @@ struct timewait_sock_ops atcp_timewait_sock_ops = {
 static void atcp_twsk_restart(struct inet_timewait_sock *tw, int timeo)
 {
 	inet_twsk_reschedule(tw, timeo);
-	trace_atcp_timewait(tw, ATCP_TW_RESTART, jiffies_to_msecs(timeo));
+	trace_atcp_timewait(tw, ATCP_TW_RESTART, jiffies_to_msecs(timeo), 0);
 }
 
 /*
@@ -446,7 +451,7 @@ void atcp_time_wait(struct sock *sk, int state, int timeo)
 		if (!timeo)
 			timeo = READ_ONCE(an->tw_timeout) * HZ;
 
-		trace_atcp_timewait(tw, ATCP_TW_START, jiffies_to_msecs(timeo));
+		trace_atcp_timewait(tw, ATCP_TW_START, jiffies_to_msecs(timeo), 0);
 		atcp_twsk_hashdance_schedule(tw, sk, &atcp_hashinfo, timeo);
 		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_TW_CREATED);
 	}

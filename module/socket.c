@@ -42,6 +42,7 @@ static int atcp_listen(struct socket *sock, int backlog)
 		goto out;
 	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
 	if (sk->sk_state != TCP_LISTEN) {
+		atcp_synq_init(sk);
 		err = inet_csk_listen_start(sk);
 		if (err)
 			goto out;
@@ -82,8 +83,8 @@ int atcp_disconnect(struct sock *sk, int flags)
 
 	inet_csk_clear_xmit_timers(sk);
 	atcp_purge_queues(sk);
-	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
-		inet_reset_saddr(sk);
+	/* The source address goes, and with it the bind2 bucket it was in. */
+	inet_bhash2_reset_saddr(sk);
 	inet->inet_dport = 0;
 	WRITE_ONCE(sk->sk_shutdown, 0);
 	sock_reset_flag(sk, SOCK_DONE);
@@ -316,10 +317,13 @@ out:
 	if (copied) {
 		struct sk_buff *tail = skb_peek_tail(&sk->sk_write_queue);
 
-		if (tail && ap->send_head)
+		/*
+		 * MSG_MORE: more is coming, so no PSH, and a part-filled
+		 * segment waits; the probe timer sends it if nothing does.
+		 */
+		if (tail && ap->send_head && !(flags & MSG_MORE))
 			ATCP_SKB_CB(tail)->tcp_flags |= TCPHDR_PSH;
-		if (!(flags & MSG_MORE))
-			atcp_push(sk, 0);
+		atcp_push(sk, flags & MSG_MORE ? ATCP_NAGLE_CORK : 0);
 	}
 	release_sock(sk);
 	return copied;
@@ -389,12 +393,14 @@ int atcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 
 	if (flags & MSG_ERRQUEUE)
 		return inet_recv_error(sk, msg, len, addr_len);
-	if (flags & MSG_OOB)
-		return -EINVAL;
 
 	lock_sock(sk);
 	err = -ENOTCONN;
 	if (sk->sk_state == TCP_LISTEN)
+		goto out;
+	/* No urgent data is ever held apart (tcp_recv_urg without it). */
+	err = -EINVAL;
+	if (flags & MSG_OOB)
 		goto out;
 
 	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
@@ -516,6 +522,10 @@ int atcp_ioctl(struct sock *sk, int cmd, int *answ)
 		if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))
 			*answ = 0;
 		break;
+	case SIOCATMARK:
+		/* No urgent data is ever marked: never at the mark. */
+		*answ = 0;
+		break;
 	case SIOCOUTQNSD:
 		if (sk->sk_state == TCP_LISTEN)
 			return -EINVAL;
@@ -589,7 +599,7 @@ int atcp_setsockopt(struct sock *sk, int level, int optname,
 			atcp_push(sk, ATCP_NAGLE_PUSH);
 		break;
 	case TCP_MAXSEG:
-		if (val && (val < ATCP_MIN_MSS || val > 65535)) {
+		if (val && (val < (int)ATCP_MIN_MSS || val > MAX_TCP_WINDOW)) {
 			err = -EINVAL;
 			break;
 		}

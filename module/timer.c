@@ -42,6 +42,13 @@ u32 atcp_fin_timeout(const struct sock *sk)
 	return READ_ONCE(atcp_sk_net(sk)->fin_timeout) * HZ;
 }
 
+/* How long after expires (jiffies) it is now, for the atcp_timer event. */
+static u32 atcp_timer_late_ms(unsigned long expires)
+{
+	return time_after_eq(jiffies, expires) ?
+	       jiffies_to_msecs(jiffies - expires) : 0;
+}
+
 void atcp_reset_rto(struct sock *sk)
 {
 	inet_csk_reset_xmit_timer(sk, ICSK_TIME_RETRANS, inet_csk(sk)->icsk_rto,
@@ -107,7 +114,8 @@ static void atcp_retransmit_timer(struct sock *sk)
 
 	if (!head || head == ap->send_head)
 		return;
-	trace_atcp_timer(sk, ATCP_TIMER_RETRANS, sk->sk_state);
+	trace_atcp_timer(sk, ATCP_TIMER_RETRANS, sk->sk_state,
+			 atcp_timer_late_ms(inet_csk(sk)->icsk_timeout));
 	if (sock_flag(sk, SOCK_DEAD) &&
 	    atcp_out_of_resources(sk, icsk->icsk_rto < ATCP_RTO_MAX ||
 				  icsk->icsk_retransmits < atcp_retry_limit(sk)))
@@ -121,9 +129,9 @@ static void atcp_retransmit_timer(struct sock *sk)
 	if (sk->sk_state == TCP_SYN_SENT)
 		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_SYN_RETRANS);
 
+	/* Everything out is taken as lost; the window lets the oldest go. */
 	atcp_enter_loss(sk);
-	if (!atcp_retransmit_skb(sk, head))
-		ap->rtx_next = ATCP_SKB_CB(head)->end_seq;
+	atcp_push(sk, ATCP_NAGLE_PUSH);
 
 	icsk->icsk_backoff++;
 	icsk->icsk_retransmits++;
@@ -177,7 +185,8 @@ static void atcp_probe_timer(struct sock *sk)
 		icsk->icsk_probes_out = 0;
 		return;
 	}
-	trace_atcp_timer(sk, ATCP_TIMER_PROBE, sk->sk_state);
+	trace_atcp_timer(sk, ATCP_TIMER_PROBE, sk->sk_state,
+			 atcp_timer_late_ms(inet_csk(sk)->icsk_timeout));
 	max_probes = sock_flag(sk, SOCK_DEAD) ? READ_ONCE(an->orphan_retries) :
 						READ_ONCE(an->retries2);
 	if (sock_flag(sk, SOCK_DEAD) && atcp_out_of_resources(sk, true))
@@ -215,10 +224,20 @@ static void atcp_write_timer_handler(struct sock *sk)
 	}
 	event = icsk->icsk_pending;
 	icsk->icsk_pending = 0;
-	if (event == ICSK_TIME_RETRANS)
+	switch (event) {
+	case ICSK_TIME_RETRANS:
 		atcp_retransmit_timer(sk);
-	else if (event == ICSK_TIME_PROBE0)
+		break;
+	case ICSK_TIME_PROBE0:
 		atcp_probe_timer(sk);
+		break;
+	case ICSK_TIME_REO_TIMEOUT:
+		atcp_rack_reo_timeout(sk);
+		break;
+	case ICSK_TIME_LOSS_PROBE:
+		atcp_send_loss_probe(sk);
+		break;
+	}
 }
 
 static void atcp_write_timer(struct timer_list *t)
@@ -253,7 +272,8 @@ static void atcp_delack_timer_handler(struct sock *sk)
 	if (!inet_csk_ack_scheduled(sk))
 		return;
 
-	trace_atcp_timer(sk, ATCP_TIMER_DELACK, sk->sk_state);
+	trace_atcp_timer(sk, ATCP_TIMER_DELACK, sk->sk_state,
+			 atcp_timer_late_ms(icsk->icsk_ack.timeout));
 	if (!inet_csk_in_pingpong_mode(sk)) {
 		/* The ACK missed its chance: wait longer next time. */
 		icsk->icsk_ack.ato = min(icsk->icsk_ack.ato << 1, icsk->icsk_rto);
@@ -305,7 +325,8 @@ static void atcp_keepalive_timer(struct timer_list *t)
 
 	if (sk->sk_state == TCP_FIN_WAIT2 && sock_flag(sk, SOCK_DEAD)) {
 		/* Released silently, as Linux releases its FIN_WAIT_2 orphans. */
-		trace_atcp_timer(sk, ATCP_TIMER_FIN_WAIT2, sk->sk_state);
+		trace_atcp_timer(sk, ATCP_TIMER_FIN_WAIT2, sk->sk_state,
+				 atcp_timer_late_ms(icsk->icsk_keepalive_timer.expires));
 		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_FIN_WAIT2_TIMEOUTS);
 		atcp_done(sk);
 		goto out;
@@ -321,7 +342,8 @@ static void atcp_keepalive_timer(struct timer_list *t)
 
 	elapsed = tcp_jiffies32 - ap->rcv_tstamp;
 	if (elapsed >= atcp_keepalive_time(ap)) {
-		trace_atcp_timer(sk, ATCP_TIMER_KEEPALIVE, sk->sk_state);
+		trace_atcp_timer(sk, ATCP_TIMER_KEEPALIVE, sk->sk_state,
+				 atcp_timer_late_ms(icsk->icsk_keepalive_timer.expires));
 		if (icsk->icsk_probes_out >= atcp_keepalive_probes(ap)) {
 			ATCP_INC_STATS(sock_net(sk), ATCP_MIB_KEEPALIVE_TIMEOUTS);
 			atcp_write_err(sk);

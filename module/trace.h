@@ -125,23 +125,30 @@ TRACE_EVENT(atcp_ack,
 		      atcp_show_reason(__entry->reason), __entry->delay_ms)
 );
 
+/*
+ * A timer's work runs; late_ms is how long after the expiry it was armed
+ * for (the timer softirq ran late, or a process held the socket): the
+ * armed length is the event's time less late_ms, whatever the load.
+ */
 TRACE_EVENT(atcp_timer,
-	    TP_PROTO(const struct sock *sk, int timer, int state),
-	    TP_ARGS(sk, timer, state),
+	    TP_PROTO(const struct sock *sk, int timer, int state, u32 late_ms),
+	    TP_ARGS(sk, timer, state, late_ms),
 	    TP_STRUCT__entry(__field(const void *, skaddr)
 			     __field(__u16, sport)
 			     __field(__u16, dport)
 			     __field(int, timer)
-			     __field(int, state)),
+			     __field(int, state)
+			     __field(__u32, late_ms)),
 	    TP_fast_assign(__entry->skaddr = sk;
 			   __entry->sport = ntohs(inet_sk(sk)->inet_sport);
 			   __entry->dport = ntohs(inet_sk(sk)->inet_dport);
 			   __entry->timer = timer;
-			   __entry->state = state;),
-	    TP_printk("sport=%u dport=%u timer=%s state=%s",
+			   __entry->state = state;
+			   __entry->late_ms = late_ms;),
+	    TP_printk("sport=%u dport=%u timer=%s state=%s late_ms=%u",
 		      __entry->sport, __entry->dport,
 		      atcp_show_timer(__entry->timer),
-		      atcp_show_state(__entry->state))
+		      atcp_show_state(__entry->state), __entry->late_ms)
 );
 
 TRACE_EVENT(atcp_retransmit,
@@ -163,29 +170,36 @@ TRACE_EVENT(atcp_retransmit,
  * A TIME_WAIT minisocket starts (or restarts) its timer of timeout_ms, or
  * ends: it expired, was killed by a RST, reused by a new SYN, or purged.
  */
+/*
+ * TIME_WAIT starts or restarts for timeout_ms, or ends; at its end,
+ * late_ms is how long after its timer's expiry that came (0 for an end
+ * before it, by a RST or a new connection).
+ */
 TRACE_EVENT(atcp_timewait,
 	    TP_PROTO(const struct inet_timewait_sock *tw, int event,
-		     u32 timeout_ms),
-	    TP_ARGS(tw, event, timeout_ms),
+		     u32 timeout_ms, u32 late_ms),
+	    TP_ARGS(tw, event, timeout_ms, late_ms),
 	    TP_STRUCT__entry(__field(const void *, twaddr)
 			     __field(__u16, sport)
 			     __field(__u16, dport)
 			     __array(__u8, saddr, 4)
 			     __array(__u8, daddr, 4)
 			     __field(int, event)
-			     __field(__u32, timeout_ms)),
+			     __field(__u32, timeout_ms)
+			     __field(__u32, late_ms)),
 	    TP_fast_assign(__entry->twaddr = tw;
 			   __entry->sport = tw->tw_num;
 			   __entry->dport = ntohs(tw->tw_dport);
 			   memcpy(__entry->saddr, &tw->tw_rcv_saddr, 4);
 			   memcpy(__entry->daddr, &tw->tw_daddr, 4);
 			   __entry->event = event;
-			   __entry->timeout_ms = timeout_ms;),
-	    TP_printk("%pI4:%u -> %pI4:%u %s timeout_ms=%u",
+			   __entry->timeout_ms = timeout_ms;
+			   __entry->late_ms = late_ms;),
+	    TP_printk("%pI4:%u -> %pI4:%u %s timeout_ms=%u late_ms=%u",
 		      __entry->saddr, __entry->sport,
 		      __entry->daddr, __entry->dport,
 		      atcp_show_tw_event(__entry->event),
-		      __entry->timeout_ms)
+		      __entry->timeout_ms, __entry->late_ms)
 );
 
 #endif /* _ATCP_TRACE_H */

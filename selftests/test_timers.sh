@@ -16,11 +16,15 @@
 # granularity at or after k + J: 1 jiffy below 63 jiffies, 8 below 504, 64
 # below 4032.  So a state of T ms lasts from T - 1 jiffy to T + one tick
 # of that level (at HZ=250: 32 ms for 1 s and 2 s).  SCHED_SLACK_MS allows
-# for the timer softirq to run late when the host does not run the virtual
-# CPU (TCG); a round with a length out of its band runs once more, and the
-# second try counts.  What /proc/net/atcp shows is asserted within
-# PROC_SLACK_MS more at each end: statewatch polls it every millisecond but
-# waits for a CPU among several watchers.
+# for the host not running the virtual CPU on time (TCG), below.  How late the timer ran after its expiry, the kernel says
+# itself (late_ms of the atcp_timer event that ends FIN_WAIT_2, and of the
+# atcp_timewait end): a host too busy to run the virtual CPU on time
+# delays the end, not the length the timer was armed for, which is what
+# is asserted (traced length less late_ms); the lateness is reported.  A
+# round with a length out of its band runs once more, and the second try
+# counts.  What /proc/net/atcp shows is asserted within PROC_SLACK_MS more
+# at each end, less the same lateness: statewatch polls it every
+# millisecond but waits for a CPU among several watchers.
 #
 # For comparison, Linux TCP's FIN_WAIT_2 under net.ipv4.tcp_fin_timeout is
 # measured from /proc/net/tcp in a third namespace at the same time.
@@ -34,7 +38,12 @@ if [ "$PROTO" != 253 ]; then
 	tap_skip_all "measures net.atcp sysctls"
 fi
 
-SCHED_SLACK_MS=15
+# The trace's clock is the monotonic one, timers run on jiffies: when the
+# host holds the virtual CPU back, jiffies catch up in bursts, and a state
+# timed by the clock may look up to tens of ms longer than the jiffies it
+# lasted.  Never shorter: the lower bound stays one jiffy.  100 ms still
+# tells every setting here apart (they differ by a second).
+SCHED_SLACK_MS=100
 PROC_SLACK_MS=200
 HZ=$(sed -n 's/^CONFIG_HZ=\([0-9]*\)$/\1/p' "/boot/config-$(uname -r)" 2>/dev/null)
 # Unknown: assume the coarsest common value, whose ticks are the longest.
@@ -79,8 +88,9 @@ start() {
 	pids+=($!)
 }
 
-# traced_ms KIND CLIENT: the state's length in ms from the trace, for the
-# connection whose client end is CLIENT (addr:port).
+# traced_ms KIND CLIENT: the state's length in ms from the trace, and how
+# late its timer ran ("LEN LATE"), for the connection whose client end is
+# CLIENT (addr:port).
 traced_ms() {
 	local kind=$1 client=$2
 	awk -v kind="$kind" -v client="$client" '
@@ -90,16 +100,25 @@ traced_ms() {
 				return substr($i, 1, length($i) - 1)
 		return -1
 	}
+	function late(   i) {
+		for (i = 1; i <= NF; i++)
+			if ($i ~ /^late_ms=/)
+				return substr($i, 9) + 0
+		return 0
+	}
 	kind == "tw" && /atcp_timewait:/ && index($0, ": " client " -> ") {
 		if (/ start /) t0 = ts()
-		if (/ end / && t0) { t1 = ts(); exit }
+		if (/ end / && t0) { t1 = ts(); l = late(); exit }
 	}
+	# The FIN_WAIT_2 timer of the client port: its lateness.
+	kind == "fw2" && /atcp_timer:/ && index($0, "sport=" port " ") &&
+	    / timer=fin_wait2 / { l = late() }
 	kind == "fw2" && /atcp_state:/ && index($0, ": " client " -> ") {
 		if (/FIN_WAIT1 -> FIN_WAIT2/) t0 = ts()
 		if (/FIN_WAIT2 -> CLOSE$/ && t0) { t1 = ts(); exit }
 	}
-	END { if (t0 && t1) printf "%d\n", (t1 - t0) * 1000 + 0.5 }
-	' "$TRACING/trace"
+	END { if (t0 && t1) printf "%d %d\n", (t1 - t0) * 1000 + 0.5, l }
+	' port="${client##*:}" "$TRACING/trace"
 }
 
 # check NAME KIND EXPECTED_S WHAT: judge the traced length of NAME's state
@@ -107,23 +126,25 @@ traced_ms() {
 # go to RESULTS (rc, then description), BAD counts the failures.
 check() {
 	local name=$1 kind=$2 want_ms=$(($3 * 1000)) what=$4
-	local line client traced='' shown lo hi rc
+	local line client traced='' late=0 armed='' shown lo hi rc
 	line=$(grep '^statewatch: ' "$T/$name")
 	client=$(echo "$line" | sed -n 's/.* client \([0-9.:]*\) .*/\1/p')
 	shown=$(echo "$line" | sed -n 's/^statewatch: [A-Z_0-9]* \([0-9]*\) ms .*/\1/p')
-	[ -n "$client" ] && traced=$(traced_ms "$kind" "$client")
+	[ -n "$client" ] && read -r traced late < <(traced_ms "$kind" "$client")
+	[ -n "$traced" ] && armed=$((traced - ${late:-0}))
 	lo=$((want_ms - 1000 / HZ))
 	hi=$((want_ms + $(level_tick_ms "$want_ms") + SCHED_SLACK_MS))
 	rc=1
-	[ -n "$traced" ] && [ "$traced" -ge $lo ] && [ "$traced" -le $hi ] && rc=0
+	[ -n "$armed" ] && [ "$armed" -ge $lo ] && [ "$armed" -le $hi ] && rc=0
 	[ $rc = 0 ] || { BAD=$((BAD + 1)); tap_diag "$(cat "$T/$name")"; }
-	RESULTS+=("$rc" "$what: '$traced' ms traced (band $lo..$hi ms)")
+	RESULTS+=("$rc" "$what: '$armed' ms traced, less ${late:-?} ms its timer ran late (band $lo..$hi ms)")
 	lo=$((lo - PROC_SLACK_MS))
 	hi=$((hi + PROC_SLACK_MS))
 	rc=1
+	[ -n "$shown" ] && shown=$((shown - ${late:-0}))
 	[ -n "$shown" ] && [ "$shown" -ge $lo ] && [ "$shown" -le $hi ] && rc=0
 	[ $rc = 0 ] || BAD=$((BAD + 1))
-	RESULTS+=("$rc" "$what: '$shown' ms in /proc/net/atcp (band $lo..$hi ms)")
+	RESULTS+=("$rc" "$what: '$shown' ms in /proc/net/atcp, less the same (band $lo..$hi ms)")
 }
 
 # round N: run round_N's measurements; once more if a length was out of
