@@ -65,7 +65,7 @@ struct sk_buff *atcp_kunit_segment(struct kunit *test,
 
 	skb_set_transport_header(skb, sizeof(*iph));
 	th = skb_put_zero(skb, max_t(unsigned int, doff * 4,
-				       sizeof(*th) + seg->optlen));
+				     sizeof(*th) + seg->optlen));
 	th->source = seg->sport;
 	th->dest = seg->dport;
 	th->seq = htonl(seg->seq);
