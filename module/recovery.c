@@ -216,7 +216,7 @@ static u32 atcp_newreno_mark_lost(struct sock *sk, bool una_advanced)
  * RFC 6675 IsLost() with RACK off (net.atcp.recovery): a segment with
  * DupThresh segments SACKed above it is lost (tcp_mark_head_lost).
  */
-static u32 atcp_sack_dupthresh_mark_lost(struct sock *sk)
+ATCP_VISIBLE_FOR_KUNIT u32 atcp_sack_dupthresh_mark_lost(struct sock *sk)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
 	u32 above = 0, marked = 0;
@@ -240,6 +240,7 @@ static u32 atcp_sack_dupthresh_mark_lost(struct sock *sk)
 	}
 	return marked;
 }
+EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_sack_dupthresh_mark_lost);
 
 /*
  * A segment sent once reached the peer after data sent later than it, as

@@ -108,7 +108,7 @@ static void atcp_sacktag__marks_segments_inside_a_block(struct kunit *test)
 	struct sk_buff *ack = sack_ack(test, b, 1);
 	struct sock *sk = sack_sock(test);
 
-	atcp_sacktag(sk, ack);
+	atcp_sacktag(sk, ack, UNA);
 	KUNIT_EXPECT_EQ(test, marked(sk, ATCP_SACKED_ACKED), BIT(2) | BIT(3));
 	KUNIT_EXPECT_EQ(test, atcp_sk(sk)->sacked_out, 2U);
 	KUNIT_EXPECT_EQ(test, atcp_sk(sk)->highest_sack, 5000U);
@@ -122,20 +122,26 @@ static void atcp_sacktag__partly_covered_segment_not_marked(struct kunit *test)
 	struct sk_buff *ack = sack_ack(test, b, 2);
 	struct sock *sk = sack_sock(test);
 
-	atcp_sacktag(sk, ack);
+	atcp_sacktag(sk, ack, UNA);
 	KUNIT_EXPECT_EQ(test, marked(sk, ATCP_SACKED_ACKED), BIT(3));
 	KUNIT_EXPECT_EQ(test, atcp_sk(sk)->sacked_out, 1U);
 	release_sock(sk);
 }
 
-/* A block below snd_una (a D-SACK, RFC 2883) marks nothing. */
-static void atcp_sacktag__block_below_snd_una_ignored(struct kunit *test)
+/*
+ * RFC 2883: a first block below the cumulative ACK is a D-SACK, data
+ * received twice; it marks nothing, the blocks after it do.
+ */
+static void atcp_sacktag__dsack_below_ack_marks_nothing(struct kunit *test)
 {
 	static const u32 b[][2] = { { 500, 1000 }, { 7000, 8000 } };
 	struct sk_buff *ack = sack_ack(test, b, 2);
 	struct sock *sk = sack_sock(test);
+	unsigned int flags;
 
-	atcp_sacktag(sk, ack);
+	flags = atcp_sacktag(sk, ack, UNA);
+	KUNIT_EXPECT_TRUE(test, flags & ATCP_ACKF_DSACK);
+	KUNIT_EXPECT_TRUE(test, flags & ATCP_ACKF_SACKED);
 	KUNIT_EXPECT_EQ(test, marked(sk, ATCP_SACKED_ACKED), BIT(6));
 	KUNIT_EXPECT_EQ(test, atcp_sk(sk)->sacked_out, 1U);
 	release_sock(sk);
@@ -148,7 +154,7 @@ static void atcp_sacktag__block_beyond_snd_max_ignored(struct kunit *test)
 	struct sk_buff *ack = sack_ack(test, b, 1);
 	struct sock *sk = sack_sock(test);
 
-	atcp_sacktag(sk, ack);
+	atcp_sacktag(sk, ack, UNA);
 	KUNIT_EXPECT_EQ(test, marked(sk, ATCP_SACKED_ACKED), 0UL);
 	KUNIT_EXPECT_EQ(test, atcp_sk(sk)->sacked_out, 0U);
 	release_sock(sk);
@@ -161,17 +167,18 @@ static void atcp_sacktag__segment_counted_once(struct kunit *test)
 	struct sk_buff *ack = sack_ack(test, b, 1);
 	struct sock *sk = sack_sock(test);
 
-	atcp_sacktag(sk, ack);
-	atcp_sacktag(sk, ack);
+	atcp_sacktag(sk, ack, UNA);
+	atcp_sacktag(sk, ack, UNA);
 	KUNIT_EXPECT_EQ(test, atcp_sk(sk)->sacked_out, 2U);
 	release_sock(sk);
 }
 
 /*
- * RFC 6675 IsLost(): a segment with DupThresh (3) SACKed segments above
- * it is lost; with two above, not yet.
+ * RFC 6675 IsLost(), with RACK off: a segment with DupThresh (3) SACKed
+ * segments above it is lost; with two above, not yet.  SACK blocks alone
+ * mark nothing lost.
  */
-static void atcp_sacktag__dupthresh_sacked_above_means_lost(struct kunit *test)
+static void atcp_sack_dupthresh_mark_lost__dupthresh_sacked_above_is_lost(struct kunit *test)
 {
 	static const u32 two[][2] = { { 3000, 5000 } };
 	static const u32 three[][2] = { { 3000, 6000 } };
@@ -180,10 +187,14 @@ static void atcp_sacktag__dupthresh_sacked_above_means_lost(struct kunit *test)
 	struct sock *sk = sack_sock(test);
 
 	KUNIT_EXPECT_EQ(test, atcp_sk(sk)->reordering, (u32)ATCP_DUPTHRESH);
-	atcp_sacktag(sk, ack2);
+	atcp_sacktag(sk, ack2, UNA);
+	KUNIT_EXPECT_EQ(test, atcp_sack_dupthresh_mark_lost(sk), 0U);
 	KUNIT_EXPECT_EQ(test, marked(sk, ATCP_SACKED_LOST), 0UL);
-	atcp_sacktag(sk, ack3);
+	atcp_sacktag(sk, ack3, UNA);
+	KUNIT_EXPECT_EQ(test, marked(sk, ATCP_SACKED_LOST), 0UL);
+	KUNIT_EXPECT_EQ(test, atcp_sack_dupthresh_mark_lost(sk), 2U);
 	KUNIT_EXPECT_EQ(test, marked(sk, ATCP_SACKED_LOST), BIT(0) | BIT(1));
+	KUNIT_EXPECT_EQ(test, atcp_sk(sk)->lost_marked, 2U);
 	release_sock(sk);
 }
 
@@ -199,9 +210,9 @@ static void atcp_sacktag__reordering_raises_dupthresh(struct kunit *test)
 	struct sk_buff *ack_low = sack_ack(test, low, 1);
 	struct sock *sk = sack_sock(test);
 
-	atcp_sacktag(sk, ack_high);
+	atcp_sacktag(sk, ack_high, UNA);
 	KUNIT_EXPECT_EQ(test, atcp_sk(sk)->reordering, (u32)ATCP_DUPTHRESH);
-	atcp_sacktag(sk, ack_low);
+	atcp_sacktag(sk, ack_low, UNA);
 	KUNIT_EXPECT_EQ(test, atcp_sk(sk)->reordering, (7000U - 2000U) / MSS);
 	release_sock(sk);
 }
@@ -217,7 +228,8 @@ static void atcp_in_flight__pipe_in_sack_recovery(struct kunit *test)
 	struct sock *sk = sack_sock(test);
 	struct atcp_sock *ap = atcp_sk(sk);
 
-	atcp_sacktag(sk, ack);
+	atcp_sacktag(sk, ack, UNA);
+	atcp_sack_dupthresh_mark_lost(sk);
 	ap->ca_state = ATCP_CA_RECOVERY;
 	/* 2 lost, 3 SACKed, 5 in flight. */
 	KUNIT_EXPECT_EQ(test, atcp_in_flight(sk), 5 * MSS);
@@ -226,29 +238,34 @@ static void atcp_in_flight__pipe_in_sack_recovery(struct kunit *test)
 	release_sock(sk);
 }
 
-/* Outside recovery, what is in flight is snd_nxt - snd_una, SACKs or not. */
-static void atcp_in_flight__all_unacked_when_open(struct kunit *test)
+/*
+ * With nothing SACKed or lost, what is in flight is snd_nxt - snd_una; a
+ * SACKed segment has left the network even before recovery begins, as in
+ * Linux's tcp_packets_in_flight().
+ */
+static void atcp_in_flight__sacked_leave_the_pipe_when_open(struct kunit *test)
 {
 	static const u32 b[][2] = { { 3000, 6000 } };
 	struct sk_buff *ack = sack_ack(test, b, 1);
 	struct sock *sk = sack_sock(test);
 
-	atcp_sacktag(sk, ack);
-	KUNIT_EXPECT_EQ(test, atcp_sk(sk)->ca_state, (u8)ATCP_CA_OPEN);
 	KUNIT_EXPECT_EQ(test, atcp_in_flight(sk), SEGS * MSS);
+	atcp_sacktag(sk, ack, UNA);
+	KUNIT_EXPECT_EQ(test, atcp_sk(sk)->ca_state, (u8)ATCP_CA_OPEN);
+	KUNIT_EXPECT_EQ(test, atcp_in_flight(sk), (SEGS - 3) * MSS);
 	release_sock(sk);
 }
 
 static struct kunit_case atcp_sack_cases[] = {
 	KUNIT_CASE(atcp_sacktag__marks_segments_inside_a_block),
 	KUNIT_CASE(atcp_sacktag__partly_covered_segment_not_marked),
-	KUNIT_CASE(atcp_sacktag__block_below_snd_una_ignored),
+	KUNIT_CASE(atcp_sacktag__dsack_below_ack_marks_nothing),
 	KUNIT_CASE(atcp_sacktag__block_beyond_snd_max_ignored),
 	KUNIT_CASE(atcp_sacktag__segment_counted_once),
-	KUNIT_CASE(atcp_sacktag__dupthresh_sacked_above_means_lost),
+	KUNIT_CASE(atcp_sack_dupthresh_mark_lost__dupthresh_sacked_above_is_lost),
 	KUNIT_CASE(atcp_sacktag__reordering_raises_dupthresh),
 	KUNIT_CASE(atcp_in_flight__pipe_in_sack_recovery),
-	KUNIT_CASE(atcp_in_flight__all_unacked_when_open),
+	KUNIT_CASE(atcp_in_flight__sacked_leave_the_pipe_when_open),
 	{}
 };
 
