@@ -846,6 +846,7 @@ bool atcp_in_window(u32 seq, u32 end_seq, u32 s_win, u32 e_win);
 void atcp_cookie_decode_options(const struct sk_buff *skb,
 				struct atcp_options *opt);
 u16 atcp_cookie_check_isn(const struct sk_buff *skb);
+u32 atcp_rack_reo_wnd(const struct sock *sk);
 u32 atcp_sack_dupthresh_mark_lost(struct sock *sk);
 #endif
 

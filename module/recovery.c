@@ -98,7 +98,7 @@ void atcp_rack_advance(struct sock *sk, const struct sk_buff *skb)
  * on its way.  With no reordering seen, none is allowed once recovery is
  * on or DupThresh segments are SACKed (tcp_rack_reo_wnd).
  */
-static u32 atcp_rack_reo_wnd(const struct sock *sk)
+ATCP_VISIBLE_FOR_KUNIT u32 atcp_rack_reo_wnd(const struct sock *sk)
 {
 	const struct atcp_sock *ap = atcp_sk(sk);
 	int mode = READ_ONCE(atcp_sk_net(sk)->recovery);
@@ -111,6 +111,7 @@ static u32 atcp_rack_reo_wnd(const struct sock *sk)
 	return min((ap->min_rtt_us >> 2) * ap->rack_reo_wnd_steps,
 		   ap->srtt_us >> 3);
 }
+EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_rack_reo_wnd);
 
 /* Take skb as lost; a retransmission of it is lost as well. */
 static void atcp_mark_skb_lost(struct sock *sk, struct sk_buff *skb)

@@ -147,6 +147,35 @@ static void atcp_sacktag__dsack_below_ack_marks_nothing(struct kunit *test)
 	release_sock(sk);
 }
 
+/*
+ * RFC 8985 6.2 step 4: a D-SACK widens RACK's reordering window by a
+ * step, at most once a round trip (cwnd segments delivered), as
+ * tcp_rack_update_reo_wnd().
+ */
+static void atcp_sacktag__dsack_widens_reo_wnd_once_a_round(struct kunit *test)
+{
+	static const u32 b[][2] = { { 500, 1000 } };
+	struct sk_buff *ack = sack_ack(test, b, 1);
+	struct sock *sk = sack_sock(test);
+	struct atcp_sock *ap = atcp_sk(sk);
+
+	ap->snd_cwnd = SEGS;
+	ap->delivered = 0;
+	ap->rack_last_delivered = 0;
+	ap->rack_reo_wnd_steps = 1;
+	atcp_sacktag(sk, ack, UNA);
+	KUNIT_EXPECT_EQ(test, ap->rack_reo_wnd_steps, 2);
+	/* Again within the round: no wider. */
+	ap->delivered = SEGS - 1;
+	atcp_sacktag(sk, ack, UNA);
+	KUNIT_EXPECT_EQ(test, ap->rack_reo_wnd_steps, 2);
+	/* A round later: one step more. */
+	ap->delivered = SEGS;
+	atcp_sacktag(sk, ack, UNA);
+	KUNIT_EXPECT_EQ(test, ap->rack_reo_wnd_steps, 3);
+	release_sock(sk);
+}
+
 /* A block reaching past what was sent is not to be believed. */
 static void atcp_sacktag__block_beyond_snd_max_ignored(struct kunit *test)
 {
@@ -260,6 +289,7 @@ static struct kunit_case atcp_sack_cases[] = {
 	KUNIT_CASE(atcp_sacktag__marks_segments_inside_a_block),
 	KUNIT_CASE(atcp_sacktag__partly_covered_segment_not_marked),
 	KUNIT_CASE(atcp_sacktag__dsack_below_ack_marks_nothing),
+	KUNIT_CASE(atcp_sacktag__dsack_widens_reo_wnd_once_a_round),
 	KUNIT_CASE(atcp_sacktag__block_beyond_snd_max_ignored),
 	KUNIT_CASE(atcp_sacktag__segment_counted_once),
 	KUNIT_CASE(atcp_sack_dupthresh_mark_lost__dupthresh_sacked_above_is_lost),
