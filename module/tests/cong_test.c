@@ -109,6 +109,49 @@ static void atcp_cubic_target__follows_rfc9438_window(struct kunit *test)
 	}
 }
 
+/*
+ * RFC 9438 4.2: K = cbrt(W_max * (1 - beta) / C) for other plateaus, with
+ * cwnd = beta * W_max: K = cbrt(750) = 9.0856 s for W_max 1000,
+ * cbrt(7500) = 19.574 s for W_max 10000; within 0.1% (C is 410/1024).
+ */
+static void atcp_cubic_k__rfc9438_k_across_w_max(struct kunit *test)
+{
+	ATCP_KUNIT_EXPECT_IN_RANGE(test, atcp_cubic_k(1000, 700), 9304U - 10,
+				   9304U + 10);
+	ATCP_KUNIT_EXPECT_IN_RANGE(test, atcp_cubic_k(10000, 7000),
+				   20044U - 20, 20044U + 20);
+}
+
+/*
+ * RFC 9438 4.2: W(t) = C * (t - K)^3 + W_max for W_max 1000 and 10000,
+ * beta 0.7, C 0.4, from t = 0 to 25 s: each value below is the formula's,
+ * in segments, and W(t) is within 2 segments of it (C is 410/1024 in
+ * atcp and Linux, K a whole 1/1024 s).
+ */
+static void atcp_cubic_target__follows_rfc9438_window_across_w_max(struct kunit *test)
+{
+	static const struct {
+		u32 w_max, t, w;
+	} v[] = {
+		{ 1000, 0, 700 }, { 1000, 2, 858 }, { 1000, 4, 947 },
+		{ 1000, 6, 988 }, { 1000, 9, 1000 }, { 1000, 12, 1010 },
+		{ 1000, 15, 1083 }, { 1000, 20, 1520 }, { 1000, 25, 2612 },
+		{ 10000, 0, 7000 }, { 10000, 4, 8489 }, { 10000, 9, 9527 },
+		{ 10000, 15, 9962 }, { 10000, 20, 10000 },
+		{ 10000, 25, 10064 },
+	};
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(v); i++) {
+		u32 k = atcp_cubic_k(v[i].w_max, v[i].w_max * 7 / 10);
+		u32 w = atcp_cubic_target(v[i].w_max, k, v[i].t * SEC);
+
+		KUNIT_EXPECT_LE_MSG(test, abs((int)w - (int)v[i].w), 2,
+				    "W_max %u t %u s: W %u, RFC 9438 %u",
+				    v[i].w_max, v[i].t, w, v[i].w);
+	}
+}
+
 /* At t = K the window is W_max; just before, below it; just after, above. */
 static void atcp_cubic_target__plateau_at_k(struct kunit *test)
 {
@@ -167,6 +210,8 @@ static struct kunit_case atcp_cong_cases[] = {
 	KUNIT_CASE(atcp_cubic_k__cube_root_of_the_reduction),
 	KUNIT_CASE(atcp_cubic_k__zero_at_or_above_w_max),
 	KUNIT_CASE(atcp_cubic_target__follows_rfc9438_window),
+	KUNIT_CASE(atcp_cubic_k__rfc9438_k_across_w_max),
+	KUNIT_CASE(atcp_cubic_target__follows_rfc9438_window_across_w_max),
 	KUNIT_CASE(atcp_cubic_target__plateau_at_k),
 	KUNIT_CASE(atcp_cubic_target__never_below_zero),
 	KUNIT_CASE(atcp_cubic_target__no_overflow_far_past_k),
