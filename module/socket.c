@@ -697,6 +697,14 @@ static void atcp_get_tcp_info(struct sock *sk, struct tcp_info *info)
 
 	memset(info, 0, sizeof(*info));
 	info->tcpi_state = inet_sk_state_load(sk);
+	info->tcpi_reordering = ap->reordering;
+	info->tcpi_snd_cwnd = ap->snd_cwnd;
+	if (info->tcpi_state == TCP_LISTEN) {
+		/* As TCP's: children ready for accept(), and the bound. */
+		info->tcpi_unacked = READ_ONCE(sk->sk_ack_backlog);
+		info->tcpi_sacked = READ_ONCE(sk->sk_max_ack_backlog);
+		return;
+	}
 	info->tcpi_ca_state = ap->ca_state;
 	info->tcpi_retransmits = icsk->icsk_retransmits;
 	info->tcpi_probes = icsk->icsk_probes_out;
@@ -716,7 +724,6 @@ static void atcp_get_tcp_info(struct sock *sk, struct tcp_info *info)
 	info->tcpi_rcv_mss = icsk->icsk_ack.rcv_mss;
 	info->tcpi_unacked = DIV_ROUND_UP(atcp_flight(ap), max_t(u32, ap->mss_cache, 1));
 	info->tcpi_sacked = ap->sacked_out;
-	info->tcpi_reordering = ap->reordering;
 	info->tcpi_last_data_sent = jiffies_to_msecs(tcp_jiffies32 - ap->lsndtime);
 	info->tcpi_last_data_recv = jiffies_to_msecs(tcp_jiffies32 - icsk->icsk_ack.lrcvtime);
 	info->tcpi_last_ack_recv = jiffies_to_msecs(tcp_jiffies32 - ap->rcv_tstamp);
@@ -724,7 +731,6 @@ static void atcp_get_tcp_info(struct sock *sk, struct tcp_info *info)
 	info->tcpi_rtt = ap->srtt_us >> 3;
 	info->tcpi_rttvar = ap->mdev_us >> 2;
 	info->tcpi_snd_ssthresh = ap->snd_ssthresh;
-	info->tcpi_snd_cwnd = ap->snd_cwnd;
 	info->tcpi_advmss = ap->advmss;
 	info->tcpi_rcv_space = ap->rcv_wnd;
 	info->tcpi_total_retrans = ap->total_retrans;
