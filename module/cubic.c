@@ -116,9 +116,14 @@ u32 atcp_cubic_target(u32 origin, u32 k, u32 t)
 	u64 offs = t < k ? k - t : t - k;
 	u64 delta;
 
-	/* Past 2^20 / 1024 s = 17 minutes from the plateau, it is flat out. */
+	/*
+	 * Past 2^20 / 1024 s = 17 minutes from the plateau, it is flat out.
+	 * C * offs^3 takes up to 69 bits there (a u64 wraps past 347 s), so
+	 * the product is taken wide.
+	 */
 	offs = min_t(u64, offs, 1 << 20);
-	delta = (CUBIC_C * offs * offs * offs) >> (10 + 3 * CUBIC_HZ);
+	delta = mul_u64_u64_shr(CUBIC_C * offs, offs * offs,
+				10 + 3 * CUBIC_HZ);
 	if (t < k)
 		return delta >= origin ? 0 : origin - (u32)delta;
 	return delta > U32_MAX - origin ? U32_MAX : origin + (u32)delta;

@@ -189,10 +189,9 @@ static void atcp_cubic_target__grows_far_past_k(struct kunit *test)
 
 /*
  * Past the plateau W(t) never decreases, up to cubic.c's clamp at 2^20/1024
- * s (17 minutes) and beyond it, where it is flat out.  Known to fail from
- * 355669/1024 s (347 s) on: CUBIC_C * (t - K)^3 wraps 64 bits there, below
- * the clamp (Linux 6.1's bictcp_update() has the same product, unclamped);
- * skipped there, with the values, until cubic.c is fixed.
+ * s (17 minutes) and beyond it, where it is flat out: C * (t - K)^3 needs
+ * more than 64 bits from 355669/1024 s (347 s) on, and must not wrap there
+ * (Linux 6.1's bictcp_update() has the same product, in 64 bits).
  */
 static void atcp_cubic_target__flat_out_past_the_clamp_not_wrapped(struct kunit *test)
 {
@@ -206,13 +205,11 @@ static void atcp_cubic_target__flat_out_past_the_clamp_not_wrapped(struct kunit 
 	for (i = 1; i < ARRAY_SIZE(t); i++) {
 		u32 w = atcp_cubic_target(100, 0, t[i]);
 
-		if (w < prev && t[i] > 355668)
-			kunit_skip(test,
-				   "known bug, cubic.c: W(%u/1024 s) = %u < W(%u/1024 s) = %u, CUBIC_C * (t - K)^3 wraps u64 past 355668/1024 s",
-				   t[i], w, t[i - 1], prev);
 		KUNIT_EXPECT_GE_MSG(test, w, prev, "t = %u/1024 s", t[i]);
 		prev = w;
 	}
+	/* Flat out: C * (2^20/1024)^3 + 100 segments. */
+	KUNIT_EXPECT_EQ(test, prev, 410U * (1U << 20) + 100U);
 }
 
 /* RFC 9438 4.6: after a loss, ssthresh = cwnd * beta (0.7), at least 2. */
