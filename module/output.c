@@ -139,25 +139,38 @@ static u32 atcp_full_space(const struct sock *sk)
 	return space - (space >> 1);
 }
 
-/* Pick the window scale and the first window (tcp_select_initial_window). */
-/* The scale that lets the window cover space, and at least 6 MiB as Linux. */
-u8 atcp_select_wscale(u32 space)
+/**
+ * atcp_select_wscale() - the window scale to offer
+ * @space: the receive space
+ * @clamp: TCP_WINDOW_CLAMP's bound, 0: none
+ *
+ * The scale that lets the window cover space, and at least 6 MiB as Linux,
+ * but no more than the clamp (tcp_select_initial_window).
+ * Return: the shift.
+ */
+u8 atcp_select_wscale(u32 space, u32 clamp)
 {
 	u32 max_space = max_t(u32, space, 6 << 20);
 	u8 wscale = 0;
 
+	if (clamp)
+		max_space = min(max_space, clamp);
 	while (wscale < ATCP_MAX_WSCALE && (65535U << wscale) < max_space)
 		wscale++;
 	return wscale;
 }
 
+/* The scale and the first window of an active open, within TCP_WINDOW_CLAMP. */
 void atcp_init_rcv_wnd(struct sock *sk)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
 	u32 space = atcp_full_space(sk);
+	u32 clamp = ap->window_clamp;
 
-	ap->rcv_wscale = ap->wscale_ok ? atcp_select_wscale(space) : 0;
+	ap->rcv_wscale = ap->wscale_ok ? atcp_select_wscale(space, clamp) : 0;
 	ap->window_clamp = 65535U << ap->rcv_wscale;
+	if (clamp)
+		ap->window_clamp = min(ap->window_clamp, clamp);
 	ap->rcv_wnd = min(space, ap->window_clamp);
 	ap->rcv_wnd = round_down(ap->rcv_wnd, 1U << ap->rcv_wscale);
 }
@@ -640,12 +653,13 @@ static void atcp_write_xmit(struct sock *sk, int nonagle)
 				break;
 		} else if (skb->len < mss && !(cb->tcp_flags & TCPHDR_FIN) &&
 			   skb_queue_is_last(&sk->sk_write_queue, skb) &&
+			   !(nonagle & ATCP_NAGLE_PUSH) &&
 			   ((nonagle & ATCP_NAGLE_CORK) ||
-			    (!(nonagle & (ATCP_NAGLE_OFF | ATCP_NAGLE_PUSH)) &&
-			     atcp_flight(ap)))) {
+			    (!(nonagle & ATCP_NAGLE_OFF) && atcp_flight(ap)))) {
 			/*
 			 * Nagle: hold a small segment while data is in
-			 * flight; corked, hold it anyway (tcp_nagle_check).
+			 * flight; corked, hold it anyway, unless pushed
+			 * (tcp_nagle_test).
 			 */
 			break;
 		}
@@ -681,6 +695,12 @@ static void atcp_write_xmit(struct sock *sk, int nonagle)
 	}
 }
 
+/**
+ * atcp_push() - send what may go now
+ * @sk: the socket, owned
+ * @nonagle: ATCP_NAGLE_* for this push: the socket's own
+ *	     (atcp_push_pending_frames()), or a write's
+ */
 void atcp_push(struct sock *sk, int nonagle)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
@@ -688,8 +708,6 @@ void atcp_push(struct sock *sk, int nonagle)
 	/* In recovery there may be retransmissions to send, if nothing new. */
 	if (!ap->send_head && ap->ca_state == ATCP_CA_OPEN)
 		return;
-	if (ap->uopt.nodelay)
-		nonagle |= ATCP_NAGLE_OFF;
 	atcp_write_xmit(sk, nonagle);
 }
 
@@ -786,6 +804,8 @@ int atcp_connect(struct sock *sk)
 	ATCP_SKB_CB(skb)->end_seq = ap->iss + 1;
 	ATCP_SKB_CB(skb)->tcp_flags = TCPHDR_SYN;
 	ap->write_seq = ap->iss + 1;
+	/* TCP_USER_TIMEOUT counts from the first SYN (tcp_connect). */
+	ap->retrans_stamp = tcp_jiffies32 ? : 1;
 	atcp_entail(sk, skb);
 	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_ACTIVE_OPENS);
 	atcp_write_xmit(sk, ATCP_NAGLE_PUSH);
