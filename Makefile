@@ -16,7 +16,8 @@
 #   make check          all + selftests + tools, then selftests/run_tests in
 #                       the VM (TESTS="test_a test_b" runs a subset;
 #                        CHECK_TIMEOUT=seconds bounds the whole VM run)
-#   make demo           all + selftests, then scripts/demo in the VM
+#   make demo           all + selftests, then scripts/demo in the VM (the
+#                       pictures go to demo-out/: demo-out/index.html)
 #   make bench          all + tools, then scripts/bench in the VM: the table
 #                       on stdout, bench.json here (ATCP_BENCH_* variables
 #                       set durations and counts; BENCH_TIMEOUT=seconds
@@ -93,7 +94,7 @@ demo: all selftests
 	$(VM_RUN) -- scripts/demo
 
 # The host's load goes into the table: TCG figures mean little on a busy host.
-bench: all tools
+bench: all selftests tools
 	ATCP_BENCH_HOST_LOAD="$$(cut -d ' ' -f 1-3 /proc/loadavg)" \
 		$(VM_RUN) --timeout $(BENCH_TIMEOUT) -- scripts/bench
 

@@ -118,6 +118,15 @@ enum atcp_mib {
 	ATCP_MIB_ABORT_ON_MEMORY,
 	ATCP_MIB_MEMORY_PRESSURES,
 	ATCP_MIB_DEFER_ACCEPT_DROPS,
+	ATCP_MIB_LOST_RETRANSMIT,
+	ATCP_MIB_DSACK_RECV,
+	ATCP_MIB_DSACK_UNDO,
+	ATCP_MIB_FULL_UNDO,
+	ATCP_MIB_LOSS_UNDO,
+	ATCP_MIB_PARTIAL_UNDO,
+	ATCP_MIB_SPURIOUS_RTO,
+	ATCP_MIB_LOSS_PROBES,
+	ATCP_MIB_LOSS_PROBE_RECOVERY,
 	ATCP_MIB_MAX
 };
 
@@ -146,6 +155,9 @@ struct atcp_net {
 	const struct atcp_cong_ops __rcu *ca_default;	/* for new sockets */
 	int challenge_ack_limit;	/* a second, INT_MAX: no limit */
 	int invalid_ratelimit;		/* ms between out-of-window ACKs */
+	int early_retrans;		/* 3, 4: tail loss probes; 0-2: none */
+	int recovery;			/* ATCP_RACK_* bits */
+	int dsack;			/* 1: report duplicates (RFC 2883) */
 	u32 challenge_timestamp;	/* s: the second of the count */
 	u32 challenge_count;		/* challenge ACKs left this second */
 
@@ -185,8 +197,18 @@ struct atcp_skb_cb {
 
 /* Scoreboard bits of a sent segment (atcp_skb_cb.sacked). */
 #define ATCP_SACKED_ACKED	0x1	/* inside a block the peer SACKed */
-#define ATCP_SACKED_RETRANS	0x2	/* retransmitted in this recovery */
-#define ATCP_SACKED_LOST	0x4	/* DupThresh segments SACKed above it */
+#define ATCP_SACKED_RETRANS	0x2	/* retransmitted, that copy not known lost */
+#define ATCP_SACKED_LOST	0x4	/* taken as lost (RACK, NewReno, an RTO) */
+
+/* What an ACK's SACK blocks said (atcp_sacktag), for loss recovery. */
+#define ATCP_ACKF_SACKED		0x1	/* new data SACKed */
+#define ATCP_ACKF_ORIG_DELIVERED	0x2	/* data never resent SACKed or ACKed */
+#define ATCP_ACKF_DSACK		0x4	/* a D-SACK block */
+
+/* net.atcp.recovery, as tcp_recovery */
+#define ATCP_RACK_LOSS_DETECTION	0x1	/* RACK, else DupThresh SACKs */
+#define ATCP_RACK_STATIC_REO_WND	0x2	/* D-SACKs do not widen it */
+#define ATCP_RACK_NO_DUPTHRESH		0x4	/* no window cut at DupThresh */
 
 /* RFC 6675 DupThresh */
 #define ATCP_DUPTHRESH		3
@@ -390,6 +412,9 @@ struct atcp_sock {
 	/* The blocks of ofo_root to report, the latest arrival's first. */
 	struct atcp_sack_block selective_acks[ATCP_NUM_SACKS];
 	u8 num_sacks;
+	/* RFC 2883: data that came twice, for the next ACK's first block. */
+	u8 dsack;
+	struct atcp_sack_block duplicate_sack;
 
 	/* Timestamps (RFC 7323) */
 	u32 ts_recent;
@@ -404,12 +429,44 @@ struct atcp_sock {
 	u32 rtt_last_us;
 	u32 retrans_stamp;	/* jiffies of first retransmission */
 	u32 high_seq;		/* snd_max when recovery started */
-	u32 rtx_next;		/* next seq to retransmit in recovery */
 	u32 dup_acks;
 	u8 ca_state;
 	u32 sacked_out;		/* segments the peer SACKed */
+	u32 lost_marked;	/* segments taken as lost (ATCP_SACKED_LOST) */
 	u32 highest_sack;	/* end of the highest SACKed segment */
 	u32 reordering;		/* segments: the DupThresh in use */
+	u32 reord_seen;		/* reorderings seen */
+	u32 delivered;		/* segments SACKed or ACKed, ever */
+	u32 min_rtt_us;		/* least RTT of the last five minutes */
+	u32 min_rtt_stamp;	/* jiffies it was taken */
+
+	/* RACK (RFC 8985): the latest sent of what was delivered */
+	u32 rack_mstamp;	/* its send time, tcp_clock_us() */
+	u32 rack_end_seq;
+	u32 rack_rtt_us;	/* the RTT it took */
+	u32 rack_last_delivered; /* delivered when reo_wnd last grew */
+	u8 rack_advanced;	/* something was delivered since the last look */
+	u8 rack_reo_wnd_steps;	/* the reordering window, min_rtt/4 each */
+	u8 rack_reo_wnd_persist; /* recoveries a widened window lasts */
+
+	/* TLP (RFC 8985 7) */
+	u32 tlp_high_seq;	/* snd_nxt when the probe went, 0: none out */
+	u8 tlp_retrans;		/* the probe resent data */
+
+	/* F-RTO (RFC 5682) after an RTO */
+	u8 frto;
+	u8 frto_new_data;	/* send new data before more retransmissions */
+	u8 rexmit_hold;		/* the next push resends nothing (reordering) */
+
+	/* PRR (RFC 6937) */
+	u32 prr_delivered;	/* segments delivered in this recovery */
+	u32 prr_out;		/* segments sent in it */
+
+	/* Undo of a spurious reduction (RFC 2883/3708 DSACK, RFC 3522 Eifel) */
+	u32 undo_marker;	/* snd_una when the episode began, 0: none */
+	int undo_retrans;	/* retransmissions not yet DSACKed, -1: none */
+	u32 prior_ssthresh;
+	u32 retrans_ts;		/* our TSval clock at the first one, 0: none */
 
 	/* Congestion control: the window, and the algorithm's own state */
 	u32 snd_cwnd;
@@ -665,15 +722,22 @@ void atcp_ofo_queue(struct sock *sk, struct sk_buff *skb);
 void atcp_ofo_drain(struct sock *sk);
 void atcp_ofo_purge(struct sock *sk);
 void atcp_sack_remove(struct atcp_sock *ap);
+void atcp_dsack_set(struct sock *sk, u32 seq, u32 end_seq);
 int atcp_try_rmem_schedule(struct sock *sk, struct sk_buff *skb);
 
 /* recovery.c */
+void atcp_update_min_rtt(struct atcp_sock *ap, u32 rtt_us);
+void atcp_rack_advance(struct sock *sk, const struct sk_buff *skb);
 void atcp_check_reordering(struct sock *sk, u32 low_seq);
-void atcp_sacktag(struct sock *sk, const struct sk_buff *skb);
-void atcp_recovery_dupack(struct sock *sk);
-void atcp_recovery_ack(struct sock *sk, u32 ack, u32 acked_segs);
+unsigned int atcp_sacktag(struct sock *sk, const struct sk_buff *skb, u32 ack);
+void atcp_recovery_ack(struct sock *sk, u32 prior_una, u32 ack,
+		       u32 prior_delivered, u32 acked_segs, u32 tsecr,
+		       unsigned int flags);
+void atcp_rack_reo_timeout(struct sock *sk);
+bool atcp_schedule_loss_probe(struct sock *sk);
+void atcp_send_loss_probe(struct sock *sk);
 void atcp_enter_loss(struct sock *sk);
-void atcp_retransmit_head(struct sock *sk);
+void atcp_mark_oversized_lost(struct sock *sk);
 u32 atcp_in_flight(struct sock *sk);
 void atcp_xmit_retransmit_queue(struct sock *sk, u32 mss, u32 *in_flight);
 
@@ -757,6 +821,7 @@ int atcp_connect(struct sock *sk);
 int atcp_send_synack(struct sock *sk);
 int atcp_retransmit_skb(struct sock *sk, struct sk_buff *skb);
 int atcp_send_probe(struct sock *sk, bool zero_window);
+void atcp_write_xmit_probe(struct sock *sk);
 bool atcp_write_wakeup(struct sock *sk);
 u32 atcp_select_window(struct sock *sk);
 u32 atcp_free_window(struct sock *sk);
@@ -801,6 +866,7 @@ enum tcp_tw_status atcp_timewait_state_process(struct inet_timewait_sock *tw,
 
 /* syncookies.c */
 bool atcp_want_cookie(const struct sock *sk);
+void atcp_synq_init(struct sock *sk);
 u32 atcp_cookie_isn(struct sock *sk, const struct sk_buff *skb, u16 *mss);
 u32 atcp_cookie_ts_off(const struct sk_buff *skb);
 u32 atcp_cookie_tsval(const struct request_sock *req);

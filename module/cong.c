@@ -221,6 +221,10 @@ void atcp_cong_init(struct sock *sk)
 
 	ap->snd_cwnd = ap->total_retrans ? 1 : atcp_init_cwnd(sk);
 	ap->snd_cwnd_cnt = 0;
+	/* A SYN's loss episode ends with the handshake. */
+	ap->ca_state = ATCP_CA_OPEN;
+	ap->undo_marker = 0;
+	ap->frto = 0;
 	memset(ap->ca_priv, 0, sizeof(ap->ca_priv));
 	if (ap->ca_ops->init)
 		ap->ca_ops->init(sk);

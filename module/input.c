@@ -195,8 +195,15 @@ static void atcp_send_challenge_ack(struct sock *sk)
 	atcp_send_ack(sk);
 }
 
-static void atcp_send_dupack(struct sock *sk)
+static void atcp_send_dupack(struct sock *sk, const struct sk_buff *skb)
 {
+	const struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+	u32 rcv_nxt = atcp_sk(sk)->rcv_nxt;
+
+	/* Data we had already: report it (RFC 2883), as tcp_send_dupack. */
+	if (cb->seq != cb->end_seq && before(cb->seq, rcv_nxt))
+		atcp_dsack_set(sk, cb->seq,
+			       after(cb->end_seq, rcv_nxt) ? rcv_nxt : cb->end_seq);
 	atcp_enter_quickack_mode(sk, ATCP_MAX_QUICKACKS);
 	trace_atcp_ack(sk, atcp_sk(sk)->rcv_nxt, ATCP_ACK_DUP, 0);
 	atcp_send_ack(sk);
@@ -383,6 +390,7 @@ void atcp_rtt_sample(struct sock *sk, long rtt_us)
 	if (rtt_us <= 0)
 		rtt_us = 1;
 	ap->rtt_last_us = rtt_us;
+	atcp_update_min_rtt(ap, rtt_us);
 	if (!ap->srtt_us) {
 		ap->srtt_us = rtt_us << 3;
 		ap->mdev_us = rtt_us << 1;
@@ -399,13 +407,14 @@ void atcp_rtt_sample(struct sock *sk, long rtt_us)
 }
 
 /*
- * Free what the peer acknowledged; take an RTT sample: from a segment
- * sent once (Karn's rule), else from the timestamp the ACK echoes
- * (RFC 7323 section 4), so that retransmissions alone still bring a
- * backed-off RTO back down.  tsecr 0: no timestamp.
+ * Free what the peer acknowledged, telling RACK of what it delivered; take
+ * an RTT sample: from a segment sent once (Karn's rule), else from the
+ * timestamp the ACK echoes (RFC 7323 section 4), so that retransmissions
+ * alone still bring a backed-off RTO back down.  tsecr 0: no timestamp.
+ * *flags gains ATCP_ACKF_ORIG_DELIVERED if data never resent was ACKed.
  */
 static u32 atcp_clean_rtx_queue(struct sock *sk, u32 ack, u32 tsecr,
-				u32 prior_fack)
+				u32 prior_fack, unsigned int *flags)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
 	u32 reord = prior_fack;
@@ -424,10 +433,18 @@ static u32 atcp_clean_rtx_queue(struct sock *sk, u32 ack, u32 tsecr,
 		else
 			rtt_us = -1;
 		segs++;
-		if (cb->sacked & ATCP_SACKED_ACKED)
+		if (cb->sacked & ATCP_SACKED_ACKED) {
 			ap->sacked_out--;
-		else if (!cb->retrans && before(cb->seq, reord))
-			reord = cb->seq;
+		} else {
+			atcp_rack_advance(sk, skb);
+			if (!cb->retrans) {
+				*flags |= ATCP_ACKF_ORIG_DELIVERED;
+				if (before(cb->seq, reord))
+					reord = cb->seq;
+			}
+		}
+		if (cb->sacked & ATCP_SACKED_LOST)
+			ap->lost_marked--;
 		__skb_unlink(skb, &sk->sk_write_queue);
 		atcp_wmem_free_skb(sk, skb);
 	}
@@ -439,8 +456,9 @@ static u32 atcp_clean_rtx_queue(struct sock *sk, u32 ack, u32 tsecr,
 	if (rtt_us < 0 && segs && tsecr) {
 		s32 rtt_ms = atcp_ts_now() + ap->ts_offset - tsecr;
 
+		/* A millisecond clock: 0 means under one (tcp_ack_update_rtt). */
 		if (rtt_ms >= 0 && rtt_ms < jiffies_to_msecs(ATCP_RTO_MAX))
-			rtt_us = rtt_ms * USEC_PER_MSEC;
+			rtt_us = max(rtt_ms, 1) * USEC_PER_MSEC;
 	}
 	if (rtt_us >= 0)
 		atcp_rtt_sample(sk, rtt_us);
@@ -488,7 +506,10 @@ static int atcp_ack(struct sock *sk, const struct sk_buff *skb)
 	u32 prior_fack = ap->sacked_out ? ap->highest_sack : prior_una;
 	u32 prior_flight = atcp_flight(ap);
 	u32 nwin = cb->window;
+	u32 tsecr = ap->ts_ok && cb->has_ts ? cb->tsecr : 0;
+	u32 prior_delivered = ap->delivered;
 	bool window_changed = false;
+	unsigned int flags = 0;
 	u32 acked_segs;
 
 	if (before(ack, prior_una)) {
@@ -535,7 +556,7 @@ static int atcp_ack(struct sock *sk, const struct sk_buff *skb)
 	}
 
 	if (ap->sack_ok && cb->sack_off)
-		atcp_sacktag(sk, skb);
+		flags = atcp_sacktag(sk, skb, ack);
 
 	if (ack == prior_una) {
 		/* RFC 5681 section 2: a duplicate ACK. */
@@ -543,10 +564,14 @@ static int atcp_ack(struct sock *sk, const struct sk_buff *skb)
 		    cb->seq == cb->end_seq && !(cb->tcp_flags & (TCPHDR_SYN | TCPHDR_FIN))) {
 			ap->dup_acks++;
 			ap->dup_acks_in++;
+			/* Without SACK, each says a segment left the network. */
+			if (!ap->sack_ok)
+				ap->delivered++;
 		}
-		atcp_recovery_dupack(sk);
 		if (!prior_flight)
 			atcp_ack_probe(sk);
+		atcp_recovery_ack(sk, prior_una, ack, prior_delivered, 0, tsecr,
+				  flags);
 		return window_changed ? 1 : 0;
 	}
 
@@ -554,21 +579,19 @@ static int atcp_ack(struct sock *sk, const struct sk_buff *skb)
 	ap->snd_una = ack;
 	if (after(ack, ap->snd_nxt))
 		ap->snd_nxt = ack;
-	if (after(ack, ap->rtx_next))
-		ap->rtx_next = ack;
 	ap->dup_acks = 0;
-	acked_segs = atcp_clean_rtx_queue(sk, ack, ap->ts_ok && cb->has_ts ?
-					   cb->tsecr : 0, prior_fack);
+	acked_segs = atcp_clean_rtx_queue(sk, ack, tsecr, prior_fack, &flags);
 	icsk->icsk_retransmits = 0;
 	icsk->icsk_backoff = 0;
 	ap->retrans_stamp = 0;
 
-	atcp_recovery_ack(sk, ack, acked_segs);
-
-	if (atcp_flight(ap))
-		atcp_reset_rto(sk);
-	else
+	/* The tail loss probe, else the RTO; recovery may arm RACK's timer. */
+	if (!atcp_flight(ap))
 		inet_csk_clear_xmit_timer(sk, ICSK_TIME_RETRANS);
+	else if (!atcp_schedule_loss_probe(sk))
+		atcp_reset_rto(sk);
+	atcp_recovery_ack(sk, prior_una, ack, prior_delivered, acked_segs,
+			  tsecr, flags);
 	return 1;
 }
 
@@ -711,13 +734,13 @@ static void atcp_data_queue(struct sock *sk, struct sk_buff *skb)
 
 	if (!after(cb->end_seq, ap->rcv_nxt)) {
 		/* A retransmission of what we have: tell the peer at once. */
-		atcp_send_dupack(sk);
+		atcp_send_dupack(sk, skb);
 		kfree_skb(skb);
 		return;
 	}
 	if (!before(cb->seq, ap->rcv_nxt + atcp_receive_window(ap)) ||
 	    (skb->len && !atcp_receive_window(ap))) {
-		atcp_send_dupack(sk);
+		atcp_send_dupack(sk, skb);
 		atcp_drop(sk, skb, ATCP_MIB_DROP_OUT_OF_WINDOW);
 		return;
 	}
@@ -730,6 +753,9 @@ static void atcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		atcp_ofo_queue(sk, skb);
 		return;
 	}
+	/* Its start was here already. */
+	if (before(cb->seq, ap->rcv_nxt))
+		atcp_dsack_set(sk, cb->seq, ap->rcv_nxt);
 	/*
 	 * In order.  The first segment of an empty receive queue is taken
 	 * whatever the memory: the reader can always make progress.
@@ -811,9 +837,10 @@ static int atcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	if (th->ack) {
 		/* Our SYN is acknowledged: the connection is open. */
 		u32 isn = ap->snd_una;
+		unsigned int flags = 0;
 
 		ap->snd_una = cb->ack_seq;
-		atcp_clean_rtx_queue(sk, cb->ack_seq, 0, isn);
+		atcp_clean_rtx_queue(sk, cb->ack_seq, 0, isn, &flags);
 		ap->retrans_stamp = 0;
 		inet_csk(sk)->icsk_retransmits = 0;
 		inet_csk_clear_xmit_timer(sk, ICSK_TIME_RETRANS);
@@ -869,7 +896,7 @@ int atcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		} else {
 			ATCP_INC_STATS(sock_net(sk), ATCP_MIB_PAWS_ESTAB);
 			if (!atcp_oow_rate_limited(sk, skb))
-				atcp_send_dupack(sk);
+				atcp_send_dupack(sk, skb);
 		}
 		goto discard;
 	}
@@ -881,7 +908,7 @@ int atcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 			if (th->syn)
 				atcp_send_challenge_ack(sk);
 			else if (!atcp_oow_rate_limited(sk, skb))
-				atcp_send_dupack(sk);
+				atcp_send_dupack(sk, skb);
 		}
 		goto discard;
 	}

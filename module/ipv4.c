@@ -235,14 +235,8 @@ void atcp_v4_mtu_reduced(struct sock *sk)
 	    !ip_sk_accept_pmtu(sk) || inet_csk(sk)->icsk_pmtu_cookie <= mtu)
 		return;
 	atcp_sync_mss(sk, mtu);
-	if (!atcp_flight(ap))
-		return;
-	if (ap->ca_state != ATCP_CA_LOSS) {
-		ap->high_seq = ap->snd_max;
-		atcp_set_ca_state(sk, ATCP_CA_LOSS);
-	}
-	ap->rtx_next = ap->snd_una;
-	atcp_push(sk, ATCP_NAGLE_PUSH);
+	if (atcp_flight(ap))
+		atcp_mark_oversized_lost(sk);
 }
 
 /*

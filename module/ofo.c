@@ -90,6 +90,43 @@ static void atcp_sack_new_ofo(struct atcp_sock *ap, u32 seq, u32 end_seq)
 }
 
 /**
+ * atcp_dsack_set() - data [seq, end_seq) arrived that was already here
+ * @sk: the receiving socket
+ * @seq: where the duplicate begins
+ * @end_seq: where it ends
+ *
+ * RFC 2883: the next ACK reports it as its first SACK block, so that the
+ * sender can tell a needless retransmission (tcp_dsack_set).
+ * Context: the socket owned.
+ */
+void atcp_dsack_set(struct sock *sk, u32 seq, u32 end_seq)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+
+	if (!ap->sack_ok || !READ_ONCE(atcp_sk_net(sk)->dsack) ||
+	    !before(seq, end_seq))
+		return;
+	ap->duplicate_sack.start = seq;
+	ap->duplicate_sack.end = end_seq;
+	ap->dsack = 1;
+}
+
+/* A further duplicate: widen the block to take it in (tcp_dsack_extend). */
+static void atcp_dsack_extend(struct sock *sk, u32 seq, u32 end_seq)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+
+	if (!ap->dsack) {
+		atcp_dsack_set(sk, seq, end_seq);
+		return;
+	}
+	if (before(seq, ap->duplicate_sack.start))
+		ap->duplicate_sack.start = seq;
+	if (after(end_seq, ap->duplicate_sack.end))
+		ap->duplicate_sack.end = end_seq;
+}
+
+/**
  * atcp_sack_remove() - forget the SACK blocks that rcv_nxt now covers
  * @ap: the receiving socket
  *
@@ -158,6 +195,7 @@ void atcp_ofo_queue(struct sock *sk, struct sk_buff *skb)
 		if (before(seq, ATCP_SKB_CB(skb1)->end_seq)) {
 			if (!after(end_seq, ATCP_SKB_CB(skb1)->end_seq)) {
 				/* All of it is here already. */
+				atcp_dsack_set(sk, seq, end_seq);
 				atcp_ofo_drop(sk, skb);
 				goto add_sack;
 			}
@@ -165,10 +203,13 @@ void atcp_ofo_queue(struct sock *sk, struct sk_buff *skb)
 				/* It covers skb1: take its place. */
 				rb_replace_node(&skb1->rbnode, &skb->rbnode,
 						&ap->ofo_root);
+				atcp_dsack_extend(sk, ATCP_SKB_CB(skb1)->seq,
+						  ATCP_SKB_CB(skb1)->end_seq);
 				atcp_ofo_drop(sk, skb1);
 				goto merge_right;
 			}
 			/* A partial overlap: both stay. */
+			atcp_dsack_set(sk, seq, ATCP_SKB_CB(skb1)->end_seq);
 		} else if (atcp_try_coalesce(sk, skb1, skb, &fragstolen)) {
 			goto coalesced;
 		}
@@ -184,6 +225,8 @@ merge_right:
 		    before(end_seq, ATCP_SKB_CB(skb1)->end_seq))
 			break;
 		rb_erase(&skb1->rbnode, &ap->ofo_root);
+		atcp_dsack_extend(sk, ATCP_SKB_CB(skb1)->seq,
+				  ATCP_SKB_CB(skb1)->end_seq);
 		atcp_ofo_drop(sk, skb1);
 	}
 	skb_set_owner_r(skb, sk);

@@ -273,11 +273,13 @@ static void atcp_write_options(__be32 *ptr, const struct atcp_out_options *o)
 /*
  * The SACK blocks a segment can carry: up to four, three beside a
  * timestamp, and on a data segment only as many as fit in the MSS the
- * payload leaves unused, so that no segment outgrows the path MTU.
+ * payload leaves unused, so that no segment outgrows the path MTU.  A
+ * D-SACK block counts as one of them.
  */
 static u8 atcp_sacks_to_send(const struct atcp_sock *ap, u32 payload)
 {
-	u32 n = min_t(u32, ap->num_sacks, ap->ts_ok ? 3 : ATCP_NUM_SACKS);
+	u32 n = min_t(u32, ap->num_sacks + ap->dsack,
+		      ap->ts_ok ? 3 : ATCP_NUM_SACKS);
 	u32 room;
 
 	if (!payload || !n)
@@ -287,6 +289,21 @@ static u8 atcp_sacks_to_send(const struct atcp_sock *ap, u32 payload)
 		return 0;
 	return min_t(u32, n, (room - TCPOLEN_SACK_BASE_ALIGNED) /
 			     TCPOLEN_SACK_PERBLOCK);
+}
+
+/*
+ * The n blocks to send: a pending D-SACK block first (RFC 2883 section 4),
+ * then the out-of-order ones.  Once sent, the D-SACK is done with.
+ */
+static const struct atcp_sack_block *
+atcp_sack_blocks(struct atcp_sock *ap, struct atcp_sack_block *buf, u8 n)
+{
+	if (!ap->dsack || !n)
+		return ap->selective_acks;
+	buf[0] = ap->duplicate_sack;
+	memcpy(buf + 1, ap->selective_acks, (n - 1) * sizeof(*buf));
+	ap->dsack = 0;
+	return buf;
 }
 
 /* Push the header (and options) in front of the payload. */
@@ -371,6 +388,7 @@ static int __atcp_transmit_skb(struct sock *sk, struct sk_buff *skb,
 {
 	struct inet_sock *inet = inet_sk(sk);
 	struct atcp_sock *ap = atcp_sk(sk);
+	struct atcp_sack_block sacks[ATCP_NUM_SACKS];
 	struct atcp_out_options opts = {};
 	struct atcp_skb_cb *cb;
 	struct tcphdr *th;
@@ -396,9 +414,9 @@ static int __atcp_transmit_skb(struct sock *sk, struct sk_buff *skb,
 		window = min(ap->rcv_wnd, 65535U);
 	} else {
 		opts.ts_ok = ap->ts_ok;
-		if (ap->sack_ok && ap->num_sacks) {
+		if (ap->sack_ok && (ap->num_sacks || ap->dsack)) {
 			opts.num_sacks = atcp_sacks_to_send(ap, skb->len);
-			opts.sacks = ap->selective_acks;
+			opts.sacks = atcp_sack_blocks(ap, sacks, opts.num_sacks);
 		}
 		window = atcp_select_window(sk);
 	}
@@ -579,6 +597,8 @@ static int atcp_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
 	buff->truesize += moved;
 
 	*ATCP_SKB_CB(buff) = *cb;
+	if (cb->sacked & ATCP_SACKED_LOST)
+		atcp_sk(sk)->lost_marked++;
 	ATCP_SKB_CB(buff)->seq = cb->seq + len;
 	cb->end_seq = cb->seq + len;
 	cb->tcp_flags &= ~(TCPHDR_FIN | TCPHDR_PSH);
@@ -604,10 +624,15 @@ int atcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_RETRANS_SEGS);
 	if (!ap->retrans_stamp)
 		ap->retrans_stamp = tcp_jiffies32 ? : 1;
+	/* For undo: when the episode's first went, and how many not DSACKed. */
+	if (ap->undo_marker) {
+		if (!ap->retrans_ts)
+			ap->retrans_ts = atcp_ts_now() ? : 1;
+		ap->undo_retrans = max(ap->undo_retrans, 0) + 1;
+	}
 	return 0;
 }
 
-/* Send what the windows, Nagle and the cork allow (tcp_write_xmit). */
 /*
  * Whether the congestion window held the sender back in the window of data
  * now in flight, and the most it had out (tcp_cwnd_validate): the growth
@@ -626,22 +651,32 @@ static void atcp_cwnd_validate(struct sock *sk, bool is_cwnd_limited)
 	}
 }
 
-static void atcp_write_xmit(struct sock *sk, int nonagle)
+/*
+ * Send what the windows, Nagle and the cork allow (tcp_write_xmit): first
+ * what recovery takes as lost, then new data.  A loss probe sends one new
+ * segment whatever the congestion window says.
+ */
+static void __atcp_write_xmit(struct sock *sk, int nonagle, bool probe)
 {
+	struct inet_connection_sock *icsk = inet_csk(sk);
 	struct atcp_sock *ap = atcp_sk(sk);
 	u32 mss = atcp_current_mss(sk);
 	u32 in_flight = atcp_in_flight(sk);
 	bool sent = false, cwnd_limited = false;
+	u32 prior_flight = atcp_flight(ap);
 	struct sk_buff *skb;
 
-	atcp_xmit_retransmit_queue(sk, mss, &in_flight);
+	if (!probe)
+		atcp_xmit_retransmit_queue(sk, mss, &in_flight);
 
 	while ((skb = ap->send_head) != NULL) {
 		struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
 		u32 wnd_end = ap->snd_una + ap->snd_wnd;
 		u32 limit;
 
-		if (in_flight >= ap->snd_cwnd * mss) {
+		if (probe && sent)
+			break;
+		if (in_flight >= ap->snd_cwnd * mss && !probe) {
 			cwnd_limited = true;
 			break;
 		}
@@ -674,6 +709,8 @@ static void atcp_write_xmit(struct sock *sk, int nonagle)
 		ap->bytes_sent += skb->len;
 		ap->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
 				NULL : skb_queue_next(&sk->sk_write_queue, skb);
+		if (ap->ca_state == ATCP_CA_RECOVERY)
+			ap->prr_out++;
 		sent = true;
 	}
 
@@ -681,18 +718,36 @@ static void atcp_write_xmit(struct sock *sk, int nonagle)
 	cwnd_limited |= in_flight >= ap->snd_cwnd * mss;
 	if (sent || cwnd_limited)
 		atcp_cwnd_validate(sk, cwnd_limited);
-	if (sent && inet_csk(sk)->icsk_pending != ICSK_TIME_RETRANS)
-		atcp_reset_rto(sk);
-	if (ap->send_head && !atcp_flight(ap) &&
-	    !inet_csk(sk)->icsk_pending) {
-		struct inet_connection_sock *icsk = inet_csk(sk);
-
+	if (sent && !probe) {
+		/*
+		 * The RTO runs from the first of a flight, and takes over
+		 * from the window and loss probes; then the loss probe, in
+		 * Open state, comes first (tcp_event_new_data_sent).
+		 */
+		if (!prior_flight || !icsk->icsk_pending ||
+		    icsk->icsk_pending == ICSK_TIME_PROBE0 ||
+		    icsk->icsk_pending == ICSK_TIME_LOSS_PROBE)
+			atcp_reset_rto(sk);
+		atcp_schedule_loss_probe(sk);
+	}
+	if (ap->send_head && !atcp_flight(ap) && !icsk->icsk_pending) {
 		/* Data waits on a closed window: probe it. */
 		inet_csk_reset_xmit_timer(sk, ICSK_TIME_PROBE0,
 					  min_t(u32, icsk->icsk_rto << icsk->icsk_backoff,
 						ATCP_PROBE_MAX),
 					  ATCP_PROBE_MAX);
 	}
+}
+
+static void atcp_write_xmit(struct sock *sk, int nonagle)
+{
+	__atcp_write_xmit(sk, nonagle, false);
+}
+
+/* TLP: one new segment, as a probe (tcp_write_xmit's push_one == 2). */
+void atcp_write_xmit_probe(struct sock *sk)
+{
+	__atcp_write_xmit(sk, ATCP_NAGLE_PUSH, true);
 }
 
 /**

@@ -281,6 +281,15 @@ static const char *const atcp_mib_names[ATCP_MIB_MAX] = {
 	[ATCP_MIB_ABORT_ON_MEMORY]	= "AbortOnMemory",
 	[ATCP_MIB_MEMORY_PRESSURES]	= "MemoryPressures",
 	[ATCP_MIB_DEFER_ACCEPT_DROPS]	= "DeferAcceptDrops",
+	[ATCP_MIB_LOST_RETRANSMIT]	= "LostRetransmit",
+	[ATCP_MIB_DSACK_RECV]		= "DSACKRecv",
+	[ATCP_MIB_DSACK_UNDO]		= "DSACKUndo",
+	[ATCP_MIB_FULL_UNDO]		= "FullUndo",
+	[ATCP_MIB_LOSS_UNDO]		= "LossUndo",
+	[ATCP_MIB_PARTIAL_UNDO]		= "PartialUndo",
+	[ATCP_MIB_SPURIOUS_RTO]		= "SpuriousRTOs",
+	[ATCP_MIB_LOSS_PROBES]		= "LossProbes",
+	[ATCP_MIB_LOSS_PROBE_RECOVERY]	= "LossProbeRecovery",
 };
 
 static int atcp_stat_show(struct seq_file *seq, void *v)

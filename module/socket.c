@@ -42,6 +42,7 @@ static int atcp_listen(struct socket *sock, int backlog)
 		goto out;
 	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
 	if (sk->sk_state != TCP_LISTEN) {
+		atcp_synq_init(sk);
 		err = inet_csk_listen_start(sk);
 		if (err)
 			goto out;

@@ -102,6 +102,19 @@ static bool atcp_synq_no_recent_overflow(const struct sock *sk)
 			       last + ATCP_COOKIE_VALID);
 }
 
+/*
+ * A new listener has never sent a cookie.  Its stamp is set that far in
+ * the past rather than left at 0: jiffies start 300 s before 0, so a stamp
+ * of 0 would count as a recent cookie from 299 s of uptime until the
+ * cookie's lifetime after 0, and a listener that never overflowed would
+ * take an ACK with an old cookie (Linux TCP has that flaw).
+ */
+void atcp_synq_init(struct sock *sk)
+{
+	WRITE_ONCE(atcp_sk(sk)->synq_overflow_stamp,
+		   (u32)jiffies - ATCP_COOKIE_VALID - 2 * HZ);
+}
+
 /* The cookie ISN for a SYN (skb), and the MSS it promises (*mss). */
 u32 atcp_cookie_isn(struct sock *sk, const struct sk_buff *skb, u16 *mss)
 {

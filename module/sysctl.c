@@ -16,6 +16,8 @@ static int max_1000 = 1000;
 static int max_3600 = 3600;
 static int max_255 = 255;
 static int max_127 = 127;
+static int max_4 = 4;
+static int max_7 = 7;
 static int max_keepalive = 32767;
 static int min_buf = 4096;
 static int max_buf = 64 << 20;
@@ -97,6 +99,9 @@ static const struct ctl_table atcp_sysctl_template[] = {
 		    SYSCTL_INT_MAX),
 	ATCP_SYSCTL("invalid_ratelimit", invalid_ratelimit, SYSCTL_ZERO,
 		    SYSCTL_INT_MAX),
+	ATCP_SYSCTL("early_retrans", early_retrans, SYSCTL_ZERO, &max_4),
+	ATCP_SYSCTL("recovery", recovery, SYSCTL_ZERO, &max_7),
+	ATCP_SYSCTL("dsack", dsack, SYSCTL_ZERO, SYSCTL_ONE),
 	{
 		.procname	= "congestion_control",
 		.data		= (void *)offsetof(struct atcp_net, ca_default),
@@ -196,6 +201,9 @@ void atcp_sysctl_defaults(struct atcp_net *an)
 	an->notsent_lowat = UINT_MAX;
 	an->challenge_ack_limit = INT_MAX;
 	an->invalid_ratelimit = 500;
+	an->early_retrans = 3;
+	an->recovery = ATCP_RACK_LOSS_DETECTION;
+	an->dsack = 1;
 }
 
 int atcp_sysctl_net_init(struct net *net)

@@ -144,9 +144,9 @@ static void atcp_retransmit_timer(struct sock *sk)
 	if (sk->sk_state == TCP_SYN_SENT)
 		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_SYN_RETRANS);
 
+	/* Everything out is taken as lost; the window lets the oldest go. */
 	atcp_enter_loss(sk);
-	if (!atcp_retransmit_skb(sk, head))
-		ap->rtx_next = ATCP_SKB_CB(head)->end_seq;
+	atcp_push(sk, ATCP_NAGLE_PUSH);
 
 	icsk->icsk_backoff++;
 	icsk->icsk_retransmits++;
@@ -249,10 +249,20 @@ static void atcp_write_timer_handler(struct sock *sk)
 	}
 	event = icsk->icsk_pending;
 	icsk->icsk_pending = 0;
-	if (event == ICSK_TIME_RETRANS)
+	switch (event) {
+	case ICSK_TIME_RETRANS:
 		atcp_retransmit_timer(sk);
-	else if (event == ICSK_TIME_PROBE0)
+		break;
+	case ICSK_TIME_PROBE0:
 		atcp_probe_timer(sk);
+		break;
+	case ICSK_TIME_REO_TIMEOUT:
+		atcp_rack_reo_timeout(sk);
+		break;
+	case ICSK_TIME_LOSS_PROBE:
+		atcp_send_loss_probe(sk);
+		break;
+	}
 }
 
 static void atcp_write_timer(struct timer_list *t)

@@ -120,6 +120,9 @@ def main():
     pair = NetnsPair()
     pair.sysctl('a', 'net.atcp.retries2', 3)
     pair.sysctl('a', 'net.ipv4.tcp_retries2', 3)
+    # Backoff is the point: no tail loss probe ahead of the first RTO.
+    pair.sysctl('a', 'net.atcp.early_retrans', 0)
+    pair.sysctl('a', 'net.ipv4.tcp_early_retrans', 0)
     took, err, gaps = run(pair, proto)
     ltook, lerr, lgaps = run(pair, 6)
     fmt = lambda g: '/'.join('%.2f' % x for x in g)

@@ -25,7 +25,7 @@ if [ "$PROTO" != 253 ]; then
 	tap_skip_all "checks the net.atcp sysctls"
 fi
 
-tap_plan 24
+tap_plan 27
 
 # Each line: name min max (the ranges documented in Documentation/sysctl.rst).
 # The last line is Linux's own, for comparison.
@@ -47,6 +47,9 @@ atcp/rmem_default 4096 67108864
 atcp/wmem_default 4096 67108864
 atcp/challenge_ack_limit 0 2147483647
 atcp/invalid_ratelimit 0 2147483647
+atcp/early_retrans 0 4
+atcp/recovery 0 7
+atcp/dsack 0 1
 ipv4/tcp_syn_retries 1 127"
 
 netns_lo_create || tap_skip_all "cannot create a namespace"

@@ -97,6 +97,24 @@ class NetnsPair:
     def tc(self, side, *args):
         subprocess.run(['tc', '-n', self.ns[side]] + list(args), check=True)
 
+    def one_cpu_receive(self):
+        """Steer what each end receives to CPU 0 (RPS), so that the link
+        keeps the order packets were sent in: by default a packet joins the
+        backlog of the CPU that sent it, and under TCG one vCPU's backlog
+        can wait milliseconds while the other's is processed.  One backlog
+        then takes netem's bursts: net.core.netdev_max_backlog (global)
+        goes up from 1000 until the pair is destroyed, so that it drops
+        none.  Call it from the initial namespace."""
+        self.leave()
+        with open('/proc/sys/net/core/netdev_max_backlog') as f:
+            self._backlog = f.read().strip()
+        with open('/proc/sys/net/core/netdev_max_backlog', 'w') as f:
+            f.write('100000')
+        for side, dev in (('a', self.va), ('b', self.vb)):
+            subprocess.run(['ip', 'netns', 'exec', self.ns[side], 'sh', '-c',
+                            'echo 1 > /sys/class/net/%s/queues/rx-0/rps_cpus' % dev],
+                           check=True)
+
     def sysctl(self, side, key, value):
         subprocess.run(['ip', 'netns', 'exec', self.ns[side], 'sysctl', '-qw',
                         '%s=%s' % (key, value)], check=True)
@@ -132,6 +150,10 @@ class NetnsPair:
         self.leave()
         for n in self.ns.values():
             subprocess.run(['ip', 'netns', 'del', n], stderr=subprocess.DEVNULL)
+        if getattr(self, '_backlog', None):
+            with open('/proc/sys/net/core/netdev_max_backlog', 'w') as f:
+                f.write(self._backlog)
+            self._backlog = None
 
 
 def counters(proto):
