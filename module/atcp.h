@@ -56,6 +56,12 @@ extern unsigned int atcp_net_id;
 #define ATCP_NAGLE_PUSH		2	/* send what we have, until the next write */
 #define ATCP_NAGLE_CORK		4	/* TCP_CORK, MSG_MORE: hold a part-filled segment */
 
+/*
+ * The largest skb a write builds, as TCP's size goal with GSO: 64 KiB less
+ * room for the headers (sk_setup_caps's sk_gso_max_size).
+ */
+#define ATCP_GSO_MAX_SIZE	(GSO_LEGACY_MAX_SIZE - (MAX_TCP_HEADER + 1))
+
 /* Per-network-namespace counters, shown in /proc/net/atcp_stat. */
 enum atcp_mib {
 	ATCP_MIB_IN_SEGS,
@@ -191,6 +197,7 @@ struct atcp_skb_cb {
 	__u8 has_ts;		/* received: carried a timestamp */
 	__u8 sack_off;		/* received: offset of a SACK option, 0: none */
 	__u32 tw_isn;		/* received: ISN to use when a SYN reopens a TIME_WAIT tuple */
+	__u8 eor;		/* sent: ends a MSG_EOR write: no later data joins it */
 };
 
 #define ATCP_SKB_CB(skb) ((struct atcp_skb_cb *)&((skb)->cb[0]))
@@ -387,6 +394,8 @@ struct atcp_sock {
 	u32 snd_nxt;		/* next to send */
 	u32 snd_max;		/* highest sent + 1 */
 	u32 write_seq;		/* end of the data queued by the app */
+	u32 pushed_seq;		/* write_seq at the last PSH marked */
+	u32 snd_sml;		/* end of the last segment sent short of the MSS */
 	u32 snd_wl1;		/* seq of the segment that last updated snd_wnd */
 	u32 snd_wl2;		/* ack of that segment */
 	u32 snd_wnd;		/* peer's window, bytes */
@@ -534,6 +543,23 @@ static inline u32 atcp_ts_now(void)
 static inline u32 atcp_flight(const struct atcp_sock *ap)
 {
 	return ap->snd_nxt - ap->snd_una;
+}
+
+/*
+ * No more than half the peer's largest window (all of it while that is
+ * below 536 bytes), so that a small window still takes whole segments
+ * (tcp_bound_to_half_wnd).
+ */
+static inline int atcp_bound_to_half_wnd(const struct atcp_sock *ap, int pktsize)
+{
+	u32 cutoff = ap->max_window;
+
+	if (cutoff > ATCP_MSS_DEFAULT)
+		cutoff >>= 1;
+	if (cutoff && pktsize > cutoff)
+		return max_t(int, cutoff, 68 - sizeof(struct tcphdr) -
+				  (ap->ts_ok ? TCPOLEN_TSTAMP_ALIGNED : 0));
+	return pktsize;
 }
 
 /* RFC 6298 2.3: the RTO before any backoff, SRTT + max(G, 4 * RTTVAR). */

@@ -551,8 +551,11 @@ static int atcp_ack(struct sock *sk, const struct sk_buff *skb)
 		ap->snd_wnd = nwin;
 		ap->snd_wl1 = cb->seq;
 		ap->snd_wl2 = ack;
-		if (nwin > ap->max_window)
+		/* A larger window may take larger segments (tcp_ack_update_window). */
+		if (nwin > ap->max_window) {
 			ap->max_window = nwin;
+			atcp_sync_mss(sk, icsk->icsk_pmtu_cookie);
+		}
 	}
 
 	if (ap->sack_ok && cb->sack_off)

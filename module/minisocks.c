@@ -240,7 +240,9 @@ struct sock *atcp_v4_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
 	ap->snd_una = areq->snt_isn + 1;
 	ap->snd_nxt = ap->snd_una;
 	ap->snd_max = ap->snd_una;
+	ap->snd_sml = ap->snd_una;
 	ap->write_seq = ap->snd_una;
+	ap->pushed_seq = ap->snd_una;
 	ap->irs = areq->rcv_isn;
 	ap->rcv_nxt = areq->rcv_isn + 1;
 	ap->copied_seq = ap->rcv_nxt;

@@ -222,12 +222,92 @@ out:
 	sock_put(sk);
 }
 
+/* Mark the end of what the application pushed (tcp_mark_push). */
+static void atcp_mark_push(struct atcp_sock *ap, struct sk_buff *skb)
+{
+	ATCP_SKB_CB(skb)->tcp_flags |= TCPHDR_PSH;
+	ap->pushed_seq = ap->write_seq;
+}
+
+/*
+ * More than half the peer's largest window written since the last PSH:
+ * push now, whatever else is promised (forced_push).
+ */
+static bool atcp_forced_push(const struct atcp_sock *ap)
+{
+	return after(ap->write_seq, ap->pushed_seq + (ap->max_window >> 1));
+}
+
+/*
+ * How much data an skb of the write queue takes (tcp_xmit_size_goal): as
+ * much as TCP puts in one GSO packet, a multiple of the MSS up to 64 KiB
+ * and half the peer's largest window.
+ * PSH goes on the last segment of such an skb when a write fills it, so
+ * that these bounds are where TCP's forced pushes fall.
+ */
+static u32 atcp_size_goal(const struct sock *sk, u32 mss, int flags)
+{
+	u32 goal = atcp_bound_to_half_wnd(atcp_sk(sk), ATCP_GSO_MAX_SIZE);
+
+	return max(goal / mss * mss, mss);
+}
+
+/* Data may join the tail skb: not sent, no SYN or FIN, no MSG_EOR's end. */
+static bool atcp_can_append(const struct atcp_sock *ap,
+			    const struct sk_buff *skb)
+{
+	return skb && ap->send_head &&
+	       !(ATCP_SKB_CB(skb)->tcp_flags & (TCPHDR_SYN | TCPHDR_FIN)) &&
+	       !ATCP_SKB_CB(skb)->eor;
+}
+
+/*
+ * The end of a write, or a wait for memory in the middle of one
+ * (tcp_push): PSH on the last skb unless MSG_MORE promises more (or too
+ * much went without one), then send.  MSG_MORE holds a part-filled
+ * segment as TCP_CORK does.
+ */
+static void atcp_push_write(struct sock *sk, int flags, int nonagle)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+
+	if (!skb || !ap->send_head)
+		return;
+	if (!(flags & MSG_MORE) || atcp_forced_push(ap))
+		atcp_mark_push(ap, skb);
+	if (flags & MSG_MORE)
+		nonagle = ATCP_NAGLE_CORK;
+	atcp_push(sk, nonagle);
+}
+
+/* A write that failed before any data went in leaves no empty skb. */
+static void atcp_remove_empty_skb(struct sock *sk)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+
+	if (skb && ap->send_head &&
+	    ATCP_SKB_CB(skb)->seq == ATCP_SKB_CB(skb)->end_seq) {
+		if (skb == ap->send_head)
+			ap->send_head = NULL;
+		__skb_unlink(skb, &sk->sk_write_queue);
+		atcp_wmem_free_skb(sk, skb);
+	}
+}
+
+/*
+ * A write (tcp_sendmsg_locked): the data goes into skbs of the size goal;
+ * each one filled is sent at once, with PSH if too much went without one;
+ * the last gets PSH unless MSG_MORE, and the socket's Nagle and cork say
+ * whether a part-filled one waits.
+ */
 int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
 	int flags = msg->msg_flags;
 	int copied = 0, err;
-	int size_goal;
+	u32 mss, size_goal;
 	long timeo;
 
 	lock_sock(sk);
@@ -238,7 +318,9 @@ int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 			goto do_error;
 	}
 	sk_clear_bit(SOCKWQ_ASYNC_NOSPACE, sk);
-	size_goal = atcp_current_mss(sk);
+
+	mss = atcp_current_mss(sk);
+	size_goal = atcp_size_goal(sk, mss, flags);
 
 	err = -EPIPE;
 	if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
@@ -248,15 +330,14 @@ int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 		struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
 		struct page_frag *pfrag;
 		int copy = 0;
-		bool merge;
+		bool merge = true;
 		int i;
 
-		if (skb && ap->send_head &&
-		    !(ATCP_SKB_CB(skb)->tcp_flags & (TCPHDR_SYN | TCPHDR_FIN)))
+		if (atcp_can_append(ap, skb))
 			copy = size_goal - skb->len;
 
-		if (copy <= 0 ||
-		    (skb && skb_shinfo(skb)->nr_frags >= MAX_SKB_FRAGS)) {
+		if (copy <= 0) {
+new_segment:
 			if (!sk_stream_memory_free(sk))
 				goto wait_for_space;
 			/* The first skb goes whatever the memory pool says. */
@@ -278,9 +359,13 @@ int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 		if (!sk_page_frag_refill(sk, pfrag))
 			goto wait_for_space;
 		i = skb_shinfo(skb)->nr_frags;
-		merge = skb_can_coalesce(skb, i, pfrag->page, pfrag->offset);
-		if (!merge && i >= MAX_SKB_FRAGS)
-			continue;
+		if (!skb_can_coalesce(skb, i, pfrag->page, pfrag->offset)) {
+			if (i >= MAX_SKB_FRAGS) {
+				atcp_mark_push(ap, skb);
+				goto new_segment;
+			}
+			merge = false;
+		}
 		copy = min_t(int, copy, pfrag->size - pfrag->offset);
 		copy = atcp_wmem_schedule(sk, copy);
 		if (!copy)
@@ -296,47 +381,54 @@ int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 			page_ref_inc(pfrag->page);
 		}
 		pfrag->offset += copy;
+
+		/* PSH moves to the end of this write. */
+		if (!copied)
+			ATCP_SKB_CB(skb)->tcp_flags &= ~TCPHDR_PSH;
 		ap->write_seq += copy;
 		ATCP_SKB_CB(skb)->end_seq += copy;
 		copied += copy;
 
-		/* The last segment of a write goes out below, with PSH. */
-		if (!msg_data_left(msg))
-			break;
-		if (skb->len >= size_goal)
-			atcp_push_pending_frames(sk);
+		if (!msg_data_left(msg)) {
+			if (unlikely(flags & MSG_EOR))
+				ATCP_SKB_CB(skb)->eor = 1;
+			goto out;
+		}
+		if (skb->len < size_goal)
+			continue;
+		if (atcp_forced_push(ap)) {
+			atcp_mark_push(ap, skb);
+			atcp_push(sk, ATCP_NAGLE_PUSH);
+		} else if (skb == ap->send_head) {
+			atcp_push(sk, ATCP_NAGLE_PUSH);
+		}
 		continue;
 
 wait_for_space:
 		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
 		if (copied)
-			atcp_push(sk, ATCP_NAGLE_PUSH);
+			atcp_push_write(sk, flags & ~MSG_MORE, ATCP_NAGLE_PUSH);
 		err = sk_stream_wait_memory(sk, &timeo);
 		if (err)
 			goto do_error;
-		size_goal = atcp_current_mss(sk);
+		mss = atcp_current_mss(sk);
+		size_goal = atcp_size_goal(sk, mss, flags);
 	}
 
 out:
-	if (copied) {
-		struct sk_buff *tail = skb_peek_tail(&sk->sk_write_queue);
-
-		/*
-		 * MSG_MORE: more is coming, so no PSH, and a part-filled
-		 * segment waits; the probe timer sends it if nothing does.
-		 */
-		if (tail && ap->send_head && !(flags & MSG_MORE))
-			ATCP_SKB_CB(tail)->tcp_flags |= TCPHDR_PSH;
-		atcp_push(sk, flags & MSG_MORE ? ATCP_NAGLE_CORK :
-					       ap->uopt.nonagle);
-	}
+	if (copied)
+		atcp_push_write(sk, flags, ap->uopt.nonagle);
 	release_sock(sk);
 	return copied;
 
 do_error:
+	atcp_remove_empty_skb(sk);
 	if (copied)
 		goto out;
 	err = sk_stream_error(sk, flags, err);
+	/* An edge-triggered epoll waiter must hear of it. */
+	if (unlikely(skb_queue_empty(&sk->sk_write_queue) && err == -EAGAIN))
+		sk->sk_write_space(sk);
 	release_sock(sk);
 	return err;
 }

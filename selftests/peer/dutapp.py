@@ -17,7 +17,8 @@ fail with that errno (e.g. `connect 10.253.1.2:9 err=ECONNREFUSED`).
   connect IP:PORT [bind=PORT] [name=X] [nonblock=1] [user_timeout=MS]
   wait-connect [timeout=T]       poll a non-blocking connect, check SO_ERROR
   use NAME                       make NAME the current connection
-  write TEXT | write-len N       send (TEXT with C escapes; N pattern bytes)
+  write TEXT | write-len N       send (TEXT with C escapes; N pattern bytes);
+                                 flags=more,eor: MSG_MORE, MSG_EOR
   read [N] [data=TEXT]           one recv() of up to N bytes (default 65536)
   read-exact N | read-exact data=TEXT
   read-eof [data=TEXT] [len=N]   read until EOF, check what came
@@ -53,12 +54,13 @@ TCP_SYNCNT, TCP_LINGER2, TCP_INFO, TCP_QUICKACK = 7, 8, 11, 12
 TCP_CONGESTION = 13
 TCP_CORK, TCP_DEFER_ACCEPT, TCP_WINDOW_CLAMP = 3, 9, 10
 TCP_USER_TIMEOUT, TCP_NOTSENT_LOWAT, TCP_INQ = 18, 25, 36
+MSG_FLAGS = {'more': socket.MSG_MORE, 'eor': socket.MSG_EOR}
 # struct tcp_info: offsets of the fields `tcpinfo` checks.
 TCP_INFO_FIELDS = {'ca_state': ('B', 1), 'ssthresh': ('I', 76), 'cwnd': ('I', 80)}
 
 proto = 253
 KEYS = ('data', 'len', 'offset', 'err', 'name', 'bind', 'nonblock', 'timeout',
-        'backlog', 'cwnd', 'ssthresh', 'ca_state', 'user_timeout')
+        'backlog', 'cwnd', 'ssthresh', 'ca_state', 'flags', 'user_timeout')
 socks = {}
 cur = {'name': 'c'}
 listener = [None]
@@ -92,6 +94,19 @@ def sock():
 
 def new_socket():
     return socket.socket(socket.AF_INET, socket.SOCK_STREAM, proto)
+
+
+def msg_flags(kw):
+    f = 0
+    for name in filter(None, kw.get('flags', '').split(',')):
+        f |= MSG_FLAGS[name]
+    return f
+
+
+def send_all(s, data, flags):
+    while data:
+        n = s.send(data, flags)
+        data = data[n:]
 
 
 def act(args, kw):
@@ -141,9 +156,10 @@ def act(args, kw):
     elif a == 'use':
         cur['name'] = args[1]
     elif a == 'write':
-        sock().sendall(decode(' '.join(args[1:])) if len(args) > 1 else decode(kw['data']))
+        send_all(sock(), decode(' '.join(args[1:])) if len(args) > 1 else decode(kw['data']),
+                 msg_flags(kw))
     elif a == 'write-len':
-        sock().sendall(pattern(int(kw.get('offset', 0)), int(args[1])))
+        send_all(sock(), pattern(int(kw.get('offset', 0)), int(args[1])), msg_flags(kw))
     elif a == 'read':
         n = int(args[1]) if len(args) > 1 else 65536
         d = sock().recv(n)
