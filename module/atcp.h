@@ -68,10 +68,19 @@ extern unsigned int atcp_net_id;
 #define ATCP_TS_HZ		1000		/* timestamp clock: ms */
 #define ATCP_PROBE_MAX		(120 * HZ)
 
-/* atcp_push() modes */
+/*
+ * Nagle's bits (tcp_sock's nonagle): in atcp_user_opts.nonagle, what the
+ * application set; given to atcp_push(), how this push goes.
+ */
 #define ATCP_NAGLE_OFF		1	/* TCP_NODELAY */
-#define ATCP_NAGLE_PUSH		2	/* send what we have */
-#define ATCP_NAGLE_CORK		4	/* MSG_MORE: hold a part-filled segment */
+#define ATCP_NAGLE_PUSH		2	/* send what we have, until the next write */
+#define ATCP_NAGLE_CORK		4	/* TCP_CORK, MSG_MORE: hold a part-filled segment */
+
+/*
+ * The largest skb a write builds, as TCP's size goal with GSO: 64 KiB less
+ * room for the headers (sk_setup_caps's sk_gso_max_size).
+ */
+#define ATCP_GSO_MAX_SIZE	(GSO_LEGACY_MAX_SIZE - (MAX_TCP_HEADER + 1))
 
 /* Per-network-namespace counters, shown in /proc/net/atcp_stat. */
 enum atcp_mib {
@@ -134,6 +143,7 @@ enum atcp_mib {
 	ATCP_MIB_RCV_PRUNED,
 	ATCP_MIB_ABORT_ON_MEMORY,
 	ATCP_MIB_MEMORY_PRESSURES,
+	ATCP_MIB_DEFER_ACCEPT_DROPS,
 	ATCP_MIB_LOST_RETRANSMIT,
 	ATCP_MIB_DSACK_RECV,
 	ATCP_MIB_DSACK_UNDO,
@@ -167,6 +177,7 @@ struct atcp_net {
 	int orphan_retries;
 	int rmem_default;
 	int wmem_default;
+	unsigned int notsent_lowat;	/* bytes, as tcp_notsent_lowat */
 	const struct atcp_cong_ops __rcu *ca_default;	/* for new sockets */
 	int challenge_ack_limit;	/* a second, INT_MAX: no limit */
 	int invalid_ratelimit;		/* ms between out-of-window ACKs */
@@ -206,6 +217,7 @@ struct atcp_skb_cb {
 	__u8 has_ts;		/* received: carried a timestamp */
 	__u8 sack_off;		/* received: offset of a SACK option, 0: none */
 	__u32 tw_isn;		/* received: ISN to use when a SYN reopens a TIME_WAIT tuple */
+	__u8 eor;		/* sent: ends a MSG_EOR write: no later data joins it */
 };
 
 #define ATCP_SKB_CB(skb) ((struct atcp_skb_cb *)&((skb)->cb[0]))
@@ -273,6 +285,7 @@ struct atcp_request_sock {
 	u32 ts_off;		/* our timestamp clock offset */
 	u32 rcv_wnd;
 	u32 snt_synack_us;	/* first SYN-ACK sent: the handshake RTT */
+	u32 window_clamp;	/* the child's bound on its window */
 	u32 last_oow_ack_time;	/* jiffies of the last challenge ACK, 0: none */
 	u16 peer_window;
 	u8 cookie:1;		/* answered with a SYN cookie: no state kept */
@@ -354,15 +367,21 @@ struct atcp_cong_ops {
 	void (*pkts_acked)(struct sock *sk, u32 acked, s32 rtt_us);
 };
 
-/* What the application set; a child inherits it from its listener. */
+/*
+ * What the application set; a child inherits it from its listener.
+ * (TCP_USER_TIMEOUT and TCP_DEFER_ACCEPT live where the inet code keeps
+ * them: icsk_user_timeout, icsk_accept_queue.rskq_defer_accept.)
+ */
 struct atcp_user_opts {
 	u16 user_mss;		/* TCP_MAXSEG, 0: none */
-	u8 nodelay;		/* TCP_NODELAY */
+	u8 nonagle;		/* ATCP_NAGLE_*: TCP_NODELAY, TCP_CORK */
 	u8 syn_retries;		/* TCP_SYNCNT, 0: sysctl */
 	int keepalive_time;	/* jiffies, 0: sysctl */
 	int keepalive_intvl;	/* jiffies, 0: sysctl */
 	int keepalive_probes;	/* 0: sysctl */
 	int linger2;		/* TCP_LINGER2: <0 abort, 0 sysctl, >0 jiffies */
+	u32 notsent_lowat;	/* TCP_NOTSENT_LOWAT, 0: sysctl */
+	u8 recvmsg_inq;		/* TCP_INQ: a TCP_CM_INQ cmsg with each read */
 };
 
 struct atcp_sock {
@@ -380,6 +399,11 @@ struct atcp_sock {
 	 * across a disconnect, as TCP's does.
 	 */
 	const struct atcp_cong_ops *ca_ops;
+	/*
+	 * The bound on the window we offer: TCP_WINDOW_CLAMP's before a
+	 * connection (0: none), then the one in use; a disconnect clears it.
+	 */
+	u32 window_clamp;
 
 	/*
 	 * Connection state: everything from here on is zeroed when a
@@ -390,6 +414,8 @@ struct atcp_sock {
 	u32 snd_nxt;		/* next to send */
 	u32 snd_max;		/* highest sent + 1 */
 	u32 write_seq;		/* end of the data queued by the app */
+	u32 pushed_seq;		/* write_seq at the last PSH marked */
+	u32 snd_sml;		/* end of the last segment sent short of the MSS */
 	u32 snd_wl1;		/* seq of the segment that last updated snd_wnd */
 	u32 snd_wl2;		/* ack of that segment */
 	u32 snd_wnd;		/* peer's window, bytes */
@@ -411,7 +437,6 @@ struct atcp_sock {
 	u32 copied_seq;		/* next byte the app reads */
 	u32 rcv_wup;		/* rcv_nxt when the window was last advertised */
 	u32 rcv_wnd;		/* window last advertised, bytes */
-	u32 window_clamp;
 	struct rb_root ofo_root;	/* out of order, by seq (ofo.c) */
 	/* The blocks of ofo_root to report, the latest arrival's first. */
 	struct atcp_sack_block selective_acks[ATCP_NUM_SACKS];
@@ -540,6 +565,23 @@ static inline u32 atcp_flight(const struct atcp_sock *ap)
 	return ap->snd_nxt - ap->snd_una;
 }
 
+/*
+ * No more than half the peer's largest window (all of it while that is
+ * below 536 bytes), so that a small window still takes whole segments
+ * (tcp_bound_to_half_wnd).
+ */
+static inline int atcp_bound_to_half_wnd(const struct atcp_sock *ap, int pktsize)
+{
+	u32 cutoff = ap->max_window;
+
+	if (cutoff > ATCP_MSS_DEFAULT)
+		cutoff >>= 1;
+	if (cutoff && pktsize > cutoff)
+		return max_t(int, cutoff, 68 - sizeof(struct tcphdr) -
+				  (ap->ts_ok ? TCPOLEN_TSTAMP_ALIGNED : 0));
+	return pktsize;
+}
+
 /* RFC 6298 2.3: the RTO before any backoff, SRTT + max(G, 4 * RTTVAR). */
 static inline u32 atcp_rto_from_rtt(const struct atcp_sock *ap)
 {
@@ -547,6 +589,71 @@ static inline u32 atcp_rto_from_rtt(const struct atcp_sock *ap)
 		return ATCP_TIMEOUT_INIT;
 	return min_t(u32, usecs_to_jiffies((ap->srtt_us >> 3) + ap->rttvar_us),
 		     ATCP_RTO_MAX);
+}
+
+/* The probe timer's first wait: the RTO, at least rto_min (tcp_probe0_base). */
+static inline u32 atcp_probe0_base(const struct sock *sk)
+{
+	return max_t(u32, inet_csk(sk)->icsk_rto, ATCP_RTO_MIN);
+}
+
+/*
+ * The probe timer's wait, backed off (tcp_probe0_when), and no longer
+ * than what TCP_USER_TIMEOUT leaves since the first unanswered probe
+ * (tcp_clamp_probe0_to_user_timeout).
+ */
+static inline u32 atcp_probe0_when(const struct sock *sk)
+{
+	const struct inet_connection_sock *icsk = inet_csk(sk);
+	u64 when = (u64)atcp_probe0_base(sk) << icsk->icsk_backoff;
+	u32 user_timeout = READ_ONCE(icsk->icsk_user_timeout);
+	u32 remaining;
+	s32 elapsed;
+
+	when = min_t(u64, when, ATCP_PROBE_MAX);
+	if (!user_timeout || !icsk->icsk_probes_tstamp)
+		return when;
+	elapsed = tcp_jiffies32 - icsk->icsk_probes_tstamp;
+	if (unlikely(elapsed < 0))
+		elapsed = 0;
+	remaining = msecs_to_jiffies(user_timeout) - elapsed;
+	remaining = max_t(u32, remaining, TCP_TIMEOUT_MIN);
+	return min_t(u32, remaining, when);
+}
+
+/*
+ * TCP_USER_TIMEOUT has passed since the first retransmission, or the
+ * first SYN (retransmits_timed_out with a user timeout).
+ */
+static inline bool atcp_user_timeout_expired(const struct sock *sk)
+{
+	const struct inet_connection_sock *icsk = inet_csk(sk);
+	u32 user_timeout = READ_ONCE(icsk->icsk_user_timeout);
+	u32 elapsed;
+
+	if (!user_timeout || !icsk->icsk_retransmits)
+		return false;
+	elapsed = jiffies_to_msecs(tcp_jiffies32 - atcp_sk(sk)->retrans_stamp);
+	return elapsed >= user_timeout;
+}
+
+/*
+ * The retransmission timer's wait, no longer than what TCP_USER_TIMEOUT
+ * leaves (tcp_clamp_rto_to_user_timeout).
+ */
+static inline u32 atcp_clamp_rto_to_user_timeout(const struct sock *sk)
+{
+	const struct inet_connection_sock *icsk = inet_csk(sk);
+	u32 user_timeout = READ_ONCE(icsk->icsk_user_timeout);
+	s32 remaining;
+
+	if (!user_timeout)
+		return icsk->icsk_rto;
+	remaining = user_timeout -
+		    jiffies_to_msecs(tcp_jiffies32 - atcp_sk(sk)->retrans_stamp);
+	if (remaining <= 0)
+		return 1;
+	return min_t(u32, icsk->icsk_rto, msecs_to_jiffies(remaining));
 }
 
 /* RFC 7323 section 5 (PAWS): how long a ts_recent holds, in s, ... */
@@ -745,6 +852,13 @@ void atcp_csum(struct sk_buff *skb, struct tcphdr *th, __be32 saddr,
 	       __be32 daddr, bool offload);
 int atcp_transmit_skb(struct sock *sk, struct sk_buff *skb, gfp_t gfp);
 void atcp_push(struct sock *sk, int nonagle);
+
+/* Send what the socket's own Nagle and cork allow (tcp_push_pending_frames). */
+static inline void atcp_push_pending_frames(struct sock *sk)
+{
+	atcp_push(sk, atcp_sk(sk)->uopt.nonagle);
+}
+
 void atcp_send_ack(struct sock *sk);
 void atcp_send_delayed_ack(struct sock *sk);
 void atcp_send_fin(struct sock *sk);
@@ -760,7 +874,7 @@ u32 atcp_free_window(struct sock *sk);
 u32 atcp_current_mss(struct sock *sk);
 unsigned int atcp_sync_mss(struct sock *sk, u32 pmtu);
 void atcp_init_rcv_wnd(struct sock *sk);
-u8 atcp_select_wscale(u32 space);
+u8 atcp_select_wscale(u32 space, u32 clamp);
 void atcp_check_space(struct sock *sk);
 void atcp_wmem_free_skb(struct sock *sk, struct sk_buff *skb);
 struct sk_buff *atcp_stream_alloc_skb(struct sock *sk, gfp_t gfp, bool force);
@@ -817,6 +931,7 @@ int atcp_setsockopt(struct sock *sk, int level, int optname,
 		    sockptr_t optval, unsigned int optlen);
 int atcp_getsockopt(struct sock *sk, int level, int optname,
 		    char __user *optval, int __user *optlen);
+bool atcp_stream_memory_free(const struct sock *sk, int wake);
 
 /* sysctl.c */
 extern long atcp_sysctl_mem[3];

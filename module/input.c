@@ -474,6 +474,29 @@ static u32 atcp_clean_rtx_queue(struct sock *sk, u32 ack, u32 tsecr,
 }
 
 /*
+ * An ACK while nothing is in flight, probing a window (tcp_ack_probe): if
+ * the window now takes the data waiting, probing ends and its backoff
+ * with it; if not, the probe timer starts over from this answer.
+ */
+static void atcp_ack_probe(struct sock *sk)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct atcp_sock *ap = atcp_sk(sk);
+	struct sk_buff *head = ap->send_head;
+
+	if (!head)
+		return;
+	if (!after(ATCP_SKB_CB(head)->end_seq, ap->snd_una + ap->snd_wnd)) {
+		icsk->icsk_backoff = 0;
+		icsk->icsk_probes_tstamp = 0;
+		inet_csk_clear_xmit_timer(sk, ICSK_TIME_PROBE0);
+	} else {
+		inet_csk_reset_xmit_timer(sk, ICSK_TIME_PROBE0,
+					  atcp_probe0_when(sk), ATCP_PROBE_MAX);
+	}
+}
+
+/*
  * Step 5 of RFC 9293 3.10.7.4, the ACK field.
  * Returns <0 to drop the segment, 0 for an old or duplicate ACK,
  * >0 when snd_una advanced or the window changed.
@@ -487,6 +510,7 @@ static int atcp_ack(struct sock *sk, const struct sk_buff *skb)
 	u32 prior_una = ap->snd_una;
 	/* The highest SACKed before this ACK (tcp_ack's prior_fack). */
 	u32 prior_fack = ap->sacked_out ? ap->highest_sack : prior_una;
+	u32 prior_flight = atcp_flight(ap);
 	u32 nwin = cb->window;
 	u32 tsecr = ap->ts_ok && cb->has_ts ? cb->tsecr : 0;
 	u32 prior_delivered = ap->delivered;
@@ -533,8 +557,11 @@ static int atcp_ack(struct sock *sk, const struct sk_buff *skb)
 		ap->snd_wnd = nwin;
 		ap->snd_wl1 = cb->seq;
 		ap->snd_wl2 = ack;
-		if (nwin > ap->max_window)
+		/* A larger window may take larger segments (tcp_ack_update_window). */
+		if (nwin > ap->max_window) {
 			ap->max_window = nwin;
+			atcp_sync_mss(sk, icsk->icsk_pmtu_cookie);
+		}
 	}
 
 	if (ap->sack_ok && cb->sack_off)
@@ -550,14 +577,10 @@ static int atcp_ack(struct sock *sk, const struct sk_buff *skb)
 			if (!ap->sack_ok)
 				ap->delivered++;
 		}
+		if (!prior_flight)
+			atcp_ack_probe(sk);
 		atcp_recovery_ack(sk, prior_una, ack, prior_delivered, 0, tsecr,
 				  flags);
-		/* The window opened: stop probing it.  The icsk timer is
-		 * shared, so only if it is the probe that is pending.
-		 */
-		if (window_changed && ap->snd_wnd &&
-		    icsk->icsk_pending == ICSK_TIME_PROBE0)
-			inet_csk_clear_xmit_timer(sk, ICSK_TIME_PROBE0);
 		return window_changed ? 1 : 0;
 	}
 
@@ -578,7 +601,6 @@ static int atcp_ack(struct sock *sk, const struct sk_buff *skb)
 		atcp_reset_rto(sk);
 	atcp_recovery_ack(sk, prior_una, ack, prior_delivered, acked_segs,
 			  tsecr, flags);
-	atcp_check_space(sk);
 	return 1;
 }
 
@@ -828,6 +850,7 @@ static int atcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 
 		ap->snd_una = cb->ack_seq;
 		atcp_clean_rtx_queue(sk, cb->ack_seq, 0, isn, &flags);
+		ap->retrans_stamp = 0;
 		inet_csk(sk)->icsk_retransmits = 0;
 		inet_csk_clear_xmit_timer(sk, ICSK_TIME_RETRANS);
 		/* Not the route: a failed reroute may have dropped it. */
@@ -840,7 +863,7 @@ static int atcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 		}
 		trace_atcp_ack(sk, ap->rcv_nxt, ATCP_ACK_STATE, 0);
 		atcp_send_ack(sk);
-		atcp_push(sk, 0);
+		atcp_push_pending_frames(sk);
 		kfree_skb(skb);
 		return -1;
 	}
@@ -1012,7 +1035,9 @@ int atcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 
 ack_and_discard:
 	if (sk->sk_state != TCP_CLOSE) {
-		atcp_push(sk, 0);
+		atcp_push_pending_frames(sk);
+		/* Writers wake once the data sent and acknowledged left room. */
+		atcp_check_space(sk);
 		atcp_ack_snd_check(sk);
 	}
 discard:

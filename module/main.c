@@ -255,6 +255,7 @@ struct proto atcp_prot = {
 	.keepalive		= atcp_set_keepalive,
 	.recvmsg		= atcp_recvmsg,
 	.sendmsg		= atcp_sendmsg,
+	.stream_memory_free	= atcp_stream_memory_free,
 	.backlog_rcv		= atcp_v4_do_rcv,
 	.release_cb		= atcp_release_cb,
 	.hash			= inet_hash,

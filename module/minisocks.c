@@ -88,6 +88,7 @@ void atcp_reqsk_init(const struct sock *sk, struct request_sock *req,
 	struct atcp_request_sock *areq = atcp_rsk(req);
 	const struct tcphdr *th = tcp_hdr(skb);
 	u32 space = READ_ONCE(sk->sk_rcvbuf);
+	u32 clamp = atcp_sk(sk)->window_clamp;
 
 	ireq->ir_rmt_port = th->source;
 	ireq->ir_num = ntohs(th->dest);
@@ -113,8 +114,12 @@ void atcp_reqsk_init(const struct sock *sk, struct request_sock *req,
 	       sizeof(*areq) - offsetof(struct atcp_request_sock, rcv_isn));
 	/* Half the buffer is offered; the rest pays for overhead. */
 	space -= space >> 1;
-	ireq->rcv_wscale = ireq->wscale_ok ? atcp_select_wscale(space) : 0;
-	areq->rcv_wnd = round_down(min(space, 65535U << ireq->rcv_wscale),
+	/* The listener's TCP_WINDOW_CLAMP bounds the scale and the window. */
+	ireq->rcv_wscale = ireq->wscale_ok ? atcp_select_wscale(space, clamp) : 0;
+	areq->window_clamp = 65535U << ireq->rcv_wscale;
+	if (clamp)
+		areq->window_clamp = min(areq->window_clamp, clamp);
+	areq->rcv_wnd = round_down(min(space, areq->window_clamp),
 				   1U << ireq->rcv_wscale);
 	areq->peer_window = ntohs(th->window);
 }
@@ -235,7 +240,9 @@ struct sock *atcp_v4_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
 	ap->snd_una = areq->snt_isn + 1;
 	ap->snd_nxt = ap->snd_una;
 	ap->snd_max = ap->snd_una;
+	ap->snd_sml = ap->snd_una;
 	ap->write_seq = ap->snd_una;
+	ap->pushed_seq = ap->snd_una;
 	ap->irs = areq->rcv_isn;
 	ap->rcv_nxt = areq->rcv_isn + 1;
 	ap->copied_seq = ap->rcv_nxt;
@@ -247,7 +254,7 @@ struct sock *atcp_v4_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
 	ap->wscale_ok = ireq->wscale_ok;
 	ap->snd_wscale = ireq->wscale_ok ? ireq->snd_wscale : 0;
 	ap->rcv_wscale = ireq->rcv_wscale;
-	ap->window_clamp = 65535U << ap->rcv_wscale;
+	ap->window_clamp = areq->window_clamp;
 	ap->sack_ok = ireq->sack_ok;
 	ap->ts_ok = ireq->tstamp_ok;
 	ap->ts_offset = areq->ts_off;
@@ -396,6 +403,19 @@ struct sock *atcp_check_req(struct sock *sk, struct sk_buff *skb,
 	}
 	if (!(flags & TCPHDR_ACK))
 		return NULL;
+
+	/*
+	 * TCP_DEFER_ACCEPT: a bare ACK makes no connection until the
+	 * deferral ends; the request waits for data, its SYN-ACK not resent
+	 * meanwhile (the inet request timer sees acked).
+	 */
+	if (req->num_timeout <
+	    READ_ONCE(inet_csk(sk)->icsk_accept_queue.rskq_defer_accept) &&
+	    cb->end_seq == areq->rcv_isn + 1) {
+		inet_rsk(req)->acked = 1;
+		ATCP_INC_STATS(net, ATCP_MIB_DEFER_ACCEPT_DROPS);
+		return NULL;
+	}
 
 	child = atcp_v4_syn_recv_sock(sk, skb, req, NULL, req, &own_req);
 	if (!child) {

@@ -93,7 +93,10 @@ void atcp_check_space(struct sock *sk)
 		sk->sk_write_space(sk);
 }
 
-/* Send MSS: path MTU less headers and options, bounded by the peer. */
+/*
+ * Send MSS (tcp_sync_mss): path MTU less headers and options, bounded by
+ * the peer's MSS, TCP_MAXSEG and half the peer's largest window.
+ */
 unsigned int atcp_sync_mss(struct sock *sk, u32 pmtu)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
@@ -109,6 +112,7 @@ unsigned int atcp_sync_mss(struct sock *sk, u32 pmtu)
 	if (ap->ts_ok)
 		mss -= TCPOLEN_TSTAMP_ALIGNED;
 	mss = max_t(int, mss, ATCP_MIN_MSS);
+	mss = atcp_bound_to_half_wnd(ap, mss);
 	inet_csk(sk)->icsk_pmtu_cookie = pmtu;
 	ap->mss_cache = mss;
 	return mss;
@@ -139,26 +143,39 @@ static u32 atcp_full_space(const struct sock *sk)
 	return space - (space >> 1);
 }
 
-/* Pick the window scale and the first window (tcp_select_initial_window). */
-/* The scale that lets the window cover space, and at least 6 MiB as Linux. */
-u8 atcp_select_wscale(u32 space)
+/**
+ * atcp_select_wscale() - the window scale to offer
+ * @space: the receive space
+ * @clamp: TCP_WINDOW_CLAMP's bound, 0: none
+ *
+ * The scale that lets the window cover space, and at least 6 MiB as Linux,
+ * but no more than the clamp (tcp_select_initial_window).
+ * Return: the shift.
+ */
+u8 atcp_select_wscale(u32 space, u32 clamp)
 {
 	u32 max_space = max_t(u32, space, 6 << 20);
 	u8 wscale = 0;
 
+	if (clamp)
+		max_space = min(max_space, clamp);
 	while (wscale < ATCP_MAX_WSCALE && (65535U << wscale) < max_space)
 		wscale++;
 	return wscale;
 }
 EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_select_wscale);
 
+/* The scale and the first window of an active open, within TCP_WINDOW_CLAMP. */
 void atcp_init_rcv_wnd(struct sock *sk)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
 	u32 space = atcp_full_space(sk);
+	u32 clamp = ap->window_clamp;
 
-	ap->rcv_wscale = ap->wscale_ok ? atcp_select_wscale(space) : 0;
+	ap->rcv_wscale = ap->wscale_ok ? atcp_select_wscale(space, clamp) : 0;
 	ap->window_clamp = 65535U << ap->rcv_wscale;
+	if (clamp)
+		ap->window_clamp = min(ap->window_clamp, clamp);
 	ap->rcv_wnd = min(space, ap->window_clamp);
 	ap->rcv_wnd = round_down(ap->rcv_wnd, 1U << ap->rcv_wscale);
 }
@@ -374,7 +391,7 @@ static void atcp_event_data_sent(struct sock *sk)
  * FIN) or a bare skb of its own (ACK, RST, probe).
  */
 static int __atcp_transmit_skb(struct sock *sk, struct sk_buff *skb,
-			       bool clone_it, gfp_t gfp)
+			       bool clone_it, gfp_t gfp, u8 more_flags)
 {
 	struct inet_sock *inet = inet_sk(sk);
 	struct atcp_sock *ap = atcp_sk(sk);
@@ -394,6 +411,8 @@ static int __atcp_transmit_skb(struct sock *sk, struct sk_buff *skb,
 			return -ENOBUFS;
 	}
 	cb = ATCP_SKB_CB(skb);
+	/* Flags for this transmission only: the queued skb keeps its own. */
+	cb->tcp_flags |= more_flags;
 
 	if (unlikely(cb->tcp_flags & TCPHDR_SYN)) {
 		opts.mss = ap->advmss;
@@ -438,7 +457,7 @@ static int __atcp_transmit_skb(struct sock *sk, struct sk_buff *skb,
 
 int atcp_transmit_skb(struct sock *sk, struct sk_buff *skb, gfp_t gfp)
 {
-	return __atcp_transmit_skb(sk, skb, true, gfp);
+	return __atcp_transmit_skb(sk, skb, true, gfp, 0);
 }
 
 static struct sk_buff *atcp_alloc_ctl(struct sock *sk, gfp_t gfp, u32 seq,
@@ -471,7 +490,7 @@ void atcp_send_ack(struct sock *sk)
 		inet_csk_reset_xmit_timer(sk, ICSK_TIME_DACK, HZ / 5, ATCP_RTO_MAX);
 		return;
 	}
-	__atcp_transmit_skb(sk, skb, false, GFP_ATOMIC);
+	__atcp_transmit_skb(sk, skb, false, GFP_ATOMIC, 0);
 }
 
 /*
@@ -532,7 +551,7 @@ void atcp_send_active_reset(struct sock *sk, gfp_t gfp)
 	skb = atcp_alloc_ctl(sk, gfp, atcp_sk(sk)->snd_nxt,
 			     TCPHDR_ACK | TCPHDR_RST);
 	if (skb)
-		__atcp_transmit_skb(sk, skb, false, gfp);
+		__atcp_transmit_skb(sk, skb, false, gfp, 0);
 }
 
 /* A segment the peer must answer: keepalive or zero-window probe. */
@@ -549,7 +568,7 @@ int atcp_send_probe(struct sock *sk, bool zero_window)
 		ap->zwp_sent++;
 		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_ZERO_WINDOW_PROBES);
 	}
-	return __atcp_transmit_skb(sk, skb, false, GFP_ATOMIC);
+	return __atcp_transmit_skb(sk, skb, false, GFP_ATOMIC, 0);
 }
 
 /* Queue a new skb to send, and charge it to the socket. */
@@ -572,7 +591,9 @@ static int atcp_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
 	struct sk_buff *buff;
 	u32 moved;
 
-	if (WARN_ON_ONCE(len >= skb->len))
+	/* All of its data may stay if what moves is the FIN. */
+	if (WARN_ON_ONCE(len > skb->len ||
+			 (len == skb->len && !(cb->tcp_flags & TCPHDR_FIN))))
 		return -EINVAL;
 	if (skb_unclone(skb, GFP_ATOMIC))
 		return -ENOMEM;
@@ -592,7 +613,9 @@ static int atcp_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
 		atcp_sk(sk)->lost_marked++;
 	ATCP_SKB_CB(buff)->seq = cb->seq + len;
 	cb->end_seq = cb->seq + len;
+	/* PSH, FIN and the end of a record go with the second part. */
 	cb->tcp_flags &= ~(TCPHDR_FIN | TCPHDR_PSH);
+	cb->eor = 0;
 	__skb_header_release(buff);
 	__skb_queue_after(&sk->sk_write_queue, skb, buff);
 	return 0;
@@ -642,9 +665,190 @@ static void atcp_cwnd_validate(struct sock *sk, bool is_cwnd_limited)
 	}
 }
 
+/* Minshall's variant of Nagle: a short segment sent is unacknowledged. */
+static bool atcp_minshall_check(const struct atcp_sock *ap)
+{
+	return after(ap->snd_sml, ap->snd_una) &&
+	       !after(ap->snd_sml, ap->snd_nxt);
+}
+
 /*
- * Send what the windows, Nagle and the cork allow (tcp_write_xmit): first
- * what recovery takes as lost, then new data.  A loss probe sends one new
+ * Must a part-filled segment wait (tcp_nagle_check)?  Corked, it waits;
+ * under Nagle, while a short segment sent is unacknowledged.
+ */
+static bool atcp_nagle_check(bool partial, const struct atcp_sock *ap,
+			     int nonagle)
+{
+	return partial &&
+	       ((nonagle & ATCP_NAGLE_CORK) ||
+		(!nonagle && atcp_flight(ap) && atcp_minshall_check(ap)));
+}
+
+/*
+ * May a segment no longer than the MSS go now (tcp_nagle_test)?  A push
+ * sends it, and so does a FIN in it.
+ */
+static bool atcp_nagle_test(const struct atcp_sock *ap,
+			    const struct sk_buff *skb, u32 mss, int nonagle)
+{
+	if (nonagle & ATCP_NAGLE_PUSH)
+		return true;
+	if (ATCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN)
+		return true;
+	return !atcp_nagle_check(skb->len < mss, ap, nonagle);
+}
+
+/*
+ * Does the first segment of skb, its FIN too if that is all, fit in the
+ * peer's window (tcp_snd_wnd_test)?  A window smaller than the segment
+ * gets nothing until the probe timer fills it (sender-side silly window
+ * avoidance).
+ */
+static bool atcp_snd_wnd_test(const struct atcp_sock *ap,
+			      const struct sk_buff *skb, u32 mss)
+{
+	u32 end_seq = ATCP_SKB_CB(skb)->end_seq;
+
+	/* Our SYN: there is no window yet (tcp_connect sends it as is). */
+	if (unlikely(ATCP_SKB_CB(skb)->tcp_flags & TCPHDR_SYN))
+		return true;
+	if (skb->len > mss)
+		end_seq = ATCP_SKB_CB(skb)->seq + mss;
+	return !after(end_seq, ap->snd_una + ap->snd_wnd);
+}
+
+/*
+ * How many segments TCP would send as one GSO packet (tcp_tso_segs,
+ * tcp_tso_autosize): about a millisecond's worth at the pacing rate TCP
+ * would have (tcp_update_pacing_rate: twice cwnd per RTT in slow start,
+ * 1.2 times after), plus up to 64 KiB when the path's least RTT is short;
+ * at least two.  This decides where TCP's PSH falls in bulk data.
+ */
+static u32 atcp_tso_segs(const struct sock *sk, u32 mss)
+{
+	const struct atcp_sock *ap = atcp_sk(sk);
+	u32 packets_out = DIV_ROUND_UP(atcp_flight(ap), mss);
+	u64 rate = (u64)mss * ((USEC_PER_SEC / 100) << 3);
+	u64 bytes;
+	u32 r;
+
+	rate *= ap->snd_cwnd < ap->snd_ssthresh / 2 ? 200 : 120;
+	rate *= max(ap->snd_cwnd, packets_out);
+	if (ap->srtt_us)
+		rate = div_u64(rate, ap->srtt_us);
+	rate = min_t(u64, rate, READ_ONCE(sk->sk_max_pacing_rate));
+	bytes = rate >> READ_ONCE(sk->sk_pacing_shift);
+	r = (ap->min_rtt_us ? : ~0U) >> 9;
+	if (r < BITS_PER_TYPE(u32))
+		bytes += ATCP_GSO_MAX_SIZE >> r;
+	bytes = min_t(u64, bytes, ATCP_GSO_MAX_SIZE);
+	return max_t(u32, div_u64(bytes, mss), 2);
+}
+
+/*
+ * The segments the congestion window lets go in one GSO packet
+ * (tcp_cwnd_test): at most half of it, so that at least two are in
+ * flight; a last FIN goes whatever the window.
+ */
+static u32 atcp_cwnd_quota(const struct atcp_sock *ap,
+			   const struct sk_buff *skb, u32 in_flight, u32 mss)
+{
+	u32 segs = DIV_ROUND_UP(in_flight, mss);
+
+	if ((ATCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN) && skb->len <= mss)
+		return 1;
+	if (segs >= ap->snd_cwnd)
+		return 0;
+	return min(max(ap->snd_cwnd >> 1, 1U), ap->snd_cwnd - segs);
+}
+
+/*
+ * How much of an skb longer than the MSS goes now as one GSO packet
+ * (tcp_mss_split_point): max_segs segments, or what the window takes, but
+ * a part-filled last segment only if Nagle lets it go.
+ */
+static u32 atcp_mss_split_point(const struct sock *sk,
+				const struct sk_buff *skb, u32 mss,
+				u32 max_segs, int nonagle)
+{
+	const struct atcp_sock *ap = atcp_sk(sk);
+	u32 window = ap->snd_una + ap->snd_wnd - ATCP_SKB_CB(skb)->seq;
+	u32 max_len = mss * max_segs;
+	u32 needed, partial;
+
+	if (max_len <= window && !skb_queue_is_last(&sk->sk_write_queue, skb))
+		return max_len;
+	needed = min(skb->len, window);
+	if (max_len <= needed)
+		return max_len;
+	partial = needed % mss;
+	if (atcp_nagle_check(partial, ap, nonagle))
+		return needed - partial;
+	return needed;
+}
+
+/* New data left: the send head moves on (tcp_event_new_data_sent). */
+static void atcp_event_new_data_sent(struct sock *sk, struct sk_buff *skb)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+
+	ap->snd_nxt = cb->end_seq;
+	if (after(ap->snd_nxt, ap->snd_max))
+		ap->snd_max = ap->snd_nxt;
+	ap->bytes_sent += skb->len;
+	ap->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
+			NULL : skb_queue_next(&sk->sk_write_queue, skb);
+}
+
+/*
+ * Send the first limit bytes of skb, the send head, as segments of at most
+ * mss: what TCP sends as one GSO packet, cut in software before the wire.
+ * As TCP forces PSH on such a packet of more than one segment (to flush
+ * the receiver's GRO), its last segment carries PSH.  Returns how many
+ * segments left.
+ */
+static int atcp_xmit_chunk(struct sock *sk, struct sk_buff *skb, u32 limit,
+			   u32 mss, u32 *in_flight)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	u32 end = ATCP_SKB_CB(skb)->seq + limit;
+	u8 gso_push = limit > mss ? TCPHDR_PSH : 0;
+	int segs = 0;
+
+	for (;;) {
+		struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+		u32 len = min_t(u32, mss, end - cb->seq);
+
+		if (skb->len > len && atcp_fragment(sk, skb, len))
+			break;
+		if (skb->len && !atcp_flight(ap))
+			atcp_ca_event(sk, ATCP_CA_EVENT_TX_START);
+		if (__atcp_transmit_skb(sk, skb, true, sk->sk_allocation,
+					cb->seq + skb->len == end ? gso_push : 0))
+			break;
+		atcp_event_new_data_sent(sk, skb);
+		if (ap->ca_state == ATCP_CA_RECOVERY)
+			ap->prr_out++;
+		/* Minshall: remember the last short segment (tcp_minshall_update). */
+		if (skb->len < mss)
+			ap->snd_sml = cb->end_seq;
+		*in_flight += cb->end_seq - cb->seq;
+		segs++;
+		skb = ap->send_head;
+		if (!skb || !before(ATCP_SKB_CB(skb)->seq, end))
+			break;
+	}
+	return segs;
+}
+
+/*
+ * Send what the windows, Nagle and the cork allow (tcp_write_xmit): each
+ * skb from the send head, the first segment of which fits the window, as
+ * much of it as the window and Nagle let go.  A part-filled segment at
+ * the end of the queue waits while corked, or under Nagle while a short
+ * segment is unacknowledged; one inside the queue goes, no more can join
+ * it.  First what recovery takes as lost; a loss probe sends one new
  * segment whatever the congestion window says.
  */
 static void __atcp_write_xmit(struct sock *sk, int nonagle, bool probe)
@@ -661,46 +865,32 @@ static void __atcp_write_xmit(struct sock *sk, int nonagle, bool probe)
 		atcp_xmit_retransmit_queue(sk, mss, &in_flight);
 
 	while ((skb = ap->send_head) != NULL) {
-		struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
-		u32 wnd_end = ap->snd_una + ap->snd_wnd;
+		u32 quota = atcp_cwnd_quota(ap, skb, in_flight, mss);
 		u32 limit;
 
 		if (probe && sent)
 			break;
-		if (in_flight >= ap->snd_cwnd * mss && !probe) {
+		if (probe)
+			quota = 1;
+		if (!quota) {
 			cwnd_limited = true;
 			break;
 		}
-		if (!before(cb->seq, wnd_end) && skb->len)
+		if (!atcp_snd_wnd_test(ap, skb, mss))
 			break;
-		limit = min_t(u32, mss, wnd_end - cb->seq);
-		if (skb->len > limit) {
-			if (atcp_fragment(sk, skb, limit))
+		if (skb->len <= mss) {
+			if (!atcp_nagle_test(ap, skb, mss,
+					     skb_queue_is_last(&sk->sk_write_queue, skb) ?
+					     nonagle : ATCP_NAGLE_PUSH))
 				break;
-		} else if (skb->len < mss && !(cb->tcp_flags & TCPHDR_FIN) &&
-			   skb_queue_is_last(&sk->sk_write_queue, skb) &&
-			   ((nonagle & ATCP_NAGLE_CORK) ||
-			    (!(nonagle & (ATCP_NAGLE_OFF | ATCP_NAGLE_PUSH)) &&
-			     atcp_flight(ap)))) {
-			/*
-			 * Nagle: hold a small segment while data is in
-			 * flight; corked, hold it anyway (tcp_nagle_check).
-			 */
-			break;
+			limit = skb->len;
+		} else {
+			limit = atcp_mss_split_point(sk, skb, mss,
+						     min(quota, atcp_tso_segs(sk, mss)),
+						     nonagle);
 		}
-		if (skb->len && !atcp_flight(ap))
-			atcp_ca_event(sk, ATCP_CA_EVENT_TX_START);
-		if (atcp_transmit_skb(sk, skb, sk->sk_allocation))
+		if (!atcp_xmit_chunk(sk, skb, limit, mss, &in_flight))
 			break;
-		ap->snd_nxt = cb->end_seq;
-		if (after(ap->snd_nxt, ap->snd_max))
-			ap->snd_max = ap->snd_nxt;
-		in_flight += cb->end_seq - cb->seq;
-		ap->bytes_sent += skb->len;
-		ap->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
-				NULL : skb_queue_next(&sk->sk_write_queue, skb);
-		if (ap->ca_state == ATCP_CA_RECOVERY)
-			ap->prr_out++;
 		sent = true;
 	}
 
@@ -721,10 +911,14 @@ static void __atcp_write_xmit(struct sock *sk, int nonagle, bool probe)
 		atcp_schedule_loss_probe(sk);
 	}
 	if (ap->send_head && !atcp_flight(ap) && !icsk->icsk_pending) {
-		/* Data waits on a closed window: probe it. */
+		/*
+		 * Data waits with nothing in flight, for a closed window,
+		 * Nagle or a cork: the probe timer sends it, or probes the
+		 * window (tcp_check_probe_timer).
+		 */
 		inet_csk_reset_xmit_timer(sk, ICSK_TIME_PROBE0,
-					  min_t(u32, icsk->icsk_rto << icsk->icsk_backoff,
-						ATCP_PROBE_MAX),
+					  max_t(u32, inet_csk(sk)->icsk_rto,
+						ATCP_RTO_MIN),
 					  ATCP_PROBE_MAX);
 	}
 }
@@ -740,6 +934,12 @@ void atcp_write_xmit_probe(struct sock *sk)
 	__atcp_write_xmit(sk, ATCP_NAGLE_PUSH, true);
 }
 
+/**
+ * atcp_push() - send what may go now
+ * @sk: the socket, owned
+ * @nonagle: ATCP_NAGLE_* for this push: the socket's own
+ *	     (atcp_push_pending_frames()), or a write's
+ */
 void atcp_push(struct sock *sk, int nonagle)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
@@ -747,26 +947,46 @@ void atcp_push(struct sock *sk, int nonagle)
 	/* In recovery there may be retransmissions to send, if nothing new. */
 	if (!ap->send_head && ap->ca_state == ATCP_CA_OPEN)
 		return;
-	if (ap->uopt.nodelay)
-		nonagle |= ATCP_NAGLE_OFF;
 	atcp_write_xmit(sk, nonagle);
 }
 
-/*
- * The probe timer fired with data queued and nothing in flight
- * (tcp_write_wakeup): if the window has room, the data itself goes, since
- * its first transmission may have failed locally (no route, a netfilter
- * drop); otherwise a zero-window probe.  Returns true if data went out.
+/**
+ * atcp_write_wakeup() - the probe timer's segment (tcp_write_wakeup)
+ * @sk: the socket, with data queued and nothing in flight
+ *
+ * If the window has room, the first segment goes, as much of it as the
+ * window takes, with PSH: Nagle or a cork held it, the window was too
+ * small for a whole segment, or its first transmission failed locally
+ * (no route, a netfilter drop).  Otherwise a zero-window probe.
+ * Return: true if data went out.
  */
 bool atcp_write_wakeup(struct sock *sk)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
 	struct sk_buff *skb = ap->send_head;
+	u32 wnd_end = ap->snd_una + ap->snd_wnd;
 
-	if (skb && (!skb->len ||
-		    before(ATCP_SKB_CB(skb)->seq, ap->snd_una + ap->snd_wnd))) {
-		atcp_write_xmit(sk, ATCP_NAGLE_PUSH);
-		return atcp_flight(ap);
+	if (skb && before(ATCP_SKB_CB(skb)->seq, wnd_end)) {
+		struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+		u32 mss = atcp_current_mss(sk);
+		u32 seg_size = wnd_end - cb->seq;
+
+		if (before(ap->pushed_seq, cb->end_seq))
+			ap->pushed_seq = cb->end_seq;
+		if (seg_size < cb->end_seq - cb->seq || skb->len > mss) {
+			seg_size = min(seg_size, mss);
+			cb->tcp_flags |= TCPHDR_PSH;
+			if (atcp_fragment(sk, skb, seg_size))
+				return false;
+		}
+		cb->tcp_flags |= TCPHDR_PSH;
+		if (skb->len && !atcp_flight(ap))
+			atcp_ca_event(sk, ATCP_CA_EVENT_TX_START);
+		if (atcp_transmit_skb(sk, skb, GFP_ATOMIC))
+			return false;
+		atcp_event_new_data_sent(sk, skb);
+		atcp_reset_rto(sk);
+		return true;
 	}
 	atcp_send_probe(sk, true);
 	return false;
@@ -821,6 +1041,7 @@ static void atcp_connect_init(struct sock *sk)
 	ap->snd_una = ap->iss;
 	ap->snd_nxt = ap->iss;
 	ap->snd_max = ap->iss;
+	ap->snd_sml = ap->iss;
 	ap->write_seq = ap->iss;
 	ap->snd_wnd = 0;
 	ap->rcv_nxt = 0;
@@ -845,6 +1066,9 @@ int atcp_connect(struct sock *sk)
 	ATCP_SKB_CB(skb)->end_seq = ap->iss + 1;
 	ATCP_SKB_CB(skb)->tcp_flags = TCPHDR_SYN;
 	ap->write_seq = ap->iss + 1;
+	ap->pushed_seq = ap->write_seq;
+	/* TCP_USER_TIMEOUT counts from the first SYN (tcp_connect). */
+	ap->retrans_stamp = tcp_jiffies32 ? : 1;
 	atcp_entail(sk, skb);
 	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_ACTIVE_OPENS);
 	atcp_write_xmit(sk, ATCP_NAGLE_PUSH);

@@ -280,6 +280,7 @@ static const char *const atcp_mib_names[ATCP_MIB_MAX] = {
 	[ATCP_MIB_RCV_PRUNED]		= "RcvPruned",
 	[ATCP_MIB_ABORT_ON_MEMORY]	= "AbortOnMemory",
 	[ATCP_MIB_MEMORY_PRESSURES]	= "MemoryPressures",
+	[ATCP_MIB_DEFER_ACCEPT_DROPS]	= "DeferAcceptDrops",
 	[ATCP_MIB_LOST_RETRANSMIT]	= "LostRetransmit",
 	[ATCP_MIB_DSACK_RECV]		= "DSACKRecv",
 	[ATCP_MIB_DSACK_UNDO]		= "DSACKUndo",

@@ -92,8 +92,10 @@ int atcp_disconnect(struct sock *sk, int flags)
 	if (ap->ca_ops->release)
 		ap->ca_ops->release(sk);
 	atcp_clear_connection(ap);
+	ap->window_clamp = 0;
 	icsk->icsk_backoff = 0;
 	icsk->icsk_probes_out = 0;
+	icsk->icsk_probes_tstamp = 0;
 	icsk->icsk_retransmits = 0;
 	icsk->icsk_rto = ATCP_TIMEOUT_INIT;
 	memset(&icsk->icsk_ack, 0, sizeof(icsk->icsk_ack));
@@ -220,12 +222,92 @@ out:
 	sock_put(sk);
 }
 
+/* Mark the end of what the application pushed (tcp_mark_push). */
+static void atcp_mark_push(struct atcp_sock *ap, struct sk_buff *skb)
+{
+	ATCP_SKB_CB(skb)->tcp_flags |= TCPHDR_PSH;
+	ap->pushed_seq = ap->write_seq;
+}
+
+/*
+ * More than half the peer's largest window written since the last PSH:
+ * push now, whatever else is promised (forced_push).
+ */
+static bool atcp_forced_push(const struct atcp_sock *ap)
+{
+	return after(ap->write_seq, ap->pushed_seq + (ap->max_window >> 1));
+}
+
+/*
+ * How much data an skb of the write queue takes (tcp_xmit_size_goal): as
+ * much as TCP puts in one GSO packet, a multiple of the MSS up to 64 KiB
+ * and half the peer's largest window.
+ * PSH goes on the last segment of such an skb when a write fills it, so
+ * that these bounds are where TCP's forced pushes fall.
+ */
+static u32 atcp_size_goal(const struct sock *sk, u32 mss, int flags)
+{
+	u32 goal = atcp_bound_to_half_wnd(atcp_sk(sk), ATCP_GSO_MAX_SIZE);
+
+	return max(goal / mss * mss, mss);
+}
+
+/* Data may join the tail skb: not sent, no SYN or FIN, no MSG_EOR's end. */
+static bool atcp_can_append(const struct atcp_sock *ap,
+			    const struct sk_buff *skb)
+{
+	return skb && ap->send_head &&
+	       !(ATCP_SKB_CB(skb)->tcp_flags & (TCPHDR_SYN | TCPHDR_FIN)) &&
+	       !ATCP_SKB_CB(skb)->eor;
+}
+
+/*
+ * The end of a write, or a wait for memory in the middle of one
+ * (tcp_push): PSH on the last skb unless MSG_MORE promises more (or too
+ * much went without one), then send.  MSG_MORE holds a part-filled
+ * segment as TCP_CORK does.
+ */
+static void atcp_push_write(struct sock *sk, int flags, int nonagle)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+
+	if (!skb || !ap->send_head)
+		return;
+	if (!(flags & MSG_MORE) || atcp_forced_push(ap))
+		atcp_mark_push(ap, skb);
+	if (flags & MSG_MORE)
+		nonagle = ATCP_NAGLE_CORK;
+	atcp_push(sk, nonagle);
+}
+
+/* A write that failed before any data went in leaves no empty skb. */
+static void atcp_remove_empty_skb(struct sock *sk)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+
+	if (skb && ap->send_head &&
+	    ATCP_SKB_CB(skb)->seq == ATCP_SKB_CB(skb)->end_seq) {
+		if (skb == ap->send_head)
+			ap->send_head = NULL;
+		__skb_unlink(skb, &sk->sk_write_queue);
+		atcp_wmem_free_skb(sk, skb);
+	}
+}
+
+/*
+ * A write (tcp_sendmsg_locked): the data goes into skbs of the size goal;
+ * each one filled is sent at once, with PSH if too much went without one;
+ * the last gets PSH unless MSG_MORE, and the socket's Nagle and cork say
+ * whether a part-filled one waits.
+ */
 int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
 	int flags = msg->msg_flags;
 	int copied = 0, err;
-	int size_goal;
+	u32 mss, size_goal;
 	long timeo;
 
 	lock_sock(sk);
@@ -236,7 +318,9 @@ int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 			goto do_error;
 	}
 	sk_clear_bit(SOCKWQ_ASYNC_NOSPACE, sk);
-	size_goal = atcp_current_mss(sk);
+
+	mss = atcp_current_mss(sk);
+	size_goal = atcp_size_goal(sk, mss, flags);
 
 	err = -EPIPE;
 	if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
@@ -246,15 +330,14 @@ int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 		struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
 		struct page_frag *pfrag;
 		int copy = 0;
-		bool merge;
+		bool merge = true;
 		int i;
 
-		if (skb && ap->send_head &&
-		    !(ATCP_SKB_CB(skb)->tcp_flags & (TCPHDR_SYN | TCPHDR_FIN)))
+		if (atcp_can_append(ap, skb))
 			copy = size_goal - skb->len;
 
-		if (copy <= 0 ||
-		    (skb && skb_shinfo(skb)->nr_frags >= MAX_SKB_FRAGS)) {
+		if (copy <= 0) {
+new_segment:
 			if (!sk_stream_memory_free(sk))
 				goto wait_for_space;
 			/* The first skb goes whatever the memory pool says. */
@@ -266,6 +349,8 @@ int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 			ATCP_SKB_CB(skb)->end_seq = ap->write_seq;
 			ATCP_SKB_CB(skb)->tcp_flags = TCPHDR_ACK;
 			atcp_entail(sk, skb);
+			/* A push asked by TCP_NODELAY or an uncork is done. */
+			ap->uopt.nonagle &= ~ATCP_NAGLE_PUSH;
 			copy = size_goal;
 		}
 		copy = min_t(int, copy, msg_data_left(msg));
@@ -274,9 +359,13 @@ int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 		if (!sk_page_frag_refill(sk, pfrag))
 			goto wait_for_space;
 		i = skb_shinfo(skb)->nr_frags;
-		merge = skb_can_coalesce(skb, i, pfrag->page, pfrag->offset);
-		if (!merge && i >= MAX_SKB_FRAGS)
-			continue;
+		if (!skb_can_coalesce(skb, i, pfrag->page, pfrag->offset)) {
+			if (i >= MAX_SKB_FRAGS) {
+				atcp_mark_push(ap, skb);
+				goto new_segment;
+			}
+			merge = false;
+		}
 		copy = min_t(int, copy, pfrag->size - pfrag->offset);
 		copy = atcp_wmem_schedule(sk, copy);
 		if (!copy)
@@ -292,46 +381,54 @@ int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 			page_ref_inc(pfrag->page);
 		}
 		pfrag->offset += copy;
+
+		/* PSH moves to the end of this write. */
+		if (!copied)
+			ATCP_SKB_CB(skb)->tcp_flags &= ~TCPHDR_PSH;
 		ap->write_seq += copy;
 		ATCP_SKB_CB(skb)->end_seq += copy;
 		copied += copy;
 
-		/* The last segment of a write goes out below, with PSH. */
-		if (!msg_data_left(msg))
-			break;
-		if (skb->len >= size_goal)
-			atcp_push(sk, 0);
+		if (!msg_data_left(msg)) {
+			if (unlikely(flags & MSG_EOR))
+				ATCP_SKB_CB(skb)->eor = 1;
+			goto out;
+		}
+		if (skb->len < size_goal)
+			continue;
+		if (atcp_forced_push(ap)) {
+			atcp_mark_push(ap, skb);
+			atcp_push(sk, ATCP_NAGLE_PUSH);
+		} else if (skb == ap->send_head) {
+			atcp_push(sk, ATCP_NAGLE_PUSH);
+		}
 		continue;
 
 wait_for_space:
 		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
 		if (copied)
-			atcp_push(sk, ATCP_NAGLE_PUSH);
+			atcp_push_write(sk, flags & ~MSG_MORE, ATCP_NAGLE_PUSH);
 		err = sk_stream_wait_memory(sk, &timeo);
 		if (err)
 			goto do_error;
-		size_goal = atcp_current_mss(sk);
+		mss = atcp_current_mss(sk);
+		size_goal = atcp_size_goal(sk, mss, flags);
 	}
 
 out:
-	if (copied) {
-		struct sk_buff *tail = skb_peek_tail(&sk->sk_write_queue);
-
-		/*
-		 * MSG_MORE: more is coming, so no PSH, and a part-filled
-		 * segment waits; the probe timer sends it if nothing does.
-		 */
-		if (tail && ap->send_head && !(flags & MSG_MORE))
-			ATCP_SKB_CB(tail)->tcp_flags |= TCPHDR_PSH;
-		atcp_push(sk, flags & MSG_MORE ? ATCP_NAGLE_CORK : 0);
-	}
+	if (copied)
+		atcp_push_write(sk, flags, ap->uopt.nonagle);
 	release_sock(sk);
 	return copied;
 
 do_error:
+	atcp_remove_empty_skb(sk);
 	if (copied)
 		goto out;
 	err = sk_stream_error(sk, flags, err);
+	/* An edge-triggered epoll waiter must hear of it. */
+	if (unlikely(skb_queue_empty(&sk->sk_write_queue) && err == -EAGAIN))
+		sk->sk_write_space(sk);
 	release_sock(sk);
 	return err;
 }
@@ -381,8 +478,26 @@ void atcp_cleanup_rbuf(struct sock *sk, int copied)
 	__atcp_cleanup_rbuf(sk, copied, ATCP_ACK_AFTER_READ);
 }
 
-int atcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
-		 int *addr_len)
+/* Bytes left to read after a read, 1 for a FIN still unread (tcp_inq_hint). */
+static int atcp_inq_hint(struct sock *sk)
+{
+	const struct atcp_sock *ap = atcp_sk(sk);
+	u32 copied_seq = READ_ONCE(ap->copied_seq);
+	int inq = READ_ONCE(ap->rcv_nxt) - copied_seq;
+
+	if (unlikely(inq < 0 || copied_seq != READ_ONCE(ap->copied_seq))) {
+		lock_sock(sk);
+		inq = ap->rcv_nxt - ap->copied_seq;
+		release_sock(sk);
+	}
+	if (inq == 0 && sock_flag(sk, SOCK_DONE))
+		inq = 1;
+	return inq;
+}
+
+/* A read, with the socket owned. */
+static int atcp_recvmsg_locked(struct sock *sk, struct msghdr *msg, size_t len,
+			       int flags)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
 	u32 peek_seq, *seq;
@@ -391,10 +506,6 @@ int atcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 	int target;
 	int err;
 
-	if (flags & MSG_ERRQUEUE)
-		return inet_recv_error(sk, msg, len, addr_len);
-
-	lock_sock(sk);
 	err = -ENOTCONN;
 	if (sk->sk_state == TCP_LISTEN)
 		goto out;
@@ -484,12 +595,34 @@ found_ok_skb:
 	} while (len > 0);
 
 	atcp_cleanup_rbuf(sk, copied);
-	release_sock(sk);
 	return copied;
 
 out:
-	release_sock(sk);
 	return err;
+}
+
+int atcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
+		 int *addr_len)
+{
+	bool want_inq;
+	int ret;
+
+	if (flags & MSG_ERRQUEUE)
+		return inet_recv_error(sk, msg, len, addr_len);
+
+	lock_sock(sk);
+	/* TCP_INQ, or io_uring's ask: what is left to read, after the read. */
+	want_inq = sk->sk_state != TCP_LISTEN && atcp_sk(sk)->uopt.recvmsg_inq;
+	ret = atcp_recvmsg_locked(sk, msg, len, flags);
+	release_sock(sk);
+
+	if (ret >= 0 && (want_inq || msg->msg_get_inq)) {
+		msg->msg_inq = atcp_inq_hint(sk);
+		if (want_inq)
+			put_cmsg(msg, SOL_TCP, TCP_CM_INQ, sizeof(msg->msg_inq),
+				 &msg->msg_inq);
+	}
+	return ret;
 }
 
 /**
@@ -539,6 +672,26 @@ int atcp_ioctl(struct sock *sk, int cmd, int *answ)
 	return 0;
 }
 
+/**
+ * atcp_stream_memory_free() - may a write queue more (proto->stream_memory_free)
+ * @sk: the socket
+ * @wake: 1 to ask for twice the margin, as poll and a wakeup do
+ *
+ * Below TCP_NOTSENT_LOWAT, or net.atcp.notsent_lowat without it, of data
+ * not yet sent (tcp_stream_memory_free); the send buffer is the core's.
+ * Context: any; reads lockless.
+ * Return: true if it may.
+ */
+bool atcp_stream_memory_free(const struct sock *sk, int wake)
+{
+	const struct atcp_sock *ap = atcp_sk(sk);
+	u32 notsent = READ_ONCE(ap->write_seq) - READ_ONCE(ap->snd_nxt);
+	u32 lowat = READ_ONCE(ap->uopt.notsent_lowat) ? :
+		    READ_ONCE(atcp_sk_net(sk)->notsent_lowat);
+
+	return (notsent << wake) < lowat;
+}
+
 static bool atcp_level_ok(int level)
 {
 	return level == SOL_TCP || level == atcp_proto_num;
@@ -563,9 +716,103 @@ static void atcp_set_quickack(struct sock *sk, int val)
 	}
 }
 
+/*
+ * TCP_CORK: part-filled segments wait; taking it off sends them, and so
+ * does TCP_NODELAY already set (__tcp_sock_set_cork).
+ */
+static void atcp_set_cork(struct sock *sk, bool on)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+
+	if (on) {
+		ap->uopt.nonagle |= ATCP_NAGLE_CORK;
+		return;
+	}
+	ap->uopt.nonagle &= ~ATCP_NAGLE_CORK;
+	if (ap->uopt.nonagle & ATCP_NAGLE_OFF)
+		ap->uopt.nonagle |= ATCP_NAGLE_PUSH;
+	atcp_push_pending_frames(sk);
+}
+
+/*
+ * TCP_NODELAY gives way to TCP_CORK, but setting it sends what is queued
+ * now, corked or not (__tcp_sock_set_nodelay).
+ */
+static void atcp_set_nodelay(struct sock *sk, bool on)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+
+	if (!on) {
+		ap->uopt.nonagle &= ~ATCP_NAGLE_OFF;
+		return;
+	}
+	ap->uopt.nonagle |= ATCP_NAGLE_OFF | ATCP_NAGLE_PUSH;
+	atcp_push_pending_frames(sk);
+}
+
+/*
+ * TCP_WINDOW_CLAMP (tcp_set_window_clamp): 0 only before a connection;
+ * no less than half the least receive buffer.
+ */
+static int atcp_set_window_clamp(struct sock *sk, int val)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+
+	if (!val) {
+		if (sk->sk_state != TCP_CLOSE)
+			return -EINVAL;
+		ap->window_clamp = 0;
+		return 0;
+	}
+	/* (An unsigned comparison, as TCP's: a negative val is huge.) */
+	ap->window_clamp = val < SOCK_MIN_RCVBUF / 2 ? SOCK_MIN_RCVBUF / 2 : val;
+	return 0;
+}
+
+/*
+ * TCP_DEFER_ACCEPT's seconds as SYN-ACK retransmissions from the first
+ * RTO, 1 s, doubling up to 120 s, and back (tcp.c's secs_to_retrans()
+ * and retrans_to_secs()).
+ */
+static u8 atcp_secs_to_retrans(int seconds)
+{
+	int timeout = ATCP_TIMEOUT_INIT / HZ, period = timeout;
+	u8 res = 0;
+
+	if (seconds > 0) {
+		res = 1;
+		while (seconds > period && res < 255) {
+			res++;
+			timeout = min(timeout << 1, ATCP_RTO_MAX / HZ);
+			period += timeout;
+		}
+	}
+	return res;
+}
+
+static int atcp_retrans_to_secs(u8 retrans)
+{
+	int timeout = ATCP_TIMEOUT_INIT / HZ, period = 0;
+
+	if (retrans > 0) {
+		period = timeout;
+		while (--retrans) {
+			timeout = min(timeout << 1, ATCP_RTO_MAX / HZ);
+			period += timeout;
+		}
+	}
+	return period;
+}
+
+/*
+ * Options at SOL_TCP or atcp's level (do_tcp_setsockopt): the same
+ * validation and errors as TCP's.  Those atcp does not have fail as TCP
+ * fails for an option it does not know (Documentation/options.rst).
+ */
 int atcp_setsockopt(struct sock *sk, int level, int optname,
 		    sockptr_t optval, unsigned int optlen)
 {
+	struct inet_connection_sock *icsk = inet_csk(sk);
 	struct atcp_sock *ap = atcp_sk(sk);
 	char name[TCP_CA_NAME_MAX];
 	int val, err = 0;
@@ -574,9 +821,12 @@ int atcp_setsockopt(struct sock *sk, int level, int optname,
 		return ip_setsockopt(sk, level, optname, optval, optlen);
 
 	if (optname == TCP_CONGESTION) {
-		long n = strncpy_from_sockptr(name, optval,
-					      min_t(long, TCP_CA_NAME_MAX - 1, optlen));
+		long n;
 
+		if (optlen < 1)
+			return -EINVAL;
+		n = strncpy_from_sockptr(name, optval,
+					 min_t(long, TCP_CA_NAME_MAX - 1, optlen));
 		if (n < 0)
 			return -EFAULT;
 		name[n] = 0;
@@ -594,9 +844,10 @@ int atcp_setsockopt(struct sock *sk, int level, int optname,
 	lock_sock(sk);
 	switch (optname) {
 	case TCP_NODELAY:
-		ap->uopt.nodelay = !!val;
-		if (val)
-			atcp_push(sk, ATCP_NAGLE_PUSH);
+		atcp_set_nodelay(sk, val);
+		break;
+	case TCP_CORK:
+		atcp_set_cork(sk, val);
 		break;
 	case TCP_MAXSEG:
 		if (val && (val < (int)ATCP_MIN_MSS || val > MAX_TCP_WINDOW)) {
@@ -639,8 +890,40 @@ int atcp_setsockopt(struct sock *sk, int level, int optname,
 		else
 			ap->uopt.linger2 = val * HZ;
 		break;
+	case TCP_DEFER_ACCEPT:
+		WRITE_ONCE(icsk->icsk_accept_queue.rskq_defer_accept,
+			   atcp_secs_to_retrans(val));
+		break;
+	case TCP_WINDOW_CLAMP:
+		err = atcp_set_window_clamp(sk, val);
+		break;
 	case TCP_QUICKACK:
 		atcp_set_quickack(sk, val);
+		break;
+	case TCP_THIN_DUPACK:
+		/* Retired in Linux 4.15: checked, and without effect, as there. */
+		if (val < 0 || val > 1)
+			err = -EINVAL;
+		break;
+	case TCP_USER_TIMEOUT:
+		if (val < 0)
+			err = -EINVAL;
+		else
+			WRITE_ONCE(icsk->icsk_user_timeout, val);
+		break;
+	case TCP_TIMESTAMP:
+		/* Only a socket in TCP_REPAIR sets it, and atcp has no repair. */
+		err = -EPERM;
+		break;
+	case TCP_NOTSENT_LOWAT:
+		WRITE_ONCE(ap->uopt.notsent_lowat, val);
+		sk->sk_write_space(sk);
+		break;
+	case TCP_INQ:
+		if (val < 0 || val > 1)
+			err = -EINVAL;
+		else
+			ap->uopt.recvmsg_inq = val;
 		break;
 	default:
 		err = -ENOPROTOOPT;
@@ -746,6 +1029,7 @@ static void atcp_get_tcp_info(struct sock *sk, struct tcp_info *info)
 int atcp_getsockopt(struct sock *sk, int level, int optname,
 		    char __user *optval, int __user *optlen)
 {
+	const struct inet_connection_sock *icsk = inet_csk(sk);
 	const struct atcp_sock *ap = atcp_sk(sk);
 	int val, len;
 
@@ -788,8 +1072,16 @@ int atcp_getsockopt(struct sock *sk, int level, int optname,
 			return -EFAULT;
 		return 0;
 	}
+	case TCP_CC_INFO:
+		/* Neither Reno nor CUBIC has any (they have no get_info). */
+		if (put_user(0, optlen))
+			return -EFAULT;
+		return 0;
 	case TCP_NODELAY:
-		val = ap->uopt.nodelay;
+		val = !!(ap->uopt.nonagle & ATCP_NAGLE_OFF);
+		break;
+	case TCP_CORK:
+		val = !!(ap->uopt.nonagle & ATCP_NAGLE_CORK);
 		break;
 	case TCP_MAXSEG:
 		val = ap->mss_cache;
@@ -814,8 +1106,30 @@ int atcp_getsockopt(struct sock *sk, int level, int optname,
 		if (val >= 0)
 			val = atcp_fin_timeout(sk) / HZ;
 		break;
+	case TCP_DEFER_ACCEPT:
+		val = atcp_retrans_to_secs(READ_ONCE(icsk->icsk_accept_queue.rskq_defer_accept));
+		break;
+	case TCP_WINDOW_CLAMP:
+		val = ap->window_clamp;
+		break;
 	case TCP_QUICKACK:
 		val = !inet_csk_in_pingpong_mode(sk);
+		break;
+	case TCP_THIN_DUPACK:
+		val = 0;
+		break;
+	case TCP_USER_TIMEOUT:
+		val = READ_ONCE(icsk->icsk_user_timeout);
+		break;
+	case TCP_TIMESTAMP:
+		/* The clock our timestamps carry, this connection's offset on it. */
+		val = atcp_ts_now() + READ_ONCE(ap->ts_offset);
+		break;
+	case TCP_NOTSENT_LOWAT:
+		val = READ_ONCE(ap->uopt.notsent_lowat);
+		break;
+	case TCP_INQ:
+		val = ap->uopt.recvmsg_inq;
 		break;
 	default:
 		return -ENOPROTOOPT;
@@ -853,15 +1167,16 @@ static __poll_t atcp_poll(struct file *file, struct socket *sock,
 		if ((int)(READ_ONCE(ap->rcv_nxt) - READ_ONCE(ap->copied_seq)) >= target &&
 		    !skb_queue_empty_lockless(&sk->sk_receive_queue))
 			mask |= EPOLLIN | EPOLLRDNORM;
+		/* Writable: room in the buffer, and TCP_NOTSENT_LOWAT's. */
 		if (!(shutdown & SEND_SHUTDOWN)) {
-			if (sk_stream_is_writeable(sk)) {
+			if (__sk_stream_is_writeable(sk, 1)) {
 				mask |= EPOLLOUT | EPOLLWRNORM;
 			} else {
 				sk_set_bit(SOCKWQ_ASYNC_NOSPACE, sk);
 				set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
 				/* Pairs with atcp_check_space(): see the space it frees. */
 				smp_mb__after_atomic();
-				if (sk_stream_is_writeable(sk))
+				if (__sk_stream_is_writeable(sk, 1))
 					mask |= EPOLLOUT | EPOLLWRNORM;
 			}
 		} else {

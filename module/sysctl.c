@@ -88,6 +88,13 @@ static const struct ctl_table atcp_sysctl_template[] = {
 		    SYSCTL_ZERO, SYSCTL_INT_MAX),
 	ATCP_SYSCTL("rmem_default", rmem_default, &min_buf, &max_buf),
 	ATCP_SYSCTL("wmem_default", wmem_default, &min_buf, &max_buf),
+	{
+		.procname	= "notsent_lowat",
+		.data		= (void *)offsetof(struct atcp_net, notsent_lowat),
+		.maxlen		= sizeof(unsigned int),
+		.mode		= 0644,
+		.proc_handler	= proc_douintvec,
+	},
 	ATCP_SYSCTL("challenge_ack_limit", challenge_ack_limit, SYSCTL_ZERO,
 		    SYSCTL_INT_MAX),
 	ATCP_SYSCTL("invalid_ratelimit", invalid_ratelimit, SYSCTL_ZERO,
@@ -191,6 +198,7 @@ void atcp_sysctl_defaults(struct atcp_net *an)
 	an->tw_death_row.sysctl_max_tw_buckets = 262144;
 	an->rmem_default = 2 << 20;
 	an->wmem_default = 2 << 20;
+	an->notsent_lowat = UINT_MAX;
 	an->challenge_ack_limit = INT_MAX;
 	an->invalid_ratelimit = 500;
 	an->early_retrans = 3;

@@ -105,6 +105,21 @@ static unsigned int atcp_retry_limit(const struct sock *sk)
 	return READ_ONCE(an->retries2);
 }
 
+/*
+ * Retransmitted long enough (tcp_write_timeout): retry_limit times, or,
+ * with TCP_USER_TIMEOUT, for that long, which replaces the count once
+ * connected.
+ */
+static bool atcp_retransmits_timed_out(struct sock *sk)
+{
+	bool syn = (1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV);
+	bool count = inet_csk(sk)->icsk_retransmits >= atcp_retry_limit(sk);
+
+	if (READ_ONCE(inet_csk(sk)->icsk_user_timeout))
+		return (syn && count) || atcp_user_timeout_expired(sk);
+	return count;
+}
+
 /* RFC 6298 5.4-5.7: resend the oldest segment, back off, shrink cwnd. */
 static void atcp_retransmit_timer(struct sock *sk)
 {
@@ -120,7 +135,7 @@ static void atcp_retransmit_timer(struct sock *sk)
 	    atcp_out_of_resources(sk, icsk->icsk_rto < ATCP_RTO_MAX ||
 				  icsk->icsk_retransmits < atcp_retry_limit(sk)))
 		return;
-	if (icsk->icsk_retransmits >= atcp_retry_limit(sk)) {
+	if (atcp_retransmits_timed_out(sk)) {
 		atcp_write_err(sk);
 		return;
 	}
@@ -136,7 +151,8 @@ static void atcp_retransmit_timer(struct sock *sk)
 	icsk->icsk_backoff++;
 	icsk->icsk_retransmits++;
 	icsk->icsk_rto = min_t(u32, icsk->icsk_rto << 1, ATCP_RTO_MAX);
-	atcp_reset_rto(sk);
+	inet_csk_reset_xmit_timer(sk, ICSK_TIME_RETRANS,
+				  atcp_clamp_rto_to_user_timeout(sk), ATCP_RTO_MAX);
 }
 
 /*
@@ -183,10 +199,20 @@ static void atcp_probe_timer(struct sock *sk)
 
 	if (!ap->send_head || atcp_flight(ap)) {
 		icsk->icsk_probes_out = 0;
+		icsk->icsk_probes_tstamp = 0;
 		return;
 	}
 	trace_atcp_timer(sk, ATCP_TIMER_PROBE, sk->sk_state,
 			 atcp_timer_late_ms(inet_csk(sk)->icsk_timeout));
+	/* TCP_USER_TIMEOUT ends probing however the peer answers. */
+	if (!icsk->icsk_probes_tstamp) {
+		icsk->icsk_probes_tstamp = tcp_jiffies32;
+	} else if (READ_ONCE(icsk->icsk_user_timeout) &&
+		   (s32)(tcp_jiffies32 - icsk->icsk_probes_tstamp) >=
+		   (s32)msecs_to_jiffies(READ_ONCE(icsk->icsk_user_timeout))) {
+		atcp_write_err(sk);
+		return;
+	}
 	max_probes = sock_flag(sk, SOCK_DEAD) ? READ_ONCE(an->orphan_retries) :
 						READ_ONCE(an->retries2);
 	if (sock_flag(sk, SOCK_DEAD) && atcp_out_of_resources(sk, true))
@@ -199,14 +225,13 @@ static void atcp_probe_timer(struct sock *sk)
 		/* The data is out: the retransmission timer covers it now. */
 		icsk->icsk_probes_out = 0;
 		icsk->icsk_backoff = 0;
+		icsk->icsk_probes_tstamp = 0;
 		return;
 	}
 	icsk->icsk_probes_out++;
 	if (icsk->icsk_backoff < 16)
 		icsk->icsk_backoff++;
-	inet_csk_reset_xmit_timer(sk, ICSK_TIME_PROBE0,
-				  min_t(u32, icsk->icsk_rto << icsk->icsk_backoff,
-					ATCP_PROBE_MAX),
+	inet_csk_reset_xmit_timer(sk, ICSK_TIME_PROBE0, atcp_probe0_when(sk),
 				  ATCP_PROBE_MAX);
 }
 
@@ -342,9 +367,15 @@ static void atcp_keepalive_timer(struct timer_list *t)
 
 	elapsed = tcp_jiffies32 - ap->rcv_tstamp;
 	if (elapsed >= atcp_keepalive_time(ap)) {
+		u32 user_timeout = READ_ONCE(icsk->icsk_user_timeout);
+
 		trace_atcp_timer(sk, ATCP_TIMER_KEEPALIVE, sk->sk_state,
 				 atcp_timer_late_ms(icsk->icsk_keepalive_timer.expires));
-		if (icsk->icsk_probes_out >= atcp_keepalive_probes(ap)) {
+		/* TCP_USER_TIMEOUT, if set, decides instead of the count. */
+		if ((user_timeout && elapsed >= msecs_to_jiffies(user_timeout) &&
+		     icsk->icsk_probes_out > 0) ||
+		    (!user_timeout &&
+		     icsk->icsk_probes_out >= atcp_keepalive_probes(ap))) {
 			ATCP_INC_STATS(sock_net(sk), ATCP_MIB_KEEPALIVE_TIMEOUTS);
 			atcp_write_err(sk);
 			goto out;

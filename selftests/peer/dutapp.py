@@ -14,10 +14,11 @@ fail with that errno (e.g. `connect 10.253.1.2:9 err=ECONNREFUSED`).
 
   listen [IP:]PORT [backlog=N]   socket, SO_REUSEADDR, bind, listen
   accept [name=X]                accept a connection (becomes current)
-  connect IP:PORT [bind=PORT] [name=X] [nonblock=1]
+  connect IP:PORT [bind=PORT] [name=X] [nonblock=1] [user_timeout=MS]
   wait-connect [timeout=T]       poll a non-blocking connect, check SO_ERROR
   use NAME                       make NAME the current connection
-  write TEXT | write-len N       send (TEXT with C escapes; N pattern bytes)
+  write TEXT | write-len N       send (TEXT with C escapes; N pattern bytes);
+                                 flags=more,eor: MSG_MORE, MSG_EOR
   read [N] [data=TEXT]           one recv() of up to N bytes (default 65536)
   read-exact N | read-exact data=TEXT
   read-eof [data=TEXT] [len=N]   read until EOF, check what came
@@ -25,6 +26,9 @@ fail with that errno (e.g. `connect 10.253.1.2:9 err=ECONNREFUSED`).
   close | close-listener
   quickack [0|1] | nodelay [0|1] | linger0 | linger2 SECS
   rcvbuf N | sndbuf N | keepalive IDLE INTVL CNT | syncnt N
+  cork [0|1] | inq [0|1]
+  notsent-lowat N | user-timeout MS | window-clamp N
+  defer-accept SECS              on the listener
   state                          print the TCP_INFO state byte
   congestion NAME                TCP_CONGESTION on the current socket, or the
                                  listener if there is none yet
@@ -48,12 +52,15 @@ SOL_TCP = 6
 TCP_NODELAY, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT = 1, 4, 5, 6
 TCP_SYNCNT, TCP_LINGER2, TCP_INFO, TCP_QUICKACK = 7, 8, 11, 12
 TCP_CONGESTION = 13
+TCP_CORK, TCP_DEFER_ACCEPT, TCP_WINDOW_CLAMP = 3, 9, 10
+TCP_USER_TIMEOUT, TCP_NOTSENT_LOWAT, TCP_INQ = 18, 25, 36
+MSG_FLAGS = {'more': socket.MSG_MORE, 'eor': socket.MSG_EOR}
 # struct tcp_info: offsets of the fields `tcpinfo` checks.
 TCP_INFO_FIELDS = {'ca_state': ('B', 1), 'ssthresh': ('I', 76), 'cwnd': ('I', 80)}
 
 proto = 253
 KEYS = ('data', 'len', 'offset', 'err', 'name', 'bind', 'nonblock', 'timeout',
-        'backlog', 'cwnd', 'ssthresh', 'ca_state')
+        'backlog', 'cwnd', 'ssthresh', 'ca_state', 'flags', 'user_timeout')
 socks = {}
 cur = {'name': 'c'}
 listener = [None]
@@ -89,6 +96,19 @@ def new_socket():
     return socket.socket(socket.AF_INET, socket.SOCK_STREAM, proto)
 
 
+def msg_flags(kw):
+    f = 0
+    for name in filter(None, kw.get('flags', '').split(',')):
+        f |= MSG_FLAGS[name]
+    return f
+
+
+def send_all(s, data, flags):
+    while data:
+        n = s.send(data, flags)
+        data = data[n:]
+
+
 def act(args, kw):
     a = args[0]
     if a == 'listen':
@@ -113,6 +133,8 @@ def act(args, kw):
         if 'bind' in kw:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             s.bind(addr(kw['bind']))
+        if 'user_timeout' in kw:
+            s.setsockopt(SOL_TCP, TCP_USER_TIMEOUT, int(kw['user_timeout']))
         if kw.get('nonblock') == '1':
             s.setblocking(False)
             rc = s.connect_ex(addr(args[1]))
@@ -134,9 +156,10 @@ def act(args, kw):
     elif a == 'use':
         cur['name'] = args[1]
     elif a == 'write':
-        sock().sendall(decode(' '.join(args[1:])) if len(args) > 1 else decode(kw['data']))
+        send_all(sock(), decode(' '.join(args[1:])) if len(args) > 1 else decode(kw['data']),
+                 msg_flags(kw))
     elif a == 'write-len':
-        sock().sendall(pattern(int(kw.get('offset', 0)), int(args[1])))
+        send_all(sock(), pattern(int(kw.get('offset', 0)), int(args[1])), msg_flags(kw))
     elif a == 'read':
         n = int(args[1]) if len(args) > 1 else 65536
         d = sock().recv(n)
@@ -201,6 +224,16 @@ def act(args, kw):
     elif a == 'syncnt':
         s = socks.get(cur['name'])
         s.setsockopt(SOL_TCP, TCP_SYNCNT, int(args[1]))
+    elif a in ('cork', 'inq'):
+        opt = TCP_CORK if a == 'cork' else TCP_INQ
+        sock().setsockopt(SOL_TCP, opt, int(args[1]) if len(args) > 1 else 1)
+    elif a in ('notsent-lowat', 'user-timeout', 'window-clamp'):
+        opt = {'notsent-lowat': TCP_NOTSENT_LOWAT, 'user-timeout': TCP_USER_TIMEOUT,
+               'window-clamp': TCP_WINDOW_CLAMP}[a]
+        s = socks.get(cur['name']) or listener[0]
+        s.setsockopt(SOL_TCP, opt, int(args[1]))
+    elif a == 'defer-accept':
+        listener[0].setsockopt(SOL_TCP, TCP_DEFER_ACCEPT, int(args[1]))
     elif a == 'state':
         info = sock().getsockopt(SOL_TCP, TCP_INFO, 8)
         print('state %d' % info[0])
