@@ -13,26 +13,34 @@
 /* The scale covers at least 6 MiB, as Linux's, however small the buffer. */
 static void atcp_select_wscale__covers_6mib_at_least(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, atcp_select_wscale(0), 7);
-	KUNIT_EXPECT_EQ(test, atcp_select_wscale(65535), 7);
-	KUNIT_EXPECT_EQ(test, atcp_select_wscale(6 << 20), 7);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(0, 0), 7);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(65535, 0), 7);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(6 << 20, 0), 7);
 }
 
 /* The smallest shift s with 65535 << s >= space. */
 static void atcp_select_wscale__smallest_that_covers_space(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, atcp_select_wscale(65535U << 9), 9);
-	KUNIT_EXPECT_EQ(test, atcp_select_wscale(32 << 20), 10);
-	KUNIT_EXPECT_EQ(test, atcp_select_wscale(65535U << 10), 10);
-	KUNIT_EXPECT_EQ(test, atcp_select_wscale(64 << 20), 11);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(65535U << 9, 0), 9);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(32 << 20, 0), 10);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(65535U << 10, 0), 10);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(64 << 20, 0), 11);
+}
+
+/* TCP_WINDOW_CLAMP bounds the scale as it bounds the window. */
+static void atcp_select_wscale__within_window_clamp(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(6 << 20, 65535), 0);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(6 << 20, 1 << 20), 5);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(64 << 20, 8 << 20), 8);
 }
 
 /* RFC 7323 2.3: 14 at most. */
 static void atcp_select_wscale__at_most_14(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, atcp_select_wscale(65535U << 14), 14);
-	KUNIT_EXPECT_EQ(test, atcp_select_wscale(1U << 30), 14);
-	KUNIT_EXPECT_EQ(test, atcp_select_wscale(U32_MAX), 14);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(65535U << 14, 0), 14);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(1U << 30, 0), 14);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(U32_MAX, 0), 14);
 }
 
 /*
@@ -164,6 +172,7 @@ static void atcp_select_window__unscaled_at_most_65535(struct kunit *test)
 static struct kunit_case atcp_window_cases[] = {
 	KUNIT_CASE(atcp_select_wscale__covers_6mib_at_least),
 	KUNIT_CASE(atcp_select_wscale__smallest_that_covers_space),
+	KUNIT_CASE(atcp_select_wscale__within_window_clamp),
 	KUNIT_CASE(atcp_select_wscale__at_most_14),
 	KUNIT_CASE(atcp_free_window__half_the_free_buffer),
 	KUNIT_CASE(atcp_free_window__rounded_down_to_the_scale),
