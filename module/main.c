@@ -490,6 +490,7 @@ static int __init atcp_init(void)
 		return -EINVAL;
 	}
 	atcp_protosw.protocol = atcp_proto_num;
+	atcp_stream_ops_init();
 
 	err = percpu_counter_init(&atcp_sockets_allocated, 0, GFP_KERNEL);
 	if (err)

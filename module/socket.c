@@ -501,6 +501,7 @@ static int atcp_recvmsg_locked(struct sock *sk, struct msghdr *msg, size_t len,
 {
 	struct atcp_sock *ap = atcp_sk(sk);
 	u32 peek_seq, *seq;
+	int peek_offset = 0;
 	int copied = 0;
 	long timeo;
 	int target;
@@ -517,7 +518,9 @@ static int atcp_recvmsg_locked(struct sock *sk, struct msghdr *msg, size_t len,
 	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
 	seq = &ap->copied_seq;
 	if (flags & MSG_PEEK) {
-		peek_seq = ap->copied_seq;
+		/* SO_PEEK_OFF: -1 (none) unless the kernel's TCP takes it. */
+		peek_offset = max(sk_peek_offset(sk, flags), 0);
+		peek_seq = ap->copied_seq + peek_offset;
 		seq = &peek_seq;
 	}
 	target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
@@ -572,8 +575,10 @@ static int atcp_recvmsg_locked(struct sock *sk, struct msghdr *msg, size_t len,
 		} else {
 			sk_wait_data(sk, &timeo, last);
 		}
-		if ((flags & MSG_PEEK) && peek_seq != ap->copied_seq)
-			peek_seq = ap->copied_seq;
+		/* Another reader took data meanwhile: peek from what is left. */
+		if ((flags & MSG_PEEK) &&
+		    peek_seq - peek_offset - copied != ap->copied_seq)
+			peek_seq = ap->copied_seq + peek_offset;
 		continue;
 
 found_ok_skb:
@@ -586,6 +591,10 @@ found_ok_skb:
 		*seq += used;
 		copied += used;
 		len -= used;
+		if (flags & MSG_PEEK)
+			sk_peek_offset_fwd(sk, used);
+		else
+			sk_peek_offset_bwd(sk, used);
 		if (used + offset < skb->len)
 			continue;
 		if (!(flags & MSG_PEEK)) {
@@ -1191,7 +1200,7 @@ static __poll_t atcp_poll(struct file *file, struct socket *sock,
 	return mask;
 }
 
-const struct proto_ops atcp_stream_ops = {
+struct proto_ops atcp_stream_ops __ro_after_init = {
 	.family		= PF_INET,
 	.owner		= THIS_MODULE,
 	.release	= inet_release,
@@ -1211,3 +1220,13 @@ const struct proto_ops atcp_stream_ops = {
 	.recvmsg	= inet_recvmsg,
 	.mmap		= sock_no_mmap,
 };
+
+/*
+ * SO_PEEK_OFF as the kernel's own TCP has it: from Linux 6.9 on TCP takes
+ * it (and MSG_PEEK starts from the offset), before that it refuses it with
+ * EOPNOTSUPP.  inet_stream_ops says which kernel this is.
+ */
+void __init atcp_stream_ops_init(void)
+{
+	atcp_stream_ops.set_peek_off = inet_stream_ops.set_peek_off;
+}
