@@ -919,8 +919,7 @@ u32 atcp_cookie_tsval(const struct request_sock *req);
 struct sock *atcp_cookie_check(struct sock *sk, struct sk_buff *skb);
 
 /* socket.c */
-extern struct proto_ops atcp_stream_ops;
-void atcp_stream_ops_init(void);
+const struct proto_ops *atcp_stream_ops_pick(void);
 int atcp_disconnect(struct sock *sk, int flags);
 void atcp_close(struct sock *sk, long timeout);
 void atcp_shutdown(struct sock *sk, int how);

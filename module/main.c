@@ -292,7 +292,6 @@ static struct inet_protosw atcp_protosw = {
 	.type		= SOCK_STREAM,
 	.protocol	= IPPROTO_ATCP,
 	.prot		= &atcp_prot,
-	.ops		= &atcp_stream_ops,
 	.flags		= INET_PROTOSW_ICSK,
 };
 
@@ -490,7 +489,7 @@ static int __init atcp_init(void)
 		return -EINVAL;
 	}
 	atcp_protosw.protocol = atcp_proto_num;
-	atcp_stream_ops_init();
+	atcp_protosw.ops = atcp_stream_ops_pick();
 
 	err = percpu_counter_init(&atcp_sockets_allocated, 0, GFP_KERNEL);
 	if (err)

@@ -1200,33 +1200,46 @@ static __poll_t atcp_poll(struct file *file, struct socket *sock,
 	return mask;
 }
 
-struct proto_ops atcp_stream_ops __ro_after_init = {
-	.family		= PF_INET,
-	.owner		= THIS_MODULE,
-	.release	= inet_release,
-	.bind		= inet_bind,
-	.connect	= inet_stream_connect,
-	.socketpair	= sock_no_socketpair,
-	.accept		= inet_accept,
-	.getname	= inet_getname,
-	.poll		= atcp_poll,
-	.ioctl		= inet_ioctl,
-	.gettstamp	= sock_gettstamp,
-	.listen		= atcp_listen,
-	.shutdown	= inet_shutdown,
-	.setsockopt	= sock_common_setsockopt,
-	.getsockopt	= sock_common_getsockopt,
-	.sendmsg	= inet_sendmsg,
-	.recvmsg	= inet_recvmsg,
-	.mmap		= sock_no_mmap,
+#define ATCP_STREAM_OPS						\
+	.family		= PF_INET,				\
+	.owner		= THIS_MODULE,				\
+	.release	= inet_release,				\
+	.bind		= inet_bind,				\
+	.connect	= inet_stream_connect,			\
+	.socketpair	= sock_no_socketpair,			\
+	.accept		= inet_accept,				\
+	.getname	= inet_getname,				\
+	.poll		= atcp_poll,				\
+	.ioctl		= inet_ioctl,				\
+	.gettstamp	= sock_gettstamp,			\
+	.listen		= atcp_listen,				\
+	.shutdown	= inet_shutdown,			\
+	.setsockopt	= sock_common_setsockopt,		\
+	.getsockopt	= sock_common_getsockopt,		\
+	.sendmsg	= inet_sendmsg,				\
+	.recvmsg	= inet_recvmsg,				\
+	.mmap		= sock_no_mmap
+
+static const struct proto_ops atcp_stream_ops = {
+	ATCP_STREAM_OPS,
 };
 
-/*
+static const struct proto_ops atcp_stream_peek_off_ops = {
+	ATCP_STREAM_OPS,
+	.set_peek_off	= sk_set_peek_off,
+};
+
+/**
+ * atcp_stream_ops_pick() - the socket calls of an atcp socket
+ *
  * SO_PEEK_OFF as the kernel's own TCP has it: from Linux 6.9 on TCP takes
  * it (and MSG_PEEK starts from the offset), before that it refuses it with
  * EOPNOTSUPP.  inet_stream_ops says which kernel this is.
+ *
+ * Return: the proto_ops for atcp's inet_protosw.
  */
-void __init atcp_stream_ops_init(void)
+const struct proto_ops *atcp_stream_ops_pick(void)
 {
-	atcp_stream_ops.set_peek_off = inet_stream_ops.set_peek_off;
+	return inet_stream_ops.set_peek_off ? &atcp_stream_peek_off_ops :
+					      &atcp_stream_ops;
 }
