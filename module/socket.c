@@ -249,6 +249,14 @@ static u32 atcp_size_goal(const struct sock *sk, u32 mss, int flags)
 {
 	u32 goal = atcp_bound_to_half_wnd(atcp_sk(sk), ATCP_GSO_MAX_SIZE);
 
+	/*
+	 * Under memory pressure, a segment: past the hard limit the core
+	 * still lets a stream socket at its send buffer fill the skb it has
+	 * (__sk_mem_raise_allocated()), and 64 KiB from every writer would
+	 * carry atcp's memory far past net.atcp.mem.
+	 */
+	if (sk_under_memory_pressure(sk))
+		return mss;
 	return max(goal / mss * mss, mss);
 }
 
