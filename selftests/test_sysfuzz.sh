@@ -80,6 +80,24 @@ for ns in "$NS_A" "$NS_B"; do
 	cleanup_push "kill ${holder[$ns]}"
 done
 
+# The kernel's receive timestamps behind a static key that the fuzzer's
+# SO_TIMESTAMP* calls turn on and off: each turn rewrites the kernel's code
+# while the other CPU runs it, and under QEMU's TCG a CPU can still execute
+# the int3 of a finished rewrite (an oops in __netif_receive_skb_core, seen
+# on 6.12).  A socket holding SO_TIMESTAMP for the whole run keeps the key
+# on, so it is never turned.
+"$PYTHON" -c 'import signal, socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_TIMESTAMP, 1)
+print("held", flush=True)
+signal.pause()' >"$T/tstamp.held" &
+tstamp_holder=$!
+cleanup_push "kill $tstamp_holder"
+for _ in $(seq 50); do
+	[ -s "$T/tstamp.held" ] && break
+	sleep 0.1
+done
+
 # --- the fuzzer -------------------------------------------------------------
 args=(-s "$SEED" -t "$SECS" -j "$THREADS" -P "$PROTO" -w "$HANG" -N "$NS_A,$NS_B"
 	-a "$ADDR_A" -a "$ADDR_B" -u 10.253.0.99 -a 192.0.2.1)
