@@ -82,6 +82,9 @@ extern unsigned int atcp_net_id;
  */
 #define ATCP_GSO_MAX_SIZE	(GSO_LEGACY_MAX_SIZE - (MAX_TCP_HEADER + 1))
 
+/* The GSO type of atcp's super-segments (offload.c says why this one). */
+#define ATCP_GSO_TYPE		SKB_GSO_SCTP
+
 /* Per-network-namespace counters, shown in /proc/net/atcp_stat. */
 enum atcp_mib {
 	ATCP_MIB_IN_SEGS,
@@ -200,6 +203,8 @@ static inline struct atcp_net *atcp_pernet(const struct net *net)
 
 #define ATCP_INC_STATS(net, field) \
 	this_cpu_inc(atcp_pernet(net)->mib->mibs[field])
+#define ATCP_ADD_STATS(net, field, val) \
+	this_cpu_add(atcp_pernet(net)->mib->mibs[field], val)
 
 /* What a segment carries while it sits in our queues. */
 struct atcp_skb_cb {
@@ -218,6 +223,7 @@ struct atcp_skb_cb {
 	__u8 sack_off;		/* received: offset of a SACK option, 0: none */
 	__u32 tw_isn;		/* received: ISN to use when a SYN reopens a TIME_WAIT tuple */
 	__u8 eor;		/* sent: ends a MSG_EOR write: no later data joins it */
+	__u16 seg_size;		/* sent: as segments of this size, 0: one */
 };
 
 #define ATCP_SKB_CB(skb) ((struct atcp_skb_cb *)&((skb)->cb[0]))
@@ -745,6 +751,12 @@ void atcp_v4_send_reset(const struct sock *sk, struct sk_buff *skb);
 void atcp_v4_send_reply(struct net *net, struct sk_buff *skb, u32 seq,
 			u32 ack, u32 win, u32 tsval, u32 tsecr, u8 flags);
 
+/* offload.c */
+int atcp_offload_init(void);
+void atcp_offload_exit(void);
+void atcp_setup_caps(struct sock *sk, struct dst_entry *dst);
+bool atcp_csum_offload(const struct sock *sk);
+
 /* input.c */
 int atcp_v4_do_rcv(struct sock *sk, struct sk_buff *skb);
 int atcp_rcv_state_process(struct sock *sk, struct sk_buff *skb);
@@ -865,6 +877,8 @@ void atcp_send_fin(struct sock *sk);
 void atcp_send_active_reset(struct sock *sk, gfp_t gfp);
 int atcp_connect(struct sock *sk);
 int atcp_send_synack(struct sock *sk);
+int atcp_fragment(struct sock *sk, struct sk_buff *skb, u32 len);
+int atcp_trim_head(struct sock *sk, struct sk_buff *skb, u32 len);
 int atcp_retransmit_skb(struct sock *sk, struct sk_buff *skb);
 int atcp_send_probe(struct sock *sk, bool zero_window);
 void atcp_write_xmit_probe(struct sock *sk);

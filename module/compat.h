@@ -21,6 +21,11 @@
 #include <net/net_namespace.h>
 #include <net/sock.h>
 
+/* 6.4: the segmentation helpers moved out of netdevice.h and skbuff.h. */
+#ifdef ATCP_HAVE_NET_GSO_H
+#include <net/gso.h>
+#endif
+
 /* 6.10: the memory accounting helpers moved out of sock.h. */
 #ifdef ATCP_HAVE_PROTO_MEMORY_H
 #include <net/proto_memory.h>

@@ -249,7 +249,8 @@ static void atcp_measure_rcv_mss(struct sock *sk, const struct sk_buff *skb)
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	struct atcp_sock *ap = atcp_sk(sk);
 	unsigned int lss = icsk->icsk_ack.last_seg_size;
-	unsigned int len = skb->len;
+	/* Of a super-segment (from loopback, veth or GRO), one segment. */
+	unsigned int len = skb_shinfo(skb)->gso_size ? : skb->len;
 
 	icsk->icsk_ack.last_seg_size = 0;
 	if (len >= icsk->icsk_ack.rcv_mss) {
@@ -431,14 +432,28 @@ static u32 atcp_clean_rtx_queue(struct sock *sk, u32 ack, u32 tsecr,
 	while ((skb = skb_peek(&sk->sk_write_queue)) != NULL &&
 	       skb != ap->send_head) {
 		struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+		bool partial = after(cb->end_seq, ack);
 
-		if (after(cb->end_seq, ack))
+		/*
+		 * Part of a super-segment: that part goes now (tcp_tso_acked);
+		 * part of one segment stays until the rest is acknowledged.
+		 */
+		if (partial && (!after(ack, cb->seq) ||
+				!cb->seg_size || skb->len <= cb->seg_size ||
+				atcp_trim_head(sk, skb, ack - cb->seq)))
 			break;
 		if (!cb->retrans)
 			rtt_us = (u32)tcp_clock_us() - cb->sent;
 		else
 			rtt_us = -1;
 		segs++;
+		if (partial) {
+			if (!(cb->sacked & ATCP_SACKED_ACKED))
+				atcp_rack_advance(sk, skb);
+			if (!cb->retrans)
+				*flags |= ATCP_ACKF_ORIG_DELIVERED;
+			break;
+		}
 		if (cb->sacked & ATCP_SACKED_ACKED) {
 			ap->sacked_out--;
 		} else {
@@ -886,7 +901,7 @@ int atcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	const struct tcphdr *th = tcp_hdr(skb);
 	int ret;
 
-	ap->segs_in++;
+	ap->segs_in += skb_shinfo(skb)->gso_segs ? : 1;
 	if (sk->sk_state == TCP_CLOSE)
 		goto discard;
 	if (sk->sk_state == TCP_SYN_SENT) {

@@ -568,7 +568,7 @@ int atcp_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 		rt = NULL;
 		goto failure;
 	}
-	sk_setup_caps(sk, &rt->dst);
+	atcp_setup_caps(sk, &rt->dst);
 	rt = NULL;
 
 	if (!ap->iss)

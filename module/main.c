@@ -511,18 +511,26 @@ static int __init atcp_init(void)
 	err = atcp_sysctl_init();
 	if (err)
 		goto unregister_pernet;
+	err = atcp_offload_init();
+	if (err) {
+		pr_err("atcp: IP protocol %d has a segmentation offload of another protocol\n",
+		       atcp_proto_num);
+		goto unregister_sysctl;
+	}
 	/* Last: from here on segments arrive, and need all of the above. */
 	err = inet_add_protocol(&atcp_net_protocol, atcp_proto_num);
 	if (err) {
 		pr_err("atcp: IP protocol %d is already taken by another protocol (HomaModule used 253 until 2025); load atcp with proto=N for a free number N (insmod atcp.ko proto=N)\n",
 		       atcp_proto_num);
 		err = -EBUSY;
-		goto unregister_sysctl;
+		goto unregister_offload;
 	}
 	inet_register_protosw(&atcp_protosw);
 	pr_info("atcp: registered on IP protocol %d\n", atcp_proto_num);
 	return 0;
 
+unregister_offload:
+	atcp_offload_exit();
 unregister_sysctl:
 	atcp_sysctl_exit();
 unregister_pernet:
@@ -542,6 +550,7 @@ static void __exit atcp_exit(void)
 {
 	inet_unregister_protosw(&atcp_protosw);
 	inet_del_protocol(&atcp_net_protocol, atcp_proto_num);
+	atcp_offload_exit();
 	/* No handler runs past here: the above wait for an RCU grace period. */
 	atcp_sysctl_exit();
 	unregister_pernet_subsys(&atcp_net_ops);

@@ -280,7 +280,7 @@ struct sock *atcp_v4_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
 		if (!dst)
 			goto put_and_exit;
 	}
-	sk_setup_caps(newsk, dst);
+	atcp_setup_caps(newsk, dst);
 	ap->advmss = dst_metric_advmss(dst);
 	if (ap->uopt.user_mss && ap->uopt.user_mss < ap->advmss)
 		ap->advmss = ap->uopt.user_mss;

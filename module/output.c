@@ -61,6 +61,8 @@ struct sk_buff *atcp_stream_alloc_skb(struct sock *sk, gfp_t gfp, bool force)
 		return NULL;
 	}
 	skb_reserve(skb, ATCP_MAX_HEADER);
+	/* Checksummed on the way out, never while the data is copied in. */
+	skb->ip_summed = CHECKSUM_PARTIAL;
 	memset(ATCP_SKB_CB(skb), 0, sizeof(struct atcp_skb_cb));
 	return skb;
 }
@@ -388,10 +390,13 @@ static void atcp_event_data_sent(struct sock *sk)
 
 /*
  * Send one segment of a full socket: a clone of a queued skb (data, SYN,
- * FIN) or a bare skb of its own (ACK, RST, probe).
+ * FIN) or a bare skb of its own (ACK, RST, probe).  A queued skb of more
+ * than gso_size bytes (non-zero only where the route takes super-segments)
+ * goes as one super-segment of segments of gso_size (offload.c).
  */
 static int __atcp_transmit_skb(struct sock *sk, struct sk_buff *skb,
-			       bool clone_it, gfp_t gfp, u8 more_flags)
+			       bool clone_it, gfp_t gfp, u8 more_flags,
+			       u32 gso_size)
 {
 	struct inet_sock *inet = inet_sk(sk);
 	struct atcp_sock *ap = atcp_sk(sk);
@@ -413,6 +418,8 @@ static int __atcp_transmit_skb(struct sock *sk, struct sk_buff *skb,
 	cb = ATCP_SKB_CB(skb);
 	/* Flags for this transmission only: the queued skb keeps its own. */
 	cb->tcp_flags |= more_flags;
+	if (skb->len <= gso_size)
+		gso_size = 0;
 
 	if (unlikely(cb->tcp_flags & TCPHDR_SYN)) {
 		opts.mss = ap->advmss;
@@ -424,7 +431,8 @@ static int __atcp_transmit_skb(struct sock *sk, struct sk_buff *skb,
 	} else {
 		opts.ts_ok = ap->ts_ok;
 		if (ap->sack_ok && (ap->num_sacks || ap->dsack)) {
-			opts.num_sacks = atcp_sacks_to_send(ap, skb->len);
+			opts.num_sacks = atcp_sacks_to_send(ap, gso_size ? :
+								    skb->len);
 			opts.sacks = atcp_sack_blocks(ap, sacks, opts.num_sacks);
 		}
 		window = atcp_select_window(sk);
@@ -444,11 +452,23 @@ static int __atcp_transmit_skb(struct sock *sk, struct sk_buff *skb,
 	if (skb->len != tcp_hdrlen(skb))
 		atcp_event_data_sent(sk);
 	atcp_csum(skb, th, inet->inet_saddr, inet->inet_daddr,
-		  sk->sk_route_caps & NETIF_F_HW_CSUM);
+		  gso_size || atcp_csum_offload(sk));
+	/* A clone shares the queued skb's shinfo: these are set each time. */
+	if (gso_size) {
+		skb_shinfo(skb)->gso_type = ATCP_GSO_TYPE;
+		skb_shinfo(skb)->gso_size = gso_size;
+		skb_shinfo(skb)->gso_segs = DIV_ROUND_UP(skb->len - tcp_hdrlen(skb),
+							 gso_size);
+	} else {
+		skb_shinfo(skb)->gso_type = 0;
+		skb_shinfo(skb)->gso_size = 0;
+		skb_shinfo(skb)->gso_segs = 0;
+	}
 
 	memset(skb->cb, 0, sizeof(struct inet_skb_parm));
-	ap->segs_out++;
-	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_OUT_SEGS);
+	ap->segs_out += skb_shinfo(skb)->gso_segs ? : 1;
+	ATCP_ADD_STATS(sock_net(sk), ATCP_MIB_OUT_SEGS,
+		       skb_shinfo(skb)->gso_segs ? : 1);
 	if (cb->tcp_flags & TCPHDR_RST)
 		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_OUT_RSTS);
 	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
@@ -457,7 +477,7 @@ static int __atcp_transmit_skb(struct sock *sk, struct sk_buff *skb,
 
 int atcp_transmit_skb(struct sock *sk, struct sk_buff *skb, gfp_t gfp)
 {
-	return __atcp_transmit_skb(sk, skb, true, gfp, 0);
+	return __atcp_transmit_skb(sk, skb, true, gfp, 0, 0);
 }
 
 static struct sk_buff *atcp_alloc_ctl(struct sock *sk, gfp_t gfp, u32 seq,
@@ -490,7 +510,7 @@ void atcp_send_ack(struct sock *sk)
 		inet_csk_reset_xmit_timer(sk, ICSK_TIME_DACK, HZ / 5, ATCP_RTO_MAX);
 		return;
 	}
-	__atcp_transmit_skb(sk, skb, false, GFP_ATOMIC, 0);
+	__atcp_transmit_skb(sk, skb, false, GFP_ATOMIC, 0, 0);
 }
 
 /*
@@ -551,7 +571,7 @@ void atcp_send_active_reset(struct sock *sk, gfp_t gfp)
 	skb = atcp_alloc_ctl(sk, gfp, atcp_sk(sk)->snd_nxt,
 			     TCPHDR_ACK | TCPHDR_RST);
 	if (skb)
-		__atcp_transmit_skb(sk, skb, false, gfp, 0);
+		__atcp_transmit_skb(sk, skb, false, gfp, 0, 0);
 }
 
 /* A segment the peer must answer: keepalive or zero-window probe. */
@@ -568,7 +588,7 @@ int atcp_send_probe(struct sock *sk, bool zero_window)
 		ap->zwp_sent++;
 		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_ZERO_WINDOW_PROBES);
 	}
-	return __atcp_transmit_skb(sk, skb, false, GFP_ATOMIC, 0);
+	return __atcp_transmit_skb(sk, skb, false, GFP_ATOMIC, 0, 0);
 }
 
 /* Queue a new skb to send, and charge it to the socket. */
@@ -584,8 +604,36 @@ void atcp_entail(struct sock *sk, struct sk_buff *skb)
 		ap->send_head = skb;
 }
 
-/* Split a queued skb: the first len bytes stay, the rest follow it. */
-static int atcp_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
+/*
+ * A private copy of a sent skb's head (its clone may still be queued
+ * below): the socket was charged truesize, and is uncharged it at the end,
+ * so it must not change with the new head (skb_unclone_keeptruesize(),
+ * which 6.1 does not export).
+ */
+static int atcp_unclone(struct sk_buff *skb)
+{
+	unsigned int truesize = skb->truesize;
+
+	if (!skb_cloned(skb))
+		return 0;
+	if (pskb_expand_head(skb, 0, 0, GFP_ATOMIC))
+		return -ENOMEM;
+	skb->truesize = truesize;
+	return 0;
+}
+
+/**
+ * atcp_fragment() - split a queued skb in two (tcp_fragment)
+ * @sk: the sender
+ * @skb: in the write queue, sent or not
+ * @len: how many of its bytes stay in it; the rest follow it in a new skb
+ *
+ * Both parts keep the scoreboard state; PSH, FIN and the end of a record
+ * go with the second.
+ * Return: 0, -ENOMEM (nothing changed), -EINVAL for a bad length.
+ * Context: the socket owned.
+ */
+int atcp_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
 {
 	struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
 	struct sk_buff *buff;
@@ -595,7 +643,7 @@ static int atcp_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
 	if (WARN_ON_ONCE(len > skb->len ||
 			 (len == skb->len && !(cb->tcp_flags & TCPHDR_FIN))))
 		return -EINVAL;
-	if (skb_unclone(skb, GFP_ATOMIC))
+	if (atcp_unclone(skb))
 		return -ENOMEM;
 	buff = atcp_stream_alloc_skb(sk, GFP_ATOMIC | __GFP_NOWARN, true);
 	if (!buff)
@@ -618,6 +666,59 @@ static int atcp_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
 	cb->eor = 0;
 	__skb_header_release(buff);
 	__skb_queue_after(&sk->sk_write_queue, skb, buff);
+	return 0;
+}
+
+/**
+ * atcp_trim_head() - drop the first bytes of a sent skb, acknowledged
+ * @sk: the sender
+ * @skb: in the write queue, sent, partly acknowledged (tcp_trim_head)
+ * @len: how many of its bytes the peer acknowledged, at most all of them
+ *
+ * A super-segment is acknowledged a part at a time; what is acknowledged
+ * is freed now, not when the last of it is.
+ * Return: 0, or -ENOMEM (the skb stays whole).
+ * Context: the socket owned.
+ */
+int atcp_trim_head(struct sock *sk, struct sk_buff *skb, u32 len)
+{
+	struct skb_shared_info *shinfo;
+	u32 head = 0, eat;
+	int i, k = 0;
+
+	if (WARN_ON_ONCE(len > skb->len))
+		return -EINVAL;
+	if (atcp_unclone(skb))
+		return -ENOMEM;
+	if (skb_headlen(skb)) {
+		head = min_t(u32, len, skb_headlen(skb));
+		__skb_pull(skb, head);
+	}
+	eat = len - head;
+	shinfo = skb_shinfo(skb);
+	for (i = 0; i < shinfo->nr_frags; i++) {
+		u32 size = skb_frag_size(&shinfo->frags[i]);
+
+		if (size <= eat) {
+			skb_frag_unref(skb, i);
+			eat -= size;
+			continue;
+		}
+		shinfo->frags[k] = shinfo->frags[i];
+		if (eat) {
+			skb_frag_off_add(&shinfo->frags[k], eat);
+			skb_frag_size_sub(&shinfo->frags[k], eat);
+			eat = 0;
+		}
+		k++;
+	}
+	shinfo->nr_frags = k;
+	skb->data_len -= len - head;
+	skb->len -= len - head;
+	ATCP_SKB_CB(skb)->seq += len;
+	skb->truesize -= len;
+	sk_wmem_queued_add(sk, -(int)len);
+	sk_mem_uncharge(sk, len);
 	return 0;
 }
 
@@ -722,7 +823,8 @@ static bool atcp_snd_wnd_test(const struct atcp_sock *ap,
  * tcp_tso_autosize): about a millisecond's worth at the pacing rate TCP
  * would have (tcp_update_pacing_rate: twice cwnd per RTT in slow start,
  * 1.2 times after), plus up to 64 KiB when the path's least RTT is short;
- * at least two.  This decides where TCP's PSH falls in bulk data.
+ * at least two, at most what the route's device takes.  This decides
+ * where TCP's PSH falls in bulk data, and how large a super-segment is.
  */
 static u32 atcp_tso_segs(const struct sock *sk, u32 mss)
 {
@@ -742,7 +844,12 @@ static u32 atcp_tso_segs(const struct sock *sk, u32 mss)
 	if (r < BITS_PER_TYPE(u32))
 		bytes += ATCP_GSO_MAX_SIZE >> r;
 	bytes = min_t(u64, bytes, ATCP_GSO_MAX_SIZE);
-	return max_t(u32, div_u64(bytes, mss), 2);
+	if (!sk_can_gso(sk))
+		return max_t(u32, div_u64(bytes, mss), 2);
+	/* What the route's device takes in one (sk_setup_caps()). */
+	bytes = min_t(u64, bytes, sk->sk_gso_max_size);
+	return min_t(u32, max_t(u32, div_u64(bytes, mss), 2),
+		     max_t(u32, sk->sk_gso_max_segs, 1));
 }
 
 /*
@@ -802,11 +909,13 @@ static void atcp_event_new_data_sent(struct sock *sk, struct sk_buff *skb)
 }
 
 /*
- * Send the first limit bytes of skb, the send head, as segments of at most
- * mss: what TCP sends as one GSO packet, cut in software before the wire.
- * As TCP forces PSH on such a packet of more than one segment (to flush
- * the receiver's GRO), its last segment carries PSH.  Returns how many
- * segments left.
+ * Send the first limit bytes of skb, the send head: what TCP sends as one
+ * GSO packet.  Where the route takes super-segments it goes as one (the
+ * write queue keeps it as one skb until SACKs, losses or a partial ACK
+ * need it cut: atcp_fragment()); elsewhere as one skb a segment of at most
+ * mss.  As TCP forces PSH on such a packet of more than one segment (to
+ * flush the receiver's GRO), its last segment carries PSH.  Returns how
+ * many segments left.
  */
 static int atcp_xmit_chunk(struct sock *sk, struct sk_buff *skb, u32 limit,
 			   u32 mss, u32 *in_flight)
@@ -814,27 +923,31 @@ static int atcp_xmit_chunk(struct sock *sk, struct sk_buff *skb, u32 limit,
 	struct atcp_sock *ap = atcp_sk(sk);
 	u32 end = ATCP_SKB_CB(skb)->seq + limit;
 	u8 gso_push = limit > mss ? TCPHDR_PSH : 0;
+	u32 seg_len = sk_can_gso(sk) ? limit : mss;
 	int segs = 0;
 
 	for (;;) {
 		struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
-		u32 len = min_t(u32, mss, end - cb->seq);
+		u32 len = min_t(u32, seg_len, end - cb->seq);
 
 		if (skb->len > len && atcp_fragment(sk, skb, len))
 			break;
 		if (skb->len && !atcp_flight(ap))
 			atcp_ca_event(sk, ATCP_CA_EVENT_TX_START);
 		if (__atcp_transmit_skb(sk, skb, true, sk->sk_allocation,
-					cb->seq + skb->len == end ? gso_push : 0))
+					cb->seq + skb->len == end ? gso_push : 0,
+					mss))
 			break;
 		atcp_event_new_data_sent(sk, skb);
+		cb->seg_size = skb->len > mss ? mss : 0;
+		len = max_t(u32, DIV_ROUND_UP(skb->len, mss), 1);
 		if (ap->ca_state == ATCP_CA_RECOVERY)
-			ap->prr_out++;
+			ap->prr_out += len;
 		/* Minshall: remember the last short segment (tcp_minshall_update). */
-		if (skb->len < mss)
+		if (skb->len < len * mss)
 			ap->snd_sml = cb->end_seq;
 		*in_flight += cb->end_seq - cb->seq;
-		segs++;
+		segs += len;
 		skb = ap->send_head;
 		if (!skb || !before(ATCP_SKB_CB(skb)->seq, end))
 			break;

@@ -338,6 +338,15 @@ unsigned int atcp_sacktag(struct sock *sk, const struct sk_buff *skb, u32 ack)
 
 			if (pos == ap->send_head || !before(pcb->seq, end))
 				break;
+			/*
+			 * A super-segment the block reaches into is cut a
+			 * segment at a time: the scoreboard is kept in them.
+			 */
+			if (pcb->seg_size && pos->len > pcb->seg_size &&
+			    after(pcb->end_seq, start) &&
+			    !(pcb->sacked & ATCP_SACKED_ACKED) &&
+			    atcp_fragment(sk, pos, pcb->seg_size))
+				break;
 			if (before(pcb->seq, start) || after(pcb->end_seq, end) ||
 			    (pcb->sacked & ATCP_SACKED_ACKED))
 				continue;
@@ -801,6 +810,14 @@ void atcp_send_loss_probe(struct sock *sk)
 	if (!skb || skb == (struct sk_buff *)&sk->sk_write_queue ||
 	    skb == ap->send_head || (ATCP_SKB_CB(skb)->sacked & ATCP_SACKED_ACKED))
 		goto rearm;
+	/* Of a super-segment, its last segment. */
+	if (ATCP_SKB_CB(skb)->seg_size && skb->len > ATCP_SKB_CB(skb)->seg_size) {
+		u32 seg = ATCP_SKB_CB(skb)->seg_size;
+
+		if (atcp_fragment(sk, skb, (DIV_ROUND_UP(skb->len, seg) - 1) * seg))
+			goto rearm;
+		skb = skb->next;
+	}
 	if (atcp_retransmit_skb(sk, skb))
 		goto rearm;
 	/* A second copy in flight until RACK says otherwise. */
@@ -943,7 +960,10 @@ void atcp_mark_oversized_lost(struct sock *sk)
 
 		if (skb == ap->send_head)
 			break;
-		if (!(cb->sacked & ATCP_SACKED_ACKED) && skb->len > ap->mss_cache) {
+		u32 seg = cb->seg_size && cb->seg_size < skb->len ?
+			  cb->seg_size : skb->len;
+
+		if (!(cb->sacked & ATCP_SACKED_ACKED) && seg > ap->mss_cache) {
 			atcp_mark_skb_lost(sk, skb);
 			marked++;
 		}
