@@ -455,6 +455,7 @@ static int __atcp_transmit_skb(struct sock *sk, struct sk_buff *skb,
 		  gso_size || atcp_csum_offload(sk));
 	/* A clone shares the queued skb's shinfo: these are set each time. */
 	if (gso_size) {
+		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_OUT_SUPER_SEGS);
 		skb_shinfo(skb)->gso_type = ATCP_GSO_TYPE;
 		skb_shinfo(skb)->gso_size = gso_size;
 		skb_shinfo(skb)->gso_segs = DIV_ROUND_UP(skb->len - tcp_hdrlen(skb),

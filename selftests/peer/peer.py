@@ -2022,6 +2022,12 @@ class Interp:
             if quiet:
                 toks.pop(0)
             self.do_sysctl(' '.join(toks), quiet)
+        elif cmd == 'dut-gso':
+            # Generic segmentation on the dut's veth, TSO and checksum
+            # offload still off: GSO packets (TCP's, atcp's super-segments)
+            # are cut in software before the veth; the peer sees segments.
+            ethtool_set(DUT_IF, ETHTOOL_SGSO, int(toks[0] == 'on'))
+            self.log('%s   dut-gso %s' % (self.ts(time.time()), toks[0]))
         elif cmd == 'tolerance':
             self.tolerance = float(toks[0])
         elif cmd == 'timeout':
