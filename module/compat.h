@@ -26,6 +26,11 @@
 #include <net/gso.h>
 #endif
 
+/* 6.10: the page fragment references moved out of skbuff.h. */
+#ifdef ATCP_HAVE_SKBUFF_REF_H
+#include <linux/skbuff_ref.h>
+#endif
+
 /* 6.10: the memory accounting helpers moved out of sock.h. */
 #ifdef ATCP_HAVE_PROTO_MEMORY_H
 #include <net/proto_memory.h>
