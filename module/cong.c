@@ -284,17 +284,24 @@ void atcp_cong_clone(struct sock *newsk)
 	memset(ap->ca_priv, 0, sizeof(ap->ca_priv));
 }
 
-/* The socket goes: its algorithm's state and module reference too. */
+/*
+ * The socket goes: its algorithm's state and module reference too.  Reno
+ * (built in, no reference) stays behind, never NULL: a destroyed socket
+ * can still be read, by a child cloned from a closing listener on the
+ * lockless path of softirq (atcp_cong_clone()), or by a segment its
+ * backlog still held, as TCP's icsk_ca_ops stays set.
+ */
 void atcp_cong_release(struct sock *sk)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
+	const struct atcp_cong_ops *ops = ap->ca_ops;
 
-	if (!ap->ca_ops)
+	if (!ops || ops == &atcp_reno)
 		return;
-	if (ap->ca_ops->release)
-		ap->ca_ops->release(sk);
-	module_put(ap->ca_ops->owner);
-	ap->ca_ops = NULL;
+	WRITE_ONCE(ap->ca_ops, &atcp_reno);
+	if (ops->release)
+		ops->release(sk);
+	module_put(ops->owner);
 }
 
 /**
