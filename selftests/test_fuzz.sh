@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# test_fuzz.sh - selftests/fuzz floods the listeners and connections of a
+# test_fuzz.sh - selftests/progs/fuzz floods the listeners and connections of a
 # namespace with random and mutated segments and with ICMP errors about
 # them (issue 5, SPEC section 7), then checks that the connections it had to
 # leave alive still carry data byte for byte, that the drop counters moved,
@@ -56,7 +56,7 @@ COUNT=${FUZZ_COUNT:-150000}
 BYTES=${FUZZ_BYTES:-1048576}
 MIN=100000
 [ "$COUNT" -ge $MIN ] || MIN=$COUNT
-FUZZ=$SELFTESTS/fuzz
+FUZZ=$SELFTESTS/progs/fuzz
 ko=$REPO/module/atcp.ko
 if [ "$PROTO" = 253 ]; then atcp=1; else atcp=; fi
 

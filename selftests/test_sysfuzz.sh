@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# test_sysfuzz.sh - selftests/sysfuzz makes random socket calls on atcp
+# test_sysfuzz.sh - selftests/progs/sysfuzz makes random socket calls on atcp
 # sockets from several threads sharing their descriptors (see sysfuzz.c),
 # over loopback and a veth pair between two namespaces, to addresses that
 # answer and to ones that do not.  Then: no call hung, every errno was one
@@ -106,7 +106,7 @@ args=(-s "$SEED" -t "$SECS" -j "$THREADS" -P "$PROTO" -w "$HANG" -N "$NS_A,$NS_B
 tap_diag "sysfuzz ${args[*]}"
 tap_diag "replay: SYSFUZZ_SEED=$SEED SYSFUZZ_SECONDS=$SECS SYSFUZZ_THREADS=$THREADS ATCP_PROTO=$PROTO selftests/run_tests test_sysfuzz.sh"
 t0=$SECONDS
-"$SELFTESTS/sysfuzz" "${args[@]}" >"$T/sysfuzz.out" 2>&1 &
+"$SELFTESTS/progs/sysfuzz" "${args[@]}" >"$T/sysfuzz.out" 2>&1 &
 pid=$!
 cleanup_push "kill -9 $pid"
 # It ends by itself: SECS, then the calls in progress (bounded by HANG).

@@ -180,10 +180,8 @@
 #include <unistd.h>
 
 #include "prng.h"
+#include "util.h"
 
-#ifndef IPPROTO_ATCP
-#define IPPROTO_ATCP 253
-#endif
 #ifndef PACKET_IGNORE_OUTGOING
 #define PACKET_IGNORE_OUTGOING 23
 #endif
@@ -201,32 +199,6 @@
 #define ETHLEN 14
 #define MAXFRAME 1600
 #define MAXBATCH 64
-
-static int proto_default(void)
-{
-	const char *e = getenv("ATCP_PROTO");
-
-	return e && *e ? atoi(e) : IPPROTO_ATCP;
-}
-
-static __attribute__((noreturn)) void die(const char *what)
-{
-	fprintf(stderr, "fuzz: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
-
-static void dief(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void dief(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("fuzz: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(2);
-}
 
 static double now_s(void)
 {
@@ -2606,7 +2578,7 @@ static int flood_main(int argc, char **argv)
 	static struct stats s0, s1;
 	int stuck;
 
-	cfg.proto = proto_default();
+	cfg.proto = atcp_test_proto();
 	while ((c = getopt(argc, argv, "s:n:P:f:c:o:m:d:l:p:S:b:R:w:vU")) != -1) {
 		switch (c) {
 		case 's': cfg.seed = strtoull(optarg, NULL, 0); break;
@@ -2779,7 +2751,7 @@ static int sink_main(int argc, char **argv)
 {
 	static struct pollfd pfd[1100];
 	static char buf[65536];
-	int nl = 0, n, c, i, proto = proto_default(), one = 1;
+	int nl = 0, n, c, i, proto = atcp_test_proto(), one = 1;
 	long accepted = 0, cmds = 0, bytes = 0, errs = 0, closed = 0;
 	const char *ready = NULL;
 	struct rlimit rl = { 2048, 2048 };
@@ -2924,16 +2896,6 @@ static int sink_main(int argc, char **argv)
  * fuzz hold
  */
 
-static void on_alarm(int sig)
-{
-	static const char msg[] = "hold: timeout\n";
-
-	(void)sig;
-	if (write(2, msg, sizeof(msg) - 1) < 0)
-		_exit(3);
-	_exit(3);
-}
-
 static int read_full(int fd, char *b, int n)
 {
 	int got = 0, r;
@@ -2949,7 +2911,7 @@ static int read_full(int fd, char *b, int n)
 
 static int hold_main(int argc, char **argv)
 {
-	int server, c, fd, lfd = -1, one = 1, proto = proto_default(), secs = 300, sig;
+	int server, c, fd, lfd = -1, one = 1, proto = atcp_test_proto(), secs = 300, sig;
 	uint32_t lip = 0, rip = 0;
 	uint16_t lport = 0, rport = 0;
 	size_t bytes = 1 << 20, sent = 0, rcvd = 0;
@@ -2984,7 +2946,7 @@ static int hold_main(int argc, char **argv)
 		default: dief("fuzz hold: bad option");
 		}
 	}
-	signal(SIGALRM, on_alarm);
+	alarm_exits(2, "hold: timeout\n", 3);
 	signal(SIGPIPE, SIG_IGN);
 	alarm(secs);
 	sigemptyset(&set);
@@ -3188,7 +3150,7 @@ static int socket_lines(const char *ns, const char *file, char *out, size_t room
 
 static int wait_empty_main(int argc, char **argv)
 {
-	int c, i, n, proto = proto_default(), secs = 30, told = 0;
+	int c, i, n, proto = atcp_test_proto(), secs = 30, told = 0;
 	static char out[8192];
 	const char *file;
 	double start, end;
