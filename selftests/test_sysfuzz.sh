@@ -85,18 +85,21 @@ done
 # while the other CPU runs it, and under QEMU's TCG a CPU can still execute
 # the int3 of a finished rewrite (an oops in __netif_receive_skb_core, seen
 # on 6.12).  A socket holding SO_TIMESTAMP for the whole run keeps the key
-# on, so it is never turned.
+# on, so it is never turned.  (Debian 12's python3 has no
+# socket.SO_TIMESTAMP: SO_TIMESTAMP_OLD is 29 on x86.)
 "$PYTHON" -c 'import signal, socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_TIMESTAMP, 1)
+s.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_TIMESTAMP", 29), 1)
 print("held", flush=True)
-signal.pause()' >"$T/tstamp.held" &
+signal.pause()' >"$T/tstamp.held" 2>&1 &
 tstamp_holder=$!
 cleanup_push "kill $tstamp_holder"
 for _ in $(seq 50); do
 	[ -s "$T/tstamp.held" ] && break
 	sleep 0.1
 done
+grep -qx held "$T/tstamp.held" ||
+	tap_diag "no socket holds SO_TIMESTAMP: $(tr '\n' ' ' <"$T/tstamp.held")"
 
 # --- the fuzzer -------------------------------------------------------------
 args=(-s "$SEED" -t "$SECS" -j "$THREADS" -P "$PROTO" -w "$HANG" -N "$NS_A,$NS_B"
