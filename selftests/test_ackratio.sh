@@ -5,7 +5,7 @@
 # data segments, and no data waiting for its ACK longer than delack_max
 # (SPEC 5, issue 4).
 #
-# 2 MiB one way over a veth between two namespaces (selftests/xfer: client
+# 2 MiB one way over a veth between two namespaces (selftests/progs/xfer: client
 # in A sends, server in B receives, verifies, closes), with a capture on the
 # receiver's end (B).  From the capture (selftests/lib/ackstats.py):
 #
@@ -56,7 +56,7 @@
 need_root
 need_cmd ip tcpdump
 need_bin xfer
-XFER="$SELFTESTS/xfer"
+XFER="$SELFTESTS/progs/xfer"
 STATS="$SELFTESTS/lib/ackstats.py"
 SIZE=$((2 << 20))
 DELACK_MAX=200

@@ -22,7 +22,7 @@
 need_root
 need_cmd ip tcpdump tshark
 need_bin closer
-CLOSER="$SELFTESTS/closer"
+CLOSER="$SELFTESTS/progs/closer"
 
 tap_diag "protocol $PROTO ($PROTO_NAME)"
 

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # test_churn.sh - 10,000 connections opened and closed over loopback, every
-# way a connection can end (selftests/churn.c), then 100 listeners closed
+# way a connection can end (selftests/progs/churn.c), then 100 listeners closed
 # with connections in their accept queues.  Once the timers have run, the
 # namespace holds no socket, TIME_WAIT minisocket or request sock, no
 # socket holds the module, and rmmod succeeds with no slab cache left
@@ -34,7 +34,7 @@ in_ns "$NS_LO" sysctl -qw net.atcp.tw_timeout=1 net.atcp.fin_timeout=1
 tap_ok $? "tw_timeout=1 fin_timeout=1 in $NS_LO"
 
 rc=0
-in_ns "$NS_LO" "$SELFTESTS/churn" -P "$PROTO" -n "$COUNT" -q "$ROUNDS" >"$T/churn.out" 2>&1 || rc=$?
+in_ns "$NS_LO" "$SELFTESTS/progs/churn" -P "$PROTO" -n "$COUNT" -q "$ROUNDS" >"$T/churn.out" 2>&1 || rc=$?
 tap_diag "$(cat "$T/churn.out")"
 tap_ok $rc "$COUNT connections: every end saw EOF or ECONNRESET as it should (exit $rc)"
 

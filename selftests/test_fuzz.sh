@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# test_fuzz.sh - selftests/fuzz floods the listeners and connections of a
+# test_fuzz.sh - selftests/progs/fuzz floods the listeners and connections of a
 # namespace with random and mutated segments and with ICMP errors about
 # them (issue 5, SPEC section 7), then checks that the connections it had to
 # leave alive still carry data byte for byte, that the drop counters moved,
@@ -15,7 +15,7 @@
 #                  unless FUZZ_COUNT is lower)
 #   FUZZ_BYTES=N   bytes each way over each protected connection afterwards
 #   FUZZ_PCAP=FILE record every frame the fuzzer sent and saw
-#   FUZZ_ARGS=...  more options for `fuzz flood` (-v, -U: see fuzz.c)
+#   FUZZ_ARGS=...  more options for `fuzz flood` (-v, -U: see progs/fuzz-main.c)
 #
 # Three namespaces:
 #
@@ -24,7 +24,7 @@
 #   like selftests/peer) fzf <--veth-->    [ sockets ]   <--veth--> fzk 10.253.2.2
 #
 # In the dut: the sink listens on 8080 (it accepts and serves the fuzzer's
-# own connections, see fuzz.c) and 8081 (most of the SYN flood), and two
+# own connections, see progs/fuzz-main.c) and 8081 (most of the SYN flood), and two
 # protected connections live between the dut and the peer namespace, one
 # accepted (peer 40001 -> dut 9000, whose listener stays open and never
 # accepts again) and one connected (dut 40002 -> peer 9001).  The fuzzer
@@ -34,9 +34,10 @@
 # message (every type and code, quoting the fuzzer's connections, request
 # socks and TIME_WAIT tuples, the protected connections, the listeners,
 # with the quoted seq in and out of their windows, quotes cut short or
-# mangled).  fuzz.c says what it sends, and why the protected connections
-# must survive it (Linux's TCP does: ATCP_PROTO=6 floods it instead and
-# skips the module's checks).
+# mangled).  progs/fuzz-main.c says what it sends, and why the protected
+# connections must survive it (Linux's TCP does: ATCP_PROTO=6 floods it
+# instead and skips the module's checks); progs/fuzz-gen.c sends it, and
+# progs/fuzz-oracle.c judges.
 #
 # Runs among the first tests (FIRST_PROGS in selftests/Makefile): it
 # unloads the module, so no other test's socket may be alive.  It loads the
@@ -56,7 +57,7 @@ COUNT=${FUZZ_COUNT:-150000}
 BYTES=${FUZZ_BYTES:-1048576}
 MIN=100000
 [ "$COUNT" -ge $MIN ] || MIN=$COUNT
-FUZZ=$SELFTESTS/fuzz
+FUZZ=$SELFTESTS/progs/fuzz
 ko=$REPO/module/atcp.ko
 if [ "$PROTO" = 253 ]; then atcp=1; else atcp=; fi
 

@@ -51,7 +51,7 @@
 need_root
 need_cmd ip tc sha256sum stat
 need_bin xfer
-XFER="$SELFTESTS/xfer"
+XFER="$SELFTESTS/progs/xfer"
 SIZE=${ATCP_NETEM_BYTES:-$((2 << 20))}
 DEADLINE=${ATCP_NETEM_DEADLINE:-60}
 BUDGET=${ATCP_NETEM_BUDGET:-$((${ATCP_TEST_TIMEOUT:-300} - 30))}

@@ -13,16 +13,14 @@ seen (the tcp_info reordering field, 3 at the start), as Linux TCP does
 Linux TCP runs the same transfer; both times and DupThresh are printed.
 """
 
-import hashlib
 import os
-import select
 import socket
 import struct
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lib'))
-from nstest import NetnsPair, Tap, counters, proto_under_test  # noqa: E402
+from nstest import NetnsPair, Tap, counters, proto_under_test, pump  # noqa: E402
 
 SIZE = 4 << 20
 REORDER_SEEN = {6: 'TCPSACKReorder'}
@@ -43,25 +41,10 @@ def run(pair, proto):
     pair.tc('a', 'qdisc', 'add', 'dev', pair.va, 'root', 'netem', 'delay', '5ms', '4ms')
     cli.setblocking(False)
     conn.setblocking(False)
-    got = hashlib.sha256()
-    sent = nread = 0
     t0 = time.monotonic()
-    deadline = t0 + 120
-    while nread < SIZE and time.monotonic() < deadline:
-        r, w, _ = select.select([conn], [cli] if sent < SIZE else [], [], 1)
-        if conn in r:
-            d = conn.recv(262144)
-            if not d:
-                break
-            got.update(d)
-            nread += len(d)
-        if cli in w:
-            try:
-                sent += cli.send(data[sent:sent + 65536])
-            except BlockingIOError:
-                pass
+    _, _, whole = pump(cli, conn, data, t0 + 120)
     took = time.monotonic() - t0
-    res = {'whole': nread == SIZE and got.digest() == hashlib.sha256(data).digest(),
+    res = {'whole': whole,
            'took': took, 'start': start, 'end': reordering(cli),
            'seen': counters(proto).get(key, 0) - seen0}
     pair.leave()

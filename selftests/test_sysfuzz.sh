@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# test_sysfuzz.sh - selftests/sysfuzz makes random socket calls on atcp
+# test_sysfuzz.sh - selftests/progs/sysfuzz makes random socket calls on atcp
 # sockets from several threads sharing their descriptors (see sysfuzz.c),
 # over loopback and a veth pair between two namespaces, to addresses that
 # answer and to ones that do not.  Then: no call hung, every errno was one
@@ -85,18 +85,21 @@ done
 # while the other CPU runs it, and under QEMU's TCG a CPU can still execute
 # the int3 of a finished rewrite (an oops in __netif_receive_skb_core, seen
 # on 6.12).  A socket holding SO_TIMESTAMP for the whole run keeps the key
-# on, so it is never turned.
+# on, so it is never turned.  (Debian 12's python3 has no
+# socket.SO_TIMESTAMP: SO_TIMESTAMP_OLD is 29 on x86.)
 "$PYTHON" -c 'import signal, socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_TIMESTAMP, 1)
+s.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_TIMESTAMP", 29), 1)
 print("held", flush=True)
-signal.pause()' >"$T/tstamp.held" &
+signal.pause()' >"$T/tstamp.held" 2>&1 &
 tstamp_holder=$!
 cleanup_push "kill $tstamp_holder"
 for _ in $(seq 50); do
 	[ -s "$T/tstamp.held" ] && break
 	sleep 0.1
 done
+grep -qx held "$T/tstamp.held" ||
+	tap_diag "no socket holds SO_TIMESTAMP: $(tr '\n' ' ' <"$T/tstamp.held")"
 
 # --- the fuzzer -------------------------------------------------------------
 args=(-s "$SEED" -t "$SECS" -j "$THREADS" -P "$PROTO" -w "$HANG" -N "$NS_A,$NS_B"
@@ -106,7 +109,7 @@ args=(-s "$SEED" -t "$SECS" -j "$THREADS" -P "$PROTO" -w "$HANG" -N "$NS_A,$NS_B
 tap_diag "sysfuzz ${args[*]}"
 tap_diag "replay: SYSFUZZ_SEED=$SEED SYSFUZZ_SECONDS=$SECS SYSFUZZ_THREADS=$THREADS ATCP_PROTO=$PROTO selftests/run_tests test_sysfuzz.sh"
 t0=$SECONDS
-"$SELFTESTS/sysfuzz" "${args[@]}" >"$T/sysfuzz.out" 2>&1 &
+"$SELFTESTS/progs/sysfuzz" "${args[@]}" >"$T/sysfuzz.out" 2>&1 &
 pid=$!
 cleanup_push "kill -9 $pid"
 # It ends by itself: SECS, then the calls in progress (bounded by HANG).

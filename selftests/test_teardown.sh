@@ -3,7 +3,7 @@
 #
 # test_teardown.sh - tear everything down under load and unload cleanly.
 #
-# In namespace A: 1,000 connections in TIME_WAIT (selftests/churn, with the
+# In namespace A: 1,000 connections in TIME_WAIT (selftests/progs/churn, with the
 # default 60 s tw_timeout, so they are all still there), and 1,000
 # established connections moving data both ways (selftests/loadgen.py).
 # In namespace B: 200 more busy connections.  Then:
@@ -48,7 +48,7 @@ netns_lo_create || tap_skip_all "cannot create a namespace"
 B=$NS_LO
 
 # 1,100 graceful closes (churn ends half its connections gracefully).
-in_ns "$A" "$SELFTESTS/churn" -P "$PROTO" -n 2200 -q 0 >"$T/churn.out" 2>&1
+in_ns "$A" "$SELFTESTS/progs/churn" -P "$PROTO" -n 2200 -q 0 >"$T/churn.out" 2>&1
 tw=$(count_state "$A" 06)
 [ "$tw" -ge 1000 ]
 tap_ok $? "namespace A: $tw connections in TIME_WAIT"

@@ -6,7 +6,7 @@
 # set by sysctl at run time, in two namespaces with different values at the
 # same time; then the values are swapped by sysctl and measured again.
 #
-# Each connection is made and closed by selftests/statewatch, which also
+# Each connection is made and closed by selftests/progs/statewatch, which also
 # watches /proc/net/atcp and prints how long it showed the state.  The
 # length asserted within one tick is the kernel's own: the time between the
 # trace events that start and end the state (atcp_timewait start/end;
@@ -84,7 +84,7 @@ pids=()
 start() {
 	local name=$1 ns=$2
 	shift 2
-	in_ns "$ns" "$SELFTESTS/statewatch" "$@" >"$T/$name" 2>&1 &
+	in_ns "$ns" "$SELFTESTS/progs/statewatch" "$@" >"$T/$name" 2>&1 &
 	pids+=($!)
 }
 

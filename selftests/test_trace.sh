@@ -169,7 +169,7 @@ run_close() {
 	esac
 
 	echo >"$INST/trace"
-	ip netns exec "$ns" "$SELFTESTS/closer" server -v -P "$PROTO" -a 127.0.0.1 \
+	ip netns exec "$ns" "$SELFTESTS/progs/closer" server -v -P "$PROTO" -a 127.0.0.1 \
 		-R "$pfile" "${sargs[@]}" >"$T/$mode.srv" 2>&1 &
 	spid=$!
 	if ! wait_line "$pfile" '[0-9][0-9]*' "$spid" 20; then
@@ -184,7 +184,7 @@ run_close() {
 	echo "sport == $PORT || dport == $PORT" >"$INST/events/atcp/filter"
 	echo 1 >"$INST/events/atcp/enable"
 
-	ip netns exec "$ns" "$SELFTESTS/closer" client -v -P "$PROTO" -a 127.0.0.1 -p "$PORT" \
+	ip netns exec "$ns" "$SELFTESTS/progs/closer" client -v -P "$PROTO" -a 127.0.0.1 -p "$PORT" \
 		-n 19 -W "$wcli" >"$T/$mode.cli" 2>&1 &
 	cpid=$!
 	# The data is written; close once the server has ACKed it.

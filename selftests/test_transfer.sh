@@ -18,7 +18,7 @@
 need_root
 need_cmd ip
 need_bin xfer
-XFER="$SELFTESTS/xfer"
+XFER="$SELFTESTS/progs/xfer"
 SIZE=$((1 << 20))
 
 tap_plan 12

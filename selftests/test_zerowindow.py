@@ -13,7 +13,6 @@ the sender must finish.  The same run over Linux TCP is printed alongside
 (its probes count as TCPWinProbe).
 """
 
-import hashlib
 import os
 import select
 import socket
@@ -22,7 +21,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lib'))
 from nstest import (NetnsPair, Tap, counters, proto_under_test,  # noqa: E402
-                    wait_until)
+                    pump, wait_until)
 
 SIZE = 4 << 20
 BUF = 64 << 10
@@ -68,28 +67,9 @@ def run(pair, proto):
 
     # Drain: read everything while sending the rest.
     t0 = time.monotonic()
-    got = hashlib.sha256()
-    nread = 0
     conn.setblocking(False)
-    deadline = t0 + 60
-    while nread < SIZE and time.monotonic() < deadline:
-        wl = [cli] if sent < SIZE else []
-        r, w, _ = select.select([conn], wl, [], 1)
-        if conn in r:
-            d = conn.recv(262144)
-            if not d:
-                break
-            got.update(d)
-            nread += len(d)
-        if cli in w:
-            try:
-                sent += cli.send(data[sent:sent + 65536])
-            except BlockingIOError:
-                pass
-            if sent == SIZE:
-                cli.shutdown(socket.SHUT_WR)
+    sent, nread, whole = pump(cli, conn, data, t0 + 60, sent=sent, shut_wr=True)
     drained = time.monotonic() - t0
-    whole = nread == SIZE and got.digest() == hashlib.sha256(data).digest()
     for s in (cli, conn):
         s.close()
     pair.leave()

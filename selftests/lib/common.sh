@@ -8,7 +8,7 @@
 #        PROTO ($ATCP_PROTO, default 253), PROTO_NAME (atcp|tcp),
 #        PYTHON (a python3 that works in the guest too), T (private tmp dir)
 # Gives: cleanup_push CMD      run CMD (LIFO) at exit, on INT/TERM too
-#        need_bin NAME         build selftests/NAME from NAME.c if stale
+#        need_bin NAME         build selftests/progs/NAME if stale
 #        need_cmd CMD...       skip the whole test if a command is missing
 #        need_root             skip unless root
 #        wait_for SECS CMD...  poll CMD every 20 ms until it succeeds
@@ -58,15 +58,23 @@ need_cmd() {
 	done
 }
 
-# Build selftests/NAME from NAME.c unless an up-to-date binary exists.
-# Atomic (build to a temp name, then rename), so parallel tests are safe.
+# Build selftests/progs/NAME from progs/NAME.c (or the files progs/NAME-*.c
+# of a program of several) unless an up-to-date binary exists; as
+# selftests/Makefile does.  Atomic (build to a temp name, then rename), so
+# parallel tests are safe.
 need_bin() {
-	local name=$1 src="$SELFTESTS/$1.c" bin="$SELFTESTS/$1"
-	if [ -x "$bin" ] && [ "$bin" -nt "$src" ] && [ "$bin" -nt "$SELFTESTS/tap.h" ]; then
-		return 0
+	local name=$1 dir="$SELFTESTS/progs" f
+	local bin="$dir/$1" srcs=("$dir/$1".c)
+	[ -e "${srcs[0]}" ] || srcs=("$dir/$1"-*.c)
+	if [ -x "$bin" ]; then
+		for f in "${srcs[@]}" "$dir"/*.h; do
+			[ "$bin" -nt "$f" ] || break
+		done
+		[ "$bin" -nt "$f" ] && return 0
 	fi
 	local tmp="$bin.tmp.$$"
-	if ! ${CC:-cc} -O2 -Wall -I"$REPO/include" -o "$tmp" "$src" >"$T/cc.$name.log" 2>&1; then
+	if ! ${CC:-cc} -O2 -Wall -I"$REPO/include" -I"$dir" -o "$tmp" "${srcs[@]}" \
+		-lpthread >"$T/cc.$name.log" 2>&1; then
 		cat "$T/cc.$name.log" >&2
 		rm -f "$tmp"
 		echo "Bail out! cannot build $name"

@@ -16,7 +16,7 @@
 #                        (pixels per millisecond in the pictures, 0 when
 #                        the delays do not matter); for a VARIANT, also
 #                        LABEL, SERVER and CLIENT (options of
-#                        selftests/closer, arrays), CLIENT2 (a second
+#                        selftests/progs/closer, arrays), CLIENT2 (a second
 #                        client, run once the first has finished; empty:
 #                        none), SYSCTLS (NAME=VALUE, set in the run's
 #                        namespaces), TOPO (lo or veth) and NETEM (tc netem
@@ -40,7 +40,7 @@
 #                        "demo: begin|end NAME VARIANT TAG" around itself,
 #                        closer writes its steps there (-M, tagged
 #                        NAME/VARIANT/TAG with -G), and in runs
-#                        over TCP selftests/procwatch reports the
+#                        over TCP selftests/progs/procwatch reports the
 #                        minisockets of the server's port there
 #   EXP_TAG              the TAG of those lines (e.g. the round)
 #   EXP_KEEP_NS          1: leave the namespaces in place (their names are
@@ -269,19 +269,19 @@ run_experiment() {
 	capture_start "$ns" "$iface" "$pcap" "ip proto $proto" || return 1
 	fifo=$(ready_fifo "${pcap##*/}.ready")
 	need_bin closer
-	ip netns exec "$sns" "$SELFTESTS/closer" server $verbose "${mark[@]}" -P "$proto" \
+	ip netns exec "$sns" "$SELFTESTS/progs/closer" server $verbose "${mark[@]}" -P "$proto" \
 		-a "$addr" -R "$fifo" "${SERVER[@]}" >"$pcap.srv" 2>&1 &
 	spid=$!
 	if port=$(read_ready "$fifo" 20 "$spid"); then
 		if [ "$proto" = 6 ] && [ -n "${EXP_MARKER:-}" ]; then
 			need_bin procwatch
 			for n in "$@"; do
-				ip netns exec "$n" "$SELFTESTS/procwatch" -P 6 -p "$port" \
+				ip netns exec "$n" "$SELFTESTS/progs/procwatch" -P 6 -p "$port" \
 					-i 10 -M "/proc/self/fd/$mfd" -t 60 &
 				pw="$pw $!"
 			done
 		fi
-		ip netns exec "$cns" "$SELFTESTS/closer" client $verbose "${mark[@]}" -P "$proto" \
+		ip netns exec "$cns" "$SELFTESTS/progs/closer" client $verbose "${mark[@]}" -P "$proto" \
 			-a "$addr" -p "$port" "${CLIENT[@]}" >"$pcap.cli" 2>&1 &
 		cpid=$!
 		if [ -n "$sync" ] && read_ready "$wsrv" 20 "$spid" >/dev/null &&
@@ -290,7 +290,7 @@ run_experiment() {
 		fi
 		wait "$cpid" || crc=$?
 		if [ $crc = 0 ] && [ ${#CLIENT2[@]} -gt 0 ]; then
-			ip netns exec "$cns" "$SELFTESTS/closer" client $verbose "${mark[@]}" \
+			ip netns exec "$cns" "$SELFTESTS/progs/closer" client $verbose "${mark[@]}" \
 				-P "$proto" -a "$addr" -p "$port" "${CLIENT2[@]}" >>"$pcap.cli" 2>&1 || crc=$?
 		fi
 	else

@@ -13,12 +13,17 @@ namespace it was created in.
     counters(proto)         this namespace's counters: /proc/net/atcp_stat,
                             or for proto 6 the Tcp and TcpExt counters
     wait_until(fn, secs)    poll fn() every 10 ms until true; its last value
+    pump(cli, conn, data, deadline)
+                            send data from cli, read it all on conn;
+                            (sent, nread, whole)
 """
 
 import atexit
 import ctypes
+import hashlib
 import os
 import random
+import select
 import socket
 import subprocess
 import sys
@@ -197,3 +202,29 @@ def wait_until(fn, secs):
         if v or time.monotonic() >= deadline:
             return v
         time.sleep(0.01)
+
+
+def pump(cli, conn, data, deadline, sent=0, shut_wr=False):
+    """Send data[sent:] from cli and read conn (both non-blocking) until all
+    of data has come, conn reads EOF, or time.monotonic() passes deadline;
+    with shut_wr, shut cli's side down once everything is sent.  Returns
+    (sent, nread, whole): whole if conn read data, every byte in order."""
+    got = hashlib.sha256()
+    nread = 0
+    while nread < len(data) and time.monotonic() < deadline:
+        r, w, _ = select.select([conn], [cli] if sent < len(data) else [], [], 1)
+        if conn in r:
+            d = conn.recv(262144)
+            if not d:
+                break
+            got.update(d)
+            nread += len(d)
+        if cli in w:
+            try:
+                sent += cli.send(data[sent:sent + 65536])
+            except BlockingIOError:
+                pass
+            if shut_wr and sent == len(data):
+                cli.shutdown(socket.SHUT_WR)
+    whole = nread == len(data) and got.digest() == hashlib.sha256(data).digest()
+    return sent, nread, whole

@@ -3,9 +3,8 @@
  * tap.h - minimal TAP output for atcp selftests, kselftest style.
  *
  * Header-only: every function is static.  Output goes to stdout, diagnostics
- * are TAP comments ("# ...").  The protocol under test comes from the
- * environment variable ATCP_PROTO (default IPPROTO_ATCP, 253; 6 selects
- * Linux's TCP so that a test can be validated without the module).
+ * are TAP comments ("# ...").  The protocol under test is util.h's
+ * atcp_test_proto().
  */
 #ifndef ATCP_SELFTEST_TAP_H
 #define ATCP_SELFTEST_TAP_H
@@ -16,9 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef IPPROTO_ATCP
-#define IPPROTO_ATCP 253
-#endif
+#include "util.h"
 
 #define KSFT_PASS 0
 #define KSFT_FAIL 1
@@ -109,30 +106,6 @@ static inline int tap_finish(void)
 {
 	tap_diag("%u tests, %u failed", tap_count, tap_failed);
 	return tap_failed ? KSFT_FAIL : KSFT_PASS;
-}
-
-/* The IP protocol under test: $ATCP_PROTO, default IPPROTO_ATCP. */
-static inline int atcp_test_proto(void)
-{
-	const char *s = getenv("ATCP_PROTO");
-	char *end;
-	long v;
-
-	if (!s || !*s)
-		return IPPROTO_ATCP;
-	errno = 0;
-	v = strtol(s, &end, 0);
-	if (errno || *end || v <= 0 || v > 255) {
-		fprintf(stderr, "bad ATCP_PROTO '%s'\n", s);
-		exit(KSFT_FAIL);
-	}
-	return (int)v;
-}
-
-/* "atcp" or "tcp", for messages. */
-static inline const char *atcp_proto_name(int proto)
-{
-	return proto == 6 ? "tcp" : "atcp";
 }
 
 #endif /* ATCP_SELFTEST_TAP_H */

@@ -78,7 +78,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tap.h"
+#include "util.h"
 
 static const char *role;
 static int verbose;
@@ -108,22 +108,6 @@ static struct {
 };
 
 static sigset_t usr1;
-
-static void die(const char *what)
-{
-	fprintf(stderr, "%s: %s: %s\n", role, what, strerror(errno));
-	exit(2);
-}
-
-static void on_alarm(int sig)
-{
-	static const char msg[] = "closer: timeout\n";
-
-	(void)sig;
-	if (write(2, msg, sizeof(msg) - 1) < 0)
-		_exit(3);
-	_exit(3);
-}
 
 /* First byte of TCP_INFO is the state, in struct tcp_info and atcp_info. */
 static const char *sock_state(int fd)
@@ -448,6 +432,7 @@ int main(int argc, char **argv)
 	if (!o.server && strcmp(argv[1], "client"))
 		goto usage;
 	role = argv[1];
+	die_prefix = role;
 	o.proto = atcp_test_proto();
 	argv++;
 	argc--;
@@ -501,7 +486,7 @@ int main(int argc, char **argv)
 	}
 	if (o.accepts < 1 || o.sends < 1)
 		goto usage;
-	signal(SIGALRM, on_alarm);
+	alarm_exits(2, "closer: timeout\n", 3);
 	alarm(o.timeout);
 	/* Blocked from the start, so a SIGUSR1 sent early is not lost. */
 	sigemptyset(&usr1);

@@ -34,7 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tap.h"
+#include "util.h"
 
 #define MAX_ENTRIES 256
 

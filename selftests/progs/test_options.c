@@ -481,12 +481,7 @@ static void c_defer_accept_expires(int proto, struct res *r)
 	close(l);
 }
 
-struct tcase {
-	const char *name;
-	void (*fn)(int proto, struct res *r);
-};
-
-static const struct tcase cases[] = {
+static const struct diff_case cases[] = {
 	{ "TCP_WINDOW_CLAMP before connect() and on a listener, read after", c_window_clamp },
 	{ "TCP_CORK holds a part-filled segment; uncorking sends it", c_cork },
 	{ "TCP_CORK: the probe timer sends held data after about an RTO", c_cork_ceiling },
@@ -499,48 +494,20 @@ static const struct tcase cases[] = {
 	{ "TCP_DEFER_ACCEPT of 1 s: the connection comes after it", c_defer_accept_expires },
 };
 
-static void on_alarm(int sig)
-{
-	static const char msg[] = "Bail out! timeout (a socket call hung)\n";
-
-	(void)sig;
-	if (write(1, msg, sizeof(msg) - 1) < 0)
-		_exit(1);
-	_exit(1);
-}
-
 int main(void)
 {
 	const int nopt = sizeof(options) / sizeof(options[0]);
 	const int n = sizeof(cases) / sizeof(cases[0]);
-	int fd, i;
+	int i;
 
 	proto_under_test = atcp_test_proto();
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGALRM, on_alarm);
-	fd = socket(AF_INET, SOCK_STREAM, proto_under_test);
-	if (fd < 0)
-		tap_bail("socket(AF_INET, SOCK_STREAM, %d): %s", proto_under_test,
-			 strerror(errno));
-	close(fd);
-
-	tap_plan(nopt + n);
-	tap_diag("comparing tcp (6) with %s (%d)", atcp_proto_name(proto_under_test),
-		 proto_under_test);
+	diff_setup(proto_under_test);
+	diff_plan(nopt + n, proto_under_test);
 	for (i = 0; i < nopt; i++) {
 		alarm(20);
 		run_option(options[i].name, options[i].label);
 		alarm(0);
 	}
-	for (i = 0; i < n; i++) {
-		struct res a = { "" }, b = { "" };
-
-		alarm(30);
-		cases[i].fn(IPPROTO_TCP, &a);
-		cases[i].fn(proto_under_test, &b);
-		alarm(0);
-		tap_result(!strcmp(a.s, b.s), "%s: tcp %s, %s %s", cases[i].name,
-			   a.s, atcp_proto_name(proto_under_test), b.s);
-	}
+	diff_run(cases, n, proto_under_test, 30);
 	return tap_finish();
 }

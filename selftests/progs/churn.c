@@ -36,19 +36,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tap.h"
+#include "util.h"
 
 #define QUEUED_PER_ROUND 8
 #define WAIT_MS 10000
 
 static int proto;
 static unsigned long mismatches;
-
-static void fail_setup(const char *what)
-{
-	fprintf(stderr, "churn: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
 
 static void mismatch(unsigned long i, const char *what, long got, int err)
 {
@@ -63,14 +57,14 @@ static int listener(struct sockaddr_in *addr, int backlog)
 	int fd = socket(AF_INET, SOCK_STREAM, proto);
 
 	if (fd < 0)
-		fail_setup("socket");
+		die("socket");
 	addr->sin_family = AF_INET;
 	addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	addr->sin_port = 0;
 	if (bind(fd, (struct sockaddr *)addr, sizeof(*addr)) ||
 	    listen(fd, backlog) ||
 	    getsockname(fd, (struct sockaddr *)addr, &len))
-		fail_setup("listener");
+		die("listener");
 	return fd;
 }
 
@@ -79,9 +73,9 @@ static int connect_to(const struct sockaddr_in *addr)
 	int fd = socket(AF_INET, SOCK_STREAM, proto);
 
 	if (fd < 0)
-		fail_setup("socket");
+		die("socket");
 	if (connect(fd, (const struct sockaddr *)addr, sizeof(*addr)))
-		fail_setup("connect");
+		die("connect");
 	return fd;
 }
 
@@ -134,7 +128,7 @@ static void one_connection(unsigned long i, int lfd,
 	int s = accept(lfd, NULL, NULL);
 
 	if (s < 0)
-		fail_setup("accept");
+		die("accept");
 
 	switch (i % 4) {
 	case 0:
@@ -150,14 +144,14 @@ static void one_connection(unsigned long i, int lfd,
 	case 2:
 		if (setsockopt(c, SOL_SOCKET, SO_LINGER, &abort_linger,
 			       sizeof(abort_linger)))
-			fail_setup("SO_LINGER");
+			die("SO_LINGER");
 		close(c);
 		expect_reset(i, s, "server: read after the client's abort");
 		close(s);
 		break;
 	case 3:
 		if (write(c, "x", 1) != 1)
-			fail_setup("write");
+			die("write");
 		if (!readable(s))
 			mismatch(i, "server: the byte never arrived", -1,
 				 ETIMEDOUT);
@@ -191,11 +185,10 @@ int main(int argc, char **argv)
 	unsigned long count = 10000, rounds = 100, i;
 	struct sockaddr_in addr;
 	struct timespec t0, t1;
-	const char *env = getenv("ATCP_PROTO");
 	double secs;
 	int lfd, opt;
 
-	proto = env ? atoi(env) : IPPROTO_ATCP;
+	proto = atcp_test_proto();
 	while ((opt = getopt(argc, argv, "P:n:q:")) != -1) {
 		switch (opt) {
 		case 'P':

@@ -4,7 +4,8 @@
  * runs on TCP sockets, then on sockets of the protocol under test, and
  * records the outcome of each step (an errno name, ret=N, or a note);
  * the two records must be equal.  Header-only, for test_errno.c and
- * test_options.c.  Only 127.0.0.1 is used.
+ * test_options.c: the steps' helpers, and the harness that runs the cases
+ * (diff_setup(), diff_plan(), diff_run()).  Only 127.0.0.1 is used.
  */
 #ifndef ATCP_SELFTEST_DIFFTEST_H
 #define ATCP_SELFTEST_DIFFTEST_H
@@ -13,9 +14,11 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "tap.h"
 
@@ -150,6 +153,54 @@ static inline void wait_ev(int fd, short events)
 	struct pollfd p = { .fd = fd, .events = events };
 
 	poll(&p, 1, 5000);
+}
+
+/* A case: the steps, done on a socket of the protocol given, recorded. */
+struct diff_case {
+	const char *name;
+	void (*fn)(int proto, struct res *r);
+};
+
+/*
+ * Before the plan: the protocol must open a socket, SIGPIPE is ignored,
+ * and a socket call that hangs past its alarm() bails out the test.
+ */
+static inline void diff_setup(int proto)
+{
+	int fd;
+
+	signal(SIGPIPE, SIG_IGN);
+	alarm_exits(1, "Bail out! timeout (a socket call hung)\n", 1);
+	fd = socket(AF_INET, SOCK_STREAM, proto);
+	if (fd < 0)
+		tap_bail("socket(AF_INET, SOCK_STREAM, %d): %s", proto, strerror(errno));
+	close(fd);
+}
+
+/* The plan of n results, and what is compared with what. */
+static inline void diff_plan(int n, int proto)
+{
+	tap_plan(n);
+	tap_diag("comparing tcp (6) with %s (%d)", atcp_proto_name(proto), proto);
+}
+
+/*
+ * Each case on TCP, then on the protocol under test, within secs seconds:
+ * one result a case, which passes if the two records are equal.
+ */
+static inline void diff_run(const struct diff_case *cases, int n, int proto,
+			    unsigned int secs)
+{
+	for (int i = 0; i < n; i++) {
+		struct res a = { "" }, b = { "" };
+
+		alarm(secs);
+		cases[i].fn(IPPROTO_TCP, &a);
+		cases[i].fn(proto, &b);
+		alarm(0);
+		tap_result(!strcmp(a.s, b.s), "%s: tcp %s, %s %s", cases[i].name,
+			   a.s, atcp_proto_name(proto), b.s);
+	}
 }
 
 #endif /* ATCP_SELFTEST_DIFFTEST_H */

@@ -573,12 +573,7 @@ static void c_info_state(int proto, struct res *r)
 	close(c);
 }
 
-struct tcase {
-	const char *name;
-	void (*fn)(int proto, struct res *r);
-};
-
-static const struct tcase cases[] = {
+static const struct diff_case cases[] = {
 	{ "send() on an unconnected socket", c_send_unconn },
 	{ "write() on an unconnected socket", c_write_unconn },
 	{ "recv(), read() on an unconnected socket", c_recv_unconn },
@@ -629,40 +624,13 @@ static const struct tcase cases[] = {
 	{ "TCP_INFO state: fresh, listening, established, close-wait", c_info_state },
 };
 
-static void on_alarm(int sig)
-{
-	static const char msg[] = "Bail out! timeout (a socket call hung)\n";
-
-	(void)sig;
-	if (write(1, msg, sizeof(msg) - 1) < 0)
-		_exit(1);
-	_exit(1);
-}
-
 int main(void)
 {
 	const int n = sizeof(cases) / sizeof(cases[0]);
 	int proto = atcp_test_proto();
-	int fd;
 
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGALRM, on_alarm);
-	fd = socket(AF_INET, SOCK_STREAM, proto);
-	if (fd < 0)
-		tap_bail("socket(AF_INET, SOCK_STREAM, %d): %s", proto, strerror(errno));
-	close(fd);
-
-	tap_plan(n);
-	tap_diag("comparing tcp (6) with %s (%d)", atcp_proto_name(proto), proto);
-	for (int i = 0; i < n; i++) {
-		struct res a = { "" }, b = { "" };
-
-		alarm(20);
-		cases[i].fn(IPPROTO_TCP, &a);
-		cases[i].fn(proto, &b);
-		alarm(0);
-		tap_result(!strcmp(a.s, b.s), "%s: tcp %s, %s %s", cases[i].name,
-			   a.s, atcp_proto_name(proto), b.s);
-	}
+	diff_setup(proto);
+	diff_plan(n, proto);
+	diff_run(cases, n, proto, 20);
 	return tap_finish();
 }

@@ -33,18 +33,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tap.h"
+#include "util.h"
 
 #define POLL_US 1000
 #define GIVE_UP_MS 30000
 #define STATE_FIN_WAIT2 5
 #define STATE_TIME_WAIT 6
-
-static void fail(const char *what)
-{
-	fprintf(stderr, "statewatch: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
 
 static double now_ms(void)
 {
@@ -68,11 +62,11 @@ static int conn_state(const char *path, unsigned int lport, unsigned int rport)
 
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
-		fail(path);
+		die(path);
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n < 0)
-		fail(path);
+		die(path);
 	buf[n] = '\0';
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -85,7 +79,6 @@ static int conn_state(const char *path, unsigned int lport, unsigned int rport)
 
 int main(int argc, char **argv)
 {
-	const char *env = getenv("ATCP_PROTO");
 	struct sockaddr_in srv = { .sin_family = AF_INET };
 	struct sockaddr_in cli;
 	socklen_t len = sizeof(srv);
@@ -94,7 +87,7 @@ int main(int argc, char **argv)
 	double t0, seen = 0, gone = 0;
 	char byte;
 
-	proto = env ? atoi(env) : IPPROTO_ATCP;
+	proto = atcp_test_proto();
 	while ((opt = getopt(argc, argv, "P:l:")) != -1) {
 		switch (opt) {
 		case 'P':
@@ -124,25 +117,25 @@ int main(int argc, char **argv)
 	lfd = socket(AF_INET, SOCK_STREAM, proto);
 	if (lfd < 0 || bind(lfd, (struct sockaddr *)&srv, sizeof(srv)) ||
 	    listen(lfd, 1) || getsockname(lfd, (struct sockaddr *)&srv, &len))
-		fail("listener");
+		die("listener");
 	c = socket(AF_INET, SOCK_STREAM, proto);
 	if (c < 0 || connect(c, (struct sockaddr *)&srv, sizeof(srv)))
-		fail("connect");
+		die("connect");
 	len = sizeof(cli);
 	if (getsockname(c, (struct sockaddr *)&cli, &len))
-		fail("getsockname");
+		die("getsockname");
 	s = accept(lfd, NULL, NULL);
 	if (s < 0)
-		fail("accept");
+		die("accept");
 	close(lfd);
 	if (linger2 && setsockopt(c, IPPROTO_TCP, TCP_LINGER2, &linger2,
 				  sizeof(linger2)))
-		fail("TCP_LINGER2");
+		die("TCP_LINGER2");
 
 	close(c);
 	if (want == STATE_TIME_WAIT) {
 		if (read(s, &byte, 1) != 0)
-			fail("server: read to EOF");
+			die("server: read to EOF");
 		close(s);
 	}
 

@@ -60,7 +60,7 @@
 #include <unistd.h>
 
 #include "prng.h"
-#include "tap.h"
+#include "util.h"
 
 #define FNV_INIT 0xcbf29ce484222325ULL
 
@@ -91,22 +91,6 @@ static struct {
 
 static const char *role;
 static int rx_copy = -1, tx_copy = -1;
-
-static void die(const char *what)
-{
-	fprintf(stderr, "%s: %s: %s\n", role, what, strerror(errno));
-	exit(2);
-}
-
-static void on_alarm(int sig)
-{
-	static const char msg[] = "xfer: timeout\n";
-
-	(void)sig;
-	if (write(2, msg, sizeof(msg) - 1) < 0)
-		_exit(3);
-	_exit(3);
-}
 
 static enum reply parse_reply(const char *s)
 {
@@ -427,6 +411,7 @@ int main(int argc, char **argv)
 	else if (strcmp(argv[1], "client"))
 		usage();
 	role = argv[1];
+	die_prefix = role;
 	opt.proto = atcp_test_proto();
 	argv++;
 	argc--;
@@ -461,7 +446,7 @@ int main(int argc, char **argv)
 	}
 	if (!opt.chunk)
 		usage();
-	signal(SIGALRM, on_alarm);
+	alarm_exits(2, "xfer: timeout\n", 3);
 	alarm(opt.timeout);
 	rx_copy = open_copy(opt.rx_copy);
 	tx_copy = open_copy(opt.tx_copy);

@@ -110,7 +110,7 @@
 #include <unistd.h>
 
 #include "prng.h"
-#include "tap.h"
+#include "util.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define MAX_THREADS	64
@@ -334,12 +334,6 @@ static int64_t now_ns(void)
 static double now_s(void)
 {
 	return now_ns() / 1e9;
-}
-
-static void __attribute__((noreturn)) die(const char *what)
-{
-	fprintf(stderr, "sysfuzz: %s: %s\n", what, strerror(errno));
-	exit(2);
 }
 
 static const char *ename(int e)
