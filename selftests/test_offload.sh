@@ -32,7 +32,7 @@ need_cmd ethtool
 need_cmd tcpdump
 need_cmd tc
 need_bin xfer
-XFER="$SELFTESTS/xfer"
+XFER="$SELFTESTS/progs/xfer"
 SIZE=$((1 << 20))
 
 if [ "$PROTO" = 6 ]; then
