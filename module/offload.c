@@ -137,24 +137,31 @@ static const struct net_offload atcp_offload = {
  * @sk: a socket given its route
  * @dst: the route
  *
- * As sk_setup_caps(), with atcp's GSO type, then atcp's own two rules:
- * super-segments only where the device has scatter-gather and generic
- * segmentation on (ethtool's "sg" and "gso": off means one segment a
- * packet from the socket, as asked), and a single segment's checksum left
- * to the device only if it checksums any protocol (see above).
+ * As sk_setup_caps() for TCP: super-segments on every route, whatever the
+ * device takes whole (the core cuts them before one that takes none, even
+ * without scatter-gather), but where the device's owner turned generic
+ * segmentation off (``ethtool -K DEV gso off``: one segment a packet from
+ * the socket, as asked) or IPsec transforms the route.  A single
+ * segment's checksum is left to the device only where it checksums any
+ * protocol (atcp_csum_offload()).
  * Context: the socket owned, or not yet visible to anyone else.
  */
 void atcp_setup_caps(struct sock *sk, struct dst_entry *dst)
 {
-	netdev_features_t dev_features = READ_ONCE(dst->dev->features);
+	const struct net_device *dev = dst->dev;
 
 	sk->sk_gso_type = ATCP_GSO_TYPE;
 	sk_setup_caps(sk, dst);
-	if (!(dev_features & NETIF_F_HW_CSUM))
-		sk->sk_route_caps &= ~NETIF_F_HW_CSUM;
-	if ((dev_features & (NETIF_F_GSO | NETIF_F_SG)) !=
-	    (NETIF_F_GSO | NETIF_F_SG))
+	if (!(READ_ONCE(dev->wanted_features) & NETIF_F_GSO) ||
+	    dst->header_len || sk->sk_gso_disabled) {
 		sk->sk_route_caps &= ~NETIF_F_GSO_MASK;
+		sk->sk_gso_max_segs = 1;
+		return;
+	}
+	sk->sk_route_caps |= NETIF_F_GSO_SOFTWARE | NETIF_F_SG;
+	sk->sk_gso_max_size = min_t(u32, READ_ONCE(dev->gso_max_size),
+				    GSO_LEGACY_MAX_SIZE) - (MAX_TCP_HEADER + 1);
+	sk->sk_gso_max_segs = max_t(u32, READ_ONCE(dev->gso_max_segs), 1);
 }
 
 /**
