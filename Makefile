@@ -18,6 +18,10 @@
 #                        CHECK_TIMEOUT=seconds bounds the whole VM run)
 #   make demo           all + selftests, then scripts/demo in the VM (the
 #                       pictures go to demo-out/: demo-out/index.html)
+#   make check-nic      all + selftests, then two VMs joined by a virtio-net
+#                       link (scripts/vm-pair): selftests/nic/run
+#   make bench-nic      all + tools, then scripts/bench-nic: stream, rr, crr
+#                       between the two VMs, TCP and atcp
 #   make bench          all + tools, then scripts/bench in the VM: the table
 #                       on stdout, bench.json here (ATCP_BENCH_* variables
 #                       set durations and counts; BENCH_TIMEOUT=seconds
@@ -101,6 +105,12 @@ demo: all selftests
 	$(VM_RUN) -- scripts/demo
 
 # The host's load goes into the table: TCG figures mean little on a busy host.
+check-nic: all selftests
+	selftests/nic/run --module $(MODDIR)/module/atcp.ko
+
+bench-nic: all tools
+	scripts/bench-nic --module $(MODDIR)/module/atcp.ko
+
 bench: all selftests tools
 	ATCP_BENCH_HOST_LOAD="$$(cut -d ' ' -f 1-3 /proc/loadavg)" \
 		$(VM_RUN) --timeout $(BENCH_TIMEOUT) -- scripts/bench
@@ -158,4 +168,5 @@ clean:
 	rm -rf build
 
 .PHONY: all setup module selftests tools check demo bench checkpatch sparse W1 clean
+.PHONY: check-nic bench-nic
 .PHONY: debug-kernel check-debug kunit soak dkms-check
