@@ -65,6 +65,10 @@
  *              TIME_WAIT entries are made)
  *   -W SECS    give up after SECS seconds in all (default: generous)
  *   -v         progress on stderr
+ *   -S PORT    only the server, on -a ADDR (0.0.0.0 for any) port PORT,
+ *              until killed: for clients on another machine
+ *   -R PORT    no server of our own: the clients connect to -a ADDR port
+ *              PORT, served by -S on another machine (stream, rr, crr)
  *
  * Exit: 0 ok, 1 a measurement failed (the server saw an error, no local
  * port left, no TIME_WAIT entry at all), 2 a system call failed, 3 the -W
@@ -134,6 +138,8 @@ static struct {
 	int first_run;
 	int cpu;
 	int bufsize;
+	int serve_port;		/* -S: only a server, on this port */
+	int remote_port;	/* -R: no server of ours; the one on this port */
 } opt = {
 	.addr = "127.0.0.1", .secs = 3, .runs = 3, .par = 0, .wsize = 65536,
 	.count = -1, .first_run = 1, .cpu = -1,
@@ -447,7 +453,7 @@ static int listener(void)
 	socklen_t len = sizeof(sin);
 	int one = 1, fd = new_socket();
 
-	sin.sin_port = 0;
+	sin.sin_port = htons(opt.serve_port);
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
 		die("setsockopt SO_REUSEADDR");
 	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)))
@@ -487,6 +493,36 @@ static int listener_in_server_ns(int i)
 	return fd;
 }
 
+/* Serve the workload's connections on lfd, for as long as we live. */
+static void serve(int lfd)
+{
+	switch (opt.w) {
+	case W_STREAM:
+		serve_threads(lfd, stream_conn);
+		break;
+	case W_RR:
+		serve_threads(lfd, rr_conn);
+		break;
+	case W_CRR:
+	case W_SCALE:
+		serve_crr(lfd);
+		break;
+	case W_MEM:
+		break;
+	}
+}
+
+/* -S: the server alone, for a client on another machine (-R there). */
+static void serve_only(void)
+{
+	pin_cpu();
+	enter_netns(opt.srv_ns);
+	fprintf(stderr, "atcp-bench: serving %s on %s port %d\n",
+		workload_names[opt.w], opt.addr, opt.serve_port);
+	serve(listener());
+	exit(0);
+}
+
 static void server_main(int ready_fd)
 {
 	struct sockaddr_in sin;
@@ -505,21 +541,7 @@ static void server_main(int ready_fd)
 	if (write(ready_fd, &ports[0], sizeof(ports[0])) != sizeof(ports[0]))
 		die("server: write ready");
 	close(ready_fd);
-
-	switch (opt.w) {
-	case W_STREAM:
-		serve_threads(lfd, stream_conn);
-		break;
-	case W_RR:
-		serve_threads(lfd, rr_conn);
-		break;
-	case W_CRR:
-	case W_SCALE:
-		serve_crr(lfd);
-		break;
-	case W_MEM:
-		break;
-	}
+	serve(lfd);
 	_exit(0);
 }
 
@@ -1227,6 +1249,7 @@ static void usage(void)
 		"usage: atcp-bench [-P proto] [-a addr] [-s server-netns] [-c client-netns]\n"
 		"                  [-t secs] [-r runs] [-I first] [-j n] [-b bytes] [-B bytes]\n"
 		"                  [-n count] [-l label] [-A cpu] [-W secs] [-v]\n"
+		"                  [-S port | -R port]\n"
 		"                  stream|rr|crr|mem|scale\n");
 	exit(2);
 }
@@ -1238,7 +1261,7 @@ int main(int argc, char **argv)
 
 	t_start = now();
 	opt.proto = env ? atoi(env) : IPPROTO_ATCP;
-	while ((c = getopt(argc, argv, "P:a:s:c:t:r:I:j:b:B:n:l:A:W:v")) != -1) {
+	while ((c = getopt(argc, argv, "P:a:s:c:t:r:I:j:b:B:n:l:A:W:vS:R:")) != -1) {
 		switch (c) {
 		case 'P':
 			if (!strcmp(optarg, "tcp"))
@@ -1262,6 +1285,8 @@ int main(int argc, char **argv)
 		case 'A': opt.cpu = atoi(optarg); break;
 		case 'W': opt.watchdog = atoi(optarg); break;
 		case 'v': opt.verbose = 1; break;
+		case 'S': opt.serve_port = atoi(optarg); break;
+		case 'R': opt.remote_port = atoi(optarg); break;
 		default: usage();
 		}
 	}
@@ -1306,7 +1331,11 @@ int main(int argc, char **argv)
 	/* scale's filler threads may use every CPU; its crr loop is pinned. */
 	if (opt.w != W_SCALE)
 		pin_cpu();
-	if (opt.w != W_MEM)
+	if (opt.serve_port)
+		serve_only();
+	if (opt.remote_port)
+		ports[0] = opt.remote_port;
+	else if (opt.w != W_MEM)
 		start_server();
 	/* After the fork: the server entered its own namespace. */
 	enter_netns(opt.cli_ns);
