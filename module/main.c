@@ -511,26 +511,27 @@ static int __init atcp_init(void)
 	err = atcp_sysctl_init();
 	if (err)
 		goto unregister_pernet;
-	err = atcp_offload_init();
-	if (err) {
-		pr_err("atcp: IP protocol %d has a segmentation offload of another protocol\n",
-		       atcp_proto_num);
-		goto unregister_sysctl;
-	}
-	/* Last: from here on segments arrive, and need all of the above. */
+	/* From here on segments arrive, and need all of the above. */
 	err = inet_add_protocol(&atcp_net_protocol, atcp_proto_num);
 	if (err) {
 		pr_err("atcp: IP protocol %d is already taken by another protocol (HomaModule used 253 until 2025); load atcp with proto=N for a free number N (insmod atcp.ko proto=N)\n",
 		       atcp_proto_num);
 		err = -EBUSY;
-		goto unregister_offload;
+		goto unregister_sysctl;
+	}
+	/* Only our own super-segments need it, and none is sent before. */
+	err = atcp_offload_init();
+	if (err) {
+		pr_err("atcp: IP protocol %d has another protocol's segmentation offload\n",
+		       atcp_proto_num);
+		goto del_protocol;
 	}
 	inet_register_protosw(&atcp_protosw);
 	pr_info("atcp: registered on IP protocol %d\n", atcp_proto_num);
 	return 0;
 
-unregister_offload:
-	atcp_offload_exit();
+del_protocol:
+	inet_del_protocol(&atcp_net_protocol, atcp_proto_num);
 unregister_sysctl:
 	atcp_sysctl_exit();
 unregister_pernet:
