@@ -10,11 +10,13 @@
 # offload, no scatter-gather.  Super-segments are cut into real segments
 # by atcp's own gso_segment, with checksums computed in software, before
 # the NIC; GRO on the receiving NIC merges TCP's segments (atcp has no GRO
-# handler).  For atcp and, as a reference, Linux TCP, 2 MiB go each way,
+# handler).  For atcp and, as a reference, Linux TCP, 1 MiB goes each way,
 # verified byte for byte and by hash at both ends, with generic
-# segmentation on and off on both NICs, GRO off, MTU 1500 and 9000, and 1%
-# loss on each NIC (netem).  A capture on A's NIC checks that no frame
-# there is longer than the MTU (real segments on the link), and the
+# segmentation on and off on both NICs, GRO on and off, MTU 1500 and 9000,
+# and 1% loss on each NIC (netem); TCP with generic segmentation and GRO
+# on, with and without loss.  A capture on A's NIC checks that no frame A
+# sent there is longer than the MTU (real segments on the link), atcp's
+# OutSuperSegs shows whether super-segments were built (and cut), and the
 # receivers' DropBadChecksum stays 0.
 
 . "$(dirname "$0")/../lib/common.sh"
@@ -27,7 +29,7 @@ REMOTE="$SELFTESTS/nic/remote"
 IF=${ATCP_PAIR_IF:-eth0}
 A=${ATCP_PAIR_ADDR_A:-10.254.0.1}
 B=${ATCP_PAIR_ADDR_B:-10.254.0.2}
-SIZE=$((2 << 20))
+SIZE=$((1 << 20))
 PORT=9000
 
 if ! "$REMOTE" ready 300; then
@@ -36,7 +38,18 @@ fi
 
 # both CMD: run CMD here and on B (with $IF for the NIC).
 both() {
-	"$@" && "$REMOTE" run "$*" >/dev/null
+	"$@" >/dev/null && "$REMOTE" run "$*" >/dev/null
+}
+
+# frame_max FILE FILTER: the longest frame of the protocol matching FILTER.
+frame_max() {
+	tcpdump -r "$1" -nn -e "ip proto $proto and $2" 2>/dev/null |
+		sed -nE 's/.*, length ([0-9]+): .*/\1/p' | sort -n | tail -1
+}
+
+# super: atcp's super-segments sent here so far.
+super() {
+	awk '$1 == "OutSuperSegs" { print $2 }' /proc/net/atcp_stat
 }
 
 badsum() {
@@ -46,10 +59,11 @@ badsum() {
 	echo $((here + there))
 }
 
-# nic_case NAME PROTO MTU "ETHTOOL -K ARGS" "NETEM ARGS"
+# nic_case NAME PROTO MTU "ETHTOOL -K ARGS" "NETEM ARGS" [SUPER]: SUPER
+# yes or no: whether atcp must have built super-segments.
 nic_case() {
-	local name=$1 proto=$2 mtu=$3 features=$4 netem=$5
-	local id src crc=0 cap="$T/$name.pcap" bad0 bad1 max s c out
+	local name=$1 proto=$2 mtu=$3 features=$4 netem=$5 want=${6:-}
+	local id src crc=0 cap="$T/$name.pcap" bad0 bad1 max rmax s c out sup0
 
 	both ip link set "$IF" mtu "$mtu"
 	# shellcheck disable=SC2086
@@ -62,6 +76,7 @@ nic_case() {
 		both tc qdisc add dev "$IF" root netem $netem
 	fi
 	bad0=$(badsum)
+	sup0=$(super)
 	tcpdump -i "$IF" -nn -s 96 -U -Z root -w "$cap" "ip proto $proto" \
 		>"$cap.out" 2>"$cap.err" &
 	local cap_pid=$!
@@ -81,22 +96,30 @@ nic_case() {
 	c=$(sed -n 's/^client: tx [0-9]* bytes hash \([0-9a-f]*\)  rx [0-9]* bytes hash \([0-9a-f]*\) ok$/\1 \2/p' "$T/$name.cli")
 	[ -n "$s" ] && [ "$s" = "$c" ]
 	tap_ok $? "$name: both ends agree on both directions' hashes"
-	max=$(tcpdump -r "$cap" -nn -e 2>/dev/null | sed -nE 's/.*, length ([0-9]+): .*/\1/p' | sort -n | tail -1)
+	max=$(frame_max "$cap" "src host $A")
+	rmax=$(frame_max "$cap" "dst host $A")
+	tap_diag "$name: longest frame received ${rmax:-none} bytes (after GRO, if on)"
 	[ -n "$max" ] && [ "$max" -le $((mtu + 14)) ]
-	tap_ok $? "$name: real segments on the link: longest frame ${max:-none} bytes, MTU $mtu"
+	tap_ok $? "$name: real segments on the link: longest frame sent ${max:-none} bytes, MTU $mtu"
 	if [ "$proto" != 6 ]; then
 		tap_is $((bad1 - bad0)) 0 "$name: no segment dropped for its checksum"
+		case $want in
+		yes)
+			[ "$(super)" -gt "$sup0" ]
+			tap_ok $? "$name: super-segments built, cut before the NIC (OutSuperSegs +$(($(super) - sup0)))" ;;
+		no)
+			tap_is $(($(super) - sup0)) 0 "$name: no super-segment built" ;;
+		esac
 	fi
 	PORT=$((PORT + 1))
 }
 
-for proto in "$PROTO" 6; do
-	n=$([ "$proto" = 6 ] && echo tcp || echo atcp)
-	nic_case "$n-gso" "$proto" 1500 "gso on gro off" ""
-	nic_case "$n-gso-off" "$proto" 1500 "gso off gro off" ""
-	nic_case "$n-gro" "$proto" 1500 "gso on gro on" ""
-	nic_case "$n-jumbo" "$proto" 9000 "gso on gro off" ""
-	nic_case "$n-loss1" "$proto" 1500 "gso on gro on" "loss 1%"
-done
+nic_case atcp-gso "$PROTO" 1500 "gso on gro off" "" yes
+nic_case atcp-gso-off "$PROTO" 1500 "gso off gro off" "" no
+nic_case atcp-gro "$PROTO" 1500 "gso on gro on" "" yes
+nic_case atcp-jumbo "$PROTO" 9000 "gso on gro off" "" yes
+nic_case atcp-loss1 "$PROTO" 1500 "gso on gro on" "loss 1%" yes
+nic_case tcp-gro 6 1500 "gso on gro on" ""
+nic_case tcp-loss1 6 1500 "gso on gro on" "loss 1%"
 "$REMOTE" exit
 tap_done
