@@ -76,6 +76,7 @@ CHECK_DEBUG_TIMEOUT ?= 14400
 DEBUG_TEST_TIMEOUT ?= 1200
 SOAK_SECONDS ?= 600
 KUNIT_TIMEOUT ?= 900
+NIC_TIMEOUT ?= 1200
 VM_RUN = scripts/vm-run --module $(MODDIR)/module/atcp.ko
 KBUILD = $(MAKE) -C $(KDIR) M=$(MODDIR)
 
@@ -106,7 +107,7 @@ demo: all selftests
 
 # The host's load goes into the table: TCG figures mean little on a busy host.
 check-nic: all selftests
-	selftests/nic/run --module $(MODDIR)/module/atcp.ko
+	NIC_TIMEOUT=$(NIC_TIMEOUT) selftests/nic/run --module $(MODDIR)/module/atcp.ko
 
 bench-nic: all tools
 	scripts/bench-nic --module $(MODDIR)/module/atcp.ko
