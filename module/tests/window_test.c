@@ -10,37 +10,46 @@
 
 #include "atcp_kunit.h"
 
-/* The scale covers at least 6 MiB, as Linux's, however small the buffer. */
-static void atcp_select_wscale__covers_6mib_at_least(struct kunit *test)
+/*
+ * The scale covers the most the buffer may grow to, net.atcp.rmem's
+ * maximum (6 MiB by default), however small the buffer is now.
+ */
+static void atcp_select_wscale__covers_rmem_max(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, atcp_select_wscale(0, 0), 7);
-	KUNIT_EXPECT_EQ(test, atcp_select_wscale(65535, 0), 7);
-	KUNIT_EXPECT_EQ(test, atcp_select_wscale(6 << 20, 0), 7);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(0, 6 << 20, 0), 7);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(65535, 6 << 20, 0), 7);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(6 << 20, 6 << 20, 0), 7);
+	/* packetdrill's tcp_rmem "4096 540000 15728640": Linux offers 8 */
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(270000, 15728640, 0), 8);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(0, 0, 0), 0);
 }
 
-/* The smallest shift s with 65535 << s >= space. */
-static void atcp_select_wscale__smallest_that_covers_space(struct kunit *test)
+/* ilog2(space) - 15, as tcp_select_initial_window. */
+static void atcp_select_wscale__log2_of_space_less_15(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, atcp_select_wscale(65535U << 9, 0), 9);
-	KUNIT_EXPECT_EQ(test, atcp_select_wscale(32 << 20, 0), 10);
-	KUNIT_EXPECT_EQ(test, atcp_select_wscale(65535U << 10, 0), 10);
-	KUNIT_EXPECT_EQ(test, atcp_select_wscale(64 << 20, 0), 11);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(65535U << 9, 0, 0), 9);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(32 << 20, 0, 0), 10);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(65535U << 10, 6 << 20, 0), 10);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(64 << 20, 0, 0), 11);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(0, (1 << 23) - 1, 0), 7);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(0, 1 << 23, 0), 8);
 }
 
 /* TCP_WINDOW_CLAMP bounds the scale as it bounds the window. */
 static void atcp_select_wscale__within_window_clamp(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, atcp_select_wscale(6 << 20, 65535), 0);
-	KUNIT_EXPECT_EQ(test, atcp_select_wscale(6 << 20, 1 << 20), 5);
-	KUNIT_EXPECT_EQ(test, atcp_select_wscale(64 << 20, 8 << 20), 8);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(6 << 20, 0, 65535), 0);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(6 << 20, 6 << 20, 1 << 20), 5);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(64 << 20, 0, 8 << 20), 8);
 }
 
 /* RFC 7323 2.3: 14 at most. */
 static void atcp_select_wscale__at_most_14(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, atcp_select_wscale(65535U << 14, 0), 14);
-	KUNIT_EXPECT_EQ(test, atcp_select_wscale(1U << 30, 0), 14);
-	KUNIT_EXPECT_EQ(test, atcp_select_wscale(U32_MAX, 0), 14);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(65535U << 14, 0, 0), 14);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(1U << 30, 0, 0), 14);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(U32_MAX, 0, 0), 14);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(0, U32_MAX, 0), 14);
 }
 
 /*
@@ -170,8 +179,8 @@ static void atcp_select_window__unscaled_at_most_65535(struct kunit *test)
 }
 
 static struct kunit_case atcp_window_cases[] = {
-	KUNIT_CASE(atcp_select_wscale__covers_6mib_at_least),
-	KUNIT_CASE(atcp_select_wscale__smallest_that_covers_space),
+	KUNIT_CASE(atcp_select_wscale__covers_rmem_max),
+	KUNIT_CASE(atcp_select_wscale__log2_of_space_less_15),
 	KUNIT_CASE(atcp_select_wscale__within_window_clamp),
 	KUNIT_CASE(atcp_select_wscale__at_most_14),
 	KUNIT_CASE(atcp_free_window__half_the_free_buffer),
