@@ -87,8 +87,9 @@ static const struct ctl_table atcp_sysctl_template[] = {
 	ATCP_SYSCTL("max_tw_buckets", tw_death_row.sysctl_max_tw_buckets,
 		    SYSCTL_ZERO, SYSCTL_INT_MAX),
 	/*
-	 * min default max, as tcp_rmem and tcp_wmem: each at least 1, in
-	 * no required order (the uses take them as they are, as TCP's).
+	 * min default max, as tcp_rmem and tcp_wmem: each at least 4096 for
+	 * rmem, 1 for wmem, in no required order (the uses take them as
+	 * they are, as TCP's).  A write stops at the first bad value.
 	 */
 	{
 		.procname	= "rmem",
@@ -96,7 +97,7 @@ static const struct ctl_table atcp_sysctl_template[] = {
 		.maxlen		= sizeof(int[3]),
 		.mode		= 0644,
 		.proc_handler	= proc_dointvec_minmax,
-		.extra1		= SYSCTL_ONE,
+		.extra1		= &min_buf,
 	},
 	{
 		.procname	= "wmem",
@@ -109,7 +110,8 @@ static const struct ctl_table atcp_sysctl_template[] = {
 	/* The middle values under their old names, with their old range. */
 	ATCP_SYSCTL("rmem_default", rmem[1], &min_buf, &max_buf),
 	ATCP_SYSCTL("wmem_default", wmem[1], &min_buf, &max_buf),
-	ATCP_SYSCTL("moderate_rcvbuf", moderate_rcvbuf, SYSCTL_ZERO, SYSCTL_ONE),
+	/* 0..255 as tcp_moderate_rcvbuf (a u8 there); not 0: on */
+	ATCP_SYSCTL("moderate_rcvbuf", moderate_rcvbuf, SYSCTL_ZERO, &max_255),
 	{
 		.procname	= "notsent_lowat",
 		.data		= (void *)offsetof(struct atcp_net, notsent_lowat),
