@@ -26,11 +26,6 @@
 #include <net/proto_memory.h>
 #endif
 
-/* 6.10: skb_frag_unref() and the frag refcounting moved out of skbuff.h. */
-#ifdef ATCP_HAVE_SKBUFF_REF_H
-#include <linux/skbuff_ref.h>
-#endif
-
 /* 6.6: inet_sock's option bits became inet_flags, tested atomically. */
 static inline bool atcp_sk_recverr(const struct sock *sk)
 {

@@ -6,7 +6,6 @@
 atcp_has = $(shell grep -qs -e $(2) $(srctree)/include/$(1) && echo -D$(3))
 atcp_has_file = $(if $(wildcard $(srctree)/include/$(1)),-D$(2))
 ccflags-y += $(call atcp_has_file,net/proto_memory.h,ATCP_HAVE_PROTO_MEMORY_H)
-ccflags-y += $(call atcp_has_file,linux/skbuff_ref.h,ATCP_HAVE_SKBUFF_REF_H)
 ccflags-y += $(call atcp_has_file,net/rstreason.h,ATCP_HAVE_RSTREASON)
 ccflags-y += $(call atcp_has,net/inet_sock.h,INET_FLAGS_RECVERR,ATCP_HAVE_INET_FLAGS)
 ccflags-y += $(call atcp_has,net/inet_timewait_sock.h,inet_twsk_hashdance_schedule,ATCP_HAVE_TWSK_HASHDANCE_SCHEDULE)

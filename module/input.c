@@ -553,50 +553,6 @@ EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_rtt_sample);
  * alone still bring a backed-off RTO back down.  tsecr 0: no timestamp.
  * *flags gains ATCP_ACKF_ORIG_DELIVERED if data never resent was ACKed.
  */
-/*
- * Drop the first len bytes of a sent skb the peer acknowledged in part,
- * and give back what they cost (tcp_trim_head): a writer waiting for room
- * in the send buffer sees it as the ACKs come, not once a whole skb of up
- * to 64 KiB is acknowledged.  The data of atcp's skbs is in page frags.
- */
-static void atcp_trim_head(struct sock *sk, struct sk_buff *skb, u32 len)
-{
-	struct skb_shared_info *shinfo = skb_shinfo(skb);
-	u32 truesize = skb->truesize;
-	u32 eat = len;
-	int i, k = 0;
-
-	/* A clone still on its way out keeps the data it shares. */
-	if (skb_headlen(skb) || skb_unclone(skb, GFP_ATOMIC))
-		return;
-	/* What was charged for it, whatever the copy of its head cost. */
-	skb->truesize = truesize;
-	shinfo = skb_shinfo(skb);
-	for (i = 0; i < shinfo->nr_frags; i++) {
-		u32 size = skb_frag_size(&shinfo->frags[i]);
-
-		if (size <= eat) {
-			skb_frag_unref(skb, i);
-			eat -= size;
-			continue;
-		}
-		shinfo->frags[k] = shinfo->frags[i];
-		if (eat) {
-			skb_frag_off_add(&shinfo->frags[k], eat);
-			skb_frag_size_sub(&shinfo->frags[k], eat);
-			eat = 0;
-		}
-		k++;
-	}
-	shinfo->nr_frags = k;
-	skb->data_len -= len;
-	skb->len = skb->data_len;
-	ATCP_SKB_CB(skb)->seq += len;
-	skb->truesize -= len;
-	sk_wmem_queued_add(sk, -len);
-	sk_mem_uncharge(sk, len);
-}
-
 static u32 atcp_clean_rtx_queue(struct sock *sk, u32 ack, u32 tsecr,
 				u32 prior_fack, unsigned int *flags)
 {
@@ -610,12 +566,8 @@ static u32 atcp_clean_rtx_queue(struct sock *sk, u32 ack, u32 tsecr,
 	       skb != ap->send_head) {
 		struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
 
-		if (after(cb->end_seq, ack)) {
-			/* Acknowledged in part: its memory goes as the bytes do. */
-			if (after(ack, cb->seq) && !(cb->tcp_flags & TCPHDR_SYN))
-				atcp_trim_head(sk, skb, ack - cb->seq);
+		if (after(cb->end_seq, ack))
 			break;
-		}
 		if (!cb->retrans)
 			rtt_us = (u32)tcp_clock_us() - cb->sent;
 		else
