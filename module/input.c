@@ -406,6 +406,7 @@ new_measure:
 	ap->rcvq_seq = ap->copied_seq;
 	ap->rcvq_time = now;
 }
+EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_rcv_space_adjust);
 
 /*
  * In-order data arrived: schedule an ACK and adapt the delayed-ACK

@@ -231,6 +231,7 @@ u32 atcp_initial_clamp(const struct sock *sk, u32 clamp, u32 full_space)
 		clamp = full_space;
 	return clamp;
 }
+EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_initial_clamp);
 
 /* The scale and the first window of an active open, within TCP_WINDOW_CLAMP. */
 void atcp_init_rcv_wnd(struct sock *sk)
