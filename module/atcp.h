@@ -179,8 +179,9 @@ struct atcp_net {
 	int keepalive_probes;
 	int retries2;
 	int orphan_retries;
-	int rmem_default;
-	int wmem_default;
+	int rmem[3];		/* bytes: min, default, max, as tcp_rmem */
+	int wmem[3];		/* bytes: min, default, max, as tcp_wmem */
+	int moderate_rcvbuf;	/* receive-buffer autotuning, as tcp_moderate_rcvbuf */
 	unsigned int notsent_lowat;	/* bytes, as tcp_notsent_lowat */
 	const struct atcp_cong_ops __rcu *ca_default;	/* for new sockets */
 	int challenge_ack_limit;	/* a second, INT_MAX: no limit */
@@ -451,6 +452,18 @@ struct atcp_sock {
 	/* RFC 2883: data that came twice, for the next ACK's first block. */
 	u8 dsack;
 	struct atcp_sack_block duplicate_sack;
+	/*
+	 * Receive-buffer autotuning (tcp_rcv_space_adjust): the receiver's
+	 * RTT, and what the application read in the last one.  Times are
+	 * tcp_clock_us(), truncated.
+	 */
+	u32 rcv_rtt_us;		/* RTT << 3, 0: none measured yet */
+	u32 rcv_rtt_seq;	/* a window's sample ends when rcv_nxt passes it */
+	u32 rcv_rtt_time;	/* its start, 0: none */
+	u32 rcv_rtt_last_tsecr;	/* the last echo a sample was taken from */
+	u32 rcvq_space;		/* bytes read in the last measured RTT */
+	u32 rcvq_seq;		/* copied_seq when this RTT began */
+	u32 rcvq_time;		/* when it began */
 
 	/* Timestamps (RFC 7323) */
 	u32 ts_recent;
@@ -768,6 +781,8 @@ bool atcp_challenge_ack_allowed(struct net *net);
 void atcp_enter_quickack_mode(struct sock *sk, unsigned int max_quickacks);
 void atcp_cleanup_rbuf(struct sock *sk, int copied);
 void atcp_init_transfer(struct sock *sk);
+void atcp_init_buffer_space(struct sock *sk);
+void atcp_rcv_space_adjust(struct sock *sk);
 void atcp_rtt_sample(struct sock *sk, long rtt_us);
 void atcp_reset(struct sock *sk);
 void atcp_fin_wait2_arm(struct sock *sk);
@@ -889,8 +904,11 @@ u32 atcp_free_window(struct sock *sk);
 u32 atcp_current_mss(struct sock *sk);
 unsigned int atcp_sync_mss(struct sock *sk, u32 pmtu);
 void atcp_init_rcv_wnd(struct sock *sk);
-u8 atcp_select_wscale(u32 space, u32 clamp);
+u8 atcp_select_wscale(u32 space, u32 rmem_max, u32 clamp);
+u32 atcp_rmem_max(const struct sock *sk);
+u32 atcp_initial_clamp(const struct sock *sk, u32 clamp, u32 full_space);
 void atcp_check_space(struct sock *sk);
+void atcp_sndbuf_expand(struct sock *sk);
 void atcp_wmem_free_skb(struct sock *sk, struct sk_buff *skb);
 struct sk_buff *atcp_stream_alloc_skb(struct sock *sk, gfp_t gfp, bool force);
 int atcp_wmem_schedule(struct sock *sk, int copy);

@@ -277,6 +277,139 @@ static void atcp_measure_rcv_mss(struct sock *sk, const struct sk_buff *skb)
 }
 
 /*
+ * A sample of the receiver's RTT (tcp_rcv_rtt_update): without
+ * timestamps (win_dep) only a lower one counts, since a sender stalled
+ * by its application stretches the sample; with them, smoothed by 1/8.
+ */
+static void atcp_rcv_rtt_update(struct atcp_sock *ap, u32 sample, bool win_dep)
+{
+	u32 old = ap->rcv_rtt_us;
+	u32 m = min_t(u32, sample, U32_MAX >> 3) << 3;
+
+	if (!old || m < old)
+		ap->rcv_rtt_us = m;
+	else if (!win_dep)
+		ap->rcv_rtt_us = old - (old >> 3) + sample;
+}
+
+/*
+ * Without timestamps: the time a window's worth of data takes to arrive
+ * is an RTT (tcp_rcv_rtt_measure, after Dynamic Right-Sizing).
+ */
+static void atcp_rcv_rtt_measure(struct atcp_sock *ap)
+{
+	u32 now = tcp_clock_us();
+
+	if (ap->rcv_rtt_time) {
+		if (before(ap->rcv_nxt, ap->rcv_rtt_seq))
+			return;
+		atcp_rcv_rtt_update(ap, max_t(u32, now - ap->rcv_rtt_time, 1),
+				    true);
+	}
+	ap->rcv_rtt_seq = ap->rcv_nxt + ap->rcv_wnd;
+	ap->rcv_rtt_time = now ? : 1;
+}
+
+/*
+ * With timestamps: a full segment echoing a new TSval of ours measures
+ * the RTT (tcp_rcv_rtt_measure_ts).
+ */
+static void atcp_rcv_rtt_measure_ts(struct sock *sk, const struct sk_buff *skb)
+{
+	const struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+	struct atcp_sock *ap = atcp_sk(sk);
+	u32 delta;
+
+	if (!ap->ts_ok || !cb->has_ts || !cb->tsecr ||
+	    cb->tsecr == ap->rcv_rtt_last_tsecr)
+		return;
+	ap->rcv_rtt_last_tsecr = cb->tsecr;
+	if (cb->end_seq - cb->seq < inet_csk(sk)->icsk_ack.rcv_mss)
+		return;
+	delta = atcp_ts_now() + ap->ts_offset - cb->tsecr;
+	if (delta < INT_MAX / (USEC_PER_SEC / ATCP_TS_HZ))
+		atcp_rcv_rtt_update(ap, max(delta, 1U) *
+				    (USEC_PER_SEC / ATCP_TS_HZ), false);
+}
+
+/**
+ * atcp_init_buffer_space() - the buffers of a connection just established
+ * @sk: the socket
+ *
+ * The send buffer for the initial window (unless SO_SNDBUF set it), and
+ * the first round of receive autotuning: what a first RTT may carry
+ * (tcp_init_buffer_space).
+ */
+void atcp_init_buffer_space(struct sock *sk)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+
+	if (!(sk->sk_userlocks & SOCK_SNDBUF_LOCK))
+		atcp_sndbuf_expand(sk);
+	ap->rcvq_time = tcp_clock_us();
+	ap->rcvq_seq = ap->copied_seq;
+	ap->rcvq_space = min_t(u32, ap->rcv_wnd, ATCP_INIT_CWND * ap->advmss);
+}
+
+/**
+ * atcp_rcv_space_adjust() - grow the receive buffer to what the path needs
+ * @sk: the socket, owned, after the application read from it
+ *
+ * Once per receiver RTT: if the application read more in it than in the
+ * one before, the buffer grows to twice that (for losses), more for a
+ * sender still in slow start, counted in the skb memory each segment
+ * costs (tcp_rcv_space_adjust).  Never above net.atcp.rmem's maximum,
+ * never with SO_RCVBUF set, net.atcp.moderate_rcvbuf 0, or atcp's memory
+ * at or above net.atcp.mem's first value.  The buffer never shrinks here.
+ */
+void atcp_rcv_space_adjust(struct sock *sk)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	struct atcp_net *an = atcp_sk_net(sk);
+	u32 now = tcp_clock_us();
+	u32 copied;
+
+	if (!ap->rcv_rtt_us || now - ap->rcvq_time < (ap->rcv_rtt_us >> 3))
+		return;
+
+	/* Bytes read in the last RTT */
+	copied = ap->copied_seq - ap->rcvq_seq;
+	if (copied <= ap->rcvq_space)
+		goto new_measure;
+
+	if (READ_ONCE(an->moderate_rcvbuf) && ap->advmss &&
+	    !(sk->sk_userlocks & SOCK_RCVBUF_LOCK) &&
+	    !sk_under_memory_pressure(sk) &&
+	    sk_memory_allocated(sk) < sk_prot_mem_limits(sk, 0)) {
+		u64 rcvwin, grow;
+		int rcvmem, rcvbuf;
+
+		/* Twice what came, for losses, and a cushion */
+		rcvwin = ((u64)copied << 1) + 16 * ap->advmss;
+		/* A sender in slow start doubles each RTT */
+		grow = rcvwin * (copied - ap->rcvq_space);
+		do_div(grow, max(ap->rcvq_space, 1U));
+		rcvwin += grow << 1;
+
+		/* What a segment costs, of which half is window */
+		rcvmem = SKB_TRUESIZE(ap->advmss + ATCP_MAX_HEADER);
+		while (rcvmem - (rcvmem >> 1) < ap->advmss)
+			rcvmem += 128;
+
+		do_div(rcvwin, ap->advmss);
+		rcvbuf = min_t(u64, rcvwin * rcvmem, READ_ONCE(an->rmem[2]));
+		if (rcvbuf > sk->sk_rcvbuf)
+			WRITE_ONCE(sk->sk_rcvbuf, rcvbuf);
+	}
+	ap->rcvq_space = copied;
+
+new_measure:
+	ap->rcvq_seq = ap->copied_seq;
+	ap->rcvq_time = now;
+}
+EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_rcv_space_adjust);
+
+/*
  * In-order data arrived: schedule an ACK and adapt the delayed-ACK
  * timeout (ATO) to the inter-arrival time, within [delack_min, rto].
  */
@@ -289,6 +422,8 @@ ATCP_VISIBLE_FOR_KUNIT void atcp_event_data_recv(struct sock *sk,
 
 	inet_csk_schedule_ack(sk);
 	atcp_measure_rcv_mss(sk, skb);
+	atcp_rcv_rtt_measure_ts(sk, skb);
+	atcp_rcv_rtt_measure(atcp_sk(sk));
 
 	if (!icsk->icsk_ack.ato) {
 		atcp_incr_quickack(sk, ATCP_MAX_QUICKACKS);

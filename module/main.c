@@ -201,8 +201,9 @@ static int atcp_v4_init_sock(struct sock *sk)
 	sk->sk_state = TCP_CLOSE;
 	sk->sk_write_space = atcp_write_space;
 	sock_set_flag(sk, SOCK_USE_WRITE_QUEUE);
-	WRITE_ONCE(sk->sk_sndbuf, READ_ONCE(an->wmem_default));
-	WRITE_ONCE(sk->sk_rcvbuf, READ_ONCE(an->rmem_default));
+	/* As tcp_init_sock: the defaults, grown later by autotuning. */
+	WRITE_ONCE(sk->sk_sndbuf, READ_ONCE(an->wmem[1]));
+	WRITE_ONCE(sk->sk_rcvbuf, READ_ONCE(an->rmem[1]));
 	sk_sockets_allocated_inc(sk);
 	return 0;
 }

@@ -114,8 +114,13 @@ void atcp_reqsk_init(const struct sock *sk, struct request_sock *req,
 	       sizeof(*areq) - offsetof(struct atcp_request_sock, rcv_isn));
 	/* Half the buffer is offered; the rest pays for overhead. */
 	space -= space >> 1;
-	/* The listener's TCP_WINDOW_CLAMP bounds the scale and the window. */
-	ireq->rcv_wscale = ireq->wscale_ok ? atcp_select_wscale(space, clamp) : 0;
+	/*
+	 * The listener's TCP_WINDOW_CLAMP, or its SO_RCVBUF, bounds the
+	 * scale and the window.
+	 */
+	clamp = atcp_initial_clamp(sk, clamp, space);
+	ireq->rcv_wscale = ireq->wscale_ok ?
+			   atcp_select_wscale(space, atcp_rmem_max(sk), clamp) : 0;
 	areq->window_clamp = 65535U << ireq->rcv_wscale;
 	if (clamp)
 		areq->window_clamp = min(areq->window_clamp, clamp);

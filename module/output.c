@@ -82,8 +82,53 @@ int atcp_wmem_schedule(struct sock *sk, int copy)
 
 	if (likely(sk_wmem_schedule(sk, copy)))
 		return copy;
-	left = READ_ONCE(atcp_sysctl_wmem[0]) - sk->sk_wmem_queued;
+	left = READ_ONCE(atcp_sk_net(sk)->wmem[0]) - sk->sk_wmem_queued;
 	return clamp(max(left, sk->sk_forward_alloc), 0, copy);
+}
+
+/**
+ * atcp_sndbuf_expand() - a send buffer for the congestion window
+ * @sk: the socket
+ *
+ * Twice the window (cwnd, at least the initial one and the reordering
+ * degree), for fast recovery and a slow application, counted as an skb
+ * per segment, within net.atcp.wmem's maximum (tcp_sndbuf_expand).
+ * It never shrinks here.
+ */
+void atcp_sndbuf_expand(struct sock *sk)
+{
+	const struct atcp_sock *ap = atcp_sk(sk);
+	int sndmem, per_mss;
+	u32 nr_segs;
+
+	per_mss = max_t(u32, ap->rx_mss_clamp, ap->mss_cache) +
+		  ATCP_MAX_HEADER + SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
+	per_mss = roundup_pow_of_two(per_mss) +
+		  SKB_DATA_ALIGN(sizeof(struct sk_buff));
+	nr_segs = max_t(u32, ATCP_INIT_CWND, ap->snd_cwnd);
+	nr_segs = max_t(u32, nr_segs, ap->reordering + 1);
+	sndmem = 2 * nr_segs * per_mss;
+	if (sk->sk_sndbuf < sndmem)
+		WRITE_ONCE(sk->sk_sndbuf,
+			   min(sndmem, READ_ONCE(atcp_sk_net(sk)->wmem[2])));
+}
+
+/*
+ * A writer waits for room and the window is not full: grow the buffer
+ * with the window, unless SO_SNDBUF set it or atcp's memory is at
+ * net.atcp.mem's first value (tcp_should_expand_sndbuf).
+ */
+static bool atcp_should_expand_sndbuf(struct sock *sk)
+{
+	const struct atcp_sock *ap = atcp_sk(sk);
+
+	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK)
+		return false;
+	if (sk_under_memory_pressure(sk))
+		return false;
+	if (sk_memory_allocated(sk) >= sk_prot_mem_limits(sk, 0))
+		return false;
+	return atcp_flight(ap) < ap->snd_cwnd * ap->mss_cache;
 }
 
 /* Wake writers once acknowledged data freed send-buffer space. */
@@ -91,8 +136,11 @@ void atcp_check_space(struct sock *sk)
 {
 	/* Pairs with the barrier in atcp_poll(). */
 	smp_mb();
-	if (sk->sk_socket && test_bit(SOCK_NOSPACE, &sk->sk_socket->flags))
+	if (sk->sk_socket && test_bit(SOCK_NOSPACE, &sk->sk_socket->flags)) {
+		if (atcp_should_expand_sndbuf(sk))
+			atcp_sndbuf_expand(sk);
 		sk->sk_write_space(sk);
+	}
 }
 
 /*
@@ -148,33 +196,54 @@ static u32 atcp_full_space(const struct sock *sk)
 /**
  * atcp_select_wscale() - the window scale to offer
  * @space: the receive space
- * @clamp: TCP_WINDOW_CLAMP's bound, 0: none
+ * @rmem_max: the most the buffer may grow to (atcp_rmem_max())
+ * @clamp: the bound on the window, 0: none
  *
- * The scale that lets the window cover space, and at least 6 MiB as Linux,
- * but no more than the clamp (tcp_select_initial_window).
+ * The scale for the largest window the buffer may ever offer, not the
+ * one it has, since autotuning grows it: the space, net.atcp.rmem's
+ * maximum or net.core.rmem_max, whichever is largest, within the clamp
+ * (tcp_select_initial_window).
  * Return: the shift.
  */
-u8 atcp_select_wscale(u32 space, u32 clamp)
+u8 atcp_select_wscale(u32 space, u32 rmem_max, u32 clamp)
 {
-	u32 max_space = max_t(u32, space, 6 << 20);
-	u8 wscale = 0;
-
+	space = max(space, rmem_max);
 	if (clamp)
-		max_space = min(max_space, clamp);
-	while (wscale < ATCP_MAX_WSCALE && (65535U << wscale) < max_space)
-		wscale++;
-	return wscale;
+		space = min(space, clamp);
+	return clamp_t(int, ilog2(max(space, 1U)) - 15, 0, ATCP_MAX_WSCALE);
 }
 EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_select_wscale);
+
+/* The largest receive buffer a socket may have, for its window scale. */
+u32 atcp_rmem_max(const struct sock *sk)
+{
+	return max_t(u32, READ_ONCE(atcp_sk_net(sk)->rmem[2]),
+		     READ_ONCE(sysctl_rmem_max));
+}
+
+/*
+ * The bound on the window: TCP_WINDOW_CLAMP's, and with SO_RCVBUF set
+ * no more than the window that buffer offers (tcp_connect_init,
+ * tcp_openreq_init_rwin).  0: none.
+ */
+u32 atcp_initial_clamp(const struct sock *sk, u32 clamp, u32 full_space)
+{
+	if ((sk->sk_userlocks & SOCK_RCVBUF_LOCK) &&
+	    (!clamp || clamp > full_space))
+		clamp = full_space;
+	return clamp;
+}
+EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_initial_clamp);
 
 /* The scale and the first window of an active open, within TCP_WINDOW_CLAMP. */
 void atcp_init_rcv_wnd(struct sock *sk)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
 	u32 space = atcp_full_space(sk);
-	u32 clamp = ap->window_clamp;
+	u32 clamp = atcp_initial_clamp(sk, ap->window_clamp, space);
 
-	ap->rcv_wscale = ap->wscale_ok ? atcp_select_wscale(space, clamp) : 0;
+	ap->rcv_wscale = ap->wscale_ok ?
+			 atcp_select_wscale(space, atcp_rmem_max(sk), clamp) : 0;
 	ap->window_clamp = 65535U << ap->rcv_wscale;
 	if (clamp)
 		ap->window_clamp = min(ap->window_clamp, clamp);

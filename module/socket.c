@@ -27,6 +27,7 @@ void atcp_init_transfer(struct sock *sk)
 	if (!ap->srtt_us)
 		icsk->icsk_rto = ATCP_TIMEOUT_INIT;
 	atcp_cong_init(sk);
+	atcp_init_buffer_space(sk);
 	atcp_reset_keepalive(sk);
 }
 
@@ -599,10 +600,12 @@ found_ok_skb:
 		*seq += used;
 		copied += used;
 		len -= used;
-		if (flags & MSG_PEEK)
+		if (flags & MSG_PEEK) {
 			sk_peek_offset_fwd(sk, used);
-		else
+		} else {
 			sk_peek_offset_bwd(sk, used);
+			atcp_rcv_space_adjust(sk);
+		}
 		if (used + offset < skb->len)
 			continue;
 		if (!(flags & MSG_PEEK)) {

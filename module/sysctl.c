@@ -86,8 +86,32 @@ static const struct ctl_table atcp_sysctl_template[] = {
 	ATCP_SYSCTL("orphan_retries", orphan_retries, SYSCTL_ONE, &max_255),
 	ATCP_SYSCTL("max_tw_buckets", tw_death_row.sysctl_max_tw_buckets,
 		    SYSCTL_ZERO, SYSCTL_INT_MAX),
-	ATCP_SYSCTL("rmem_default", rmem_default, &min_buf, &max_buf),
-	ATCP_SYSCTL("wmem_default", wmem_default, &min_buf, &max_buf),
+	/*
+	 * min default max, as tcp_rmem and tcp_wmem: each at least 4096 for
+	 * rmem, 1 for wmem, in no required order (the uses take them as
+	 * they are, as TCP's).  A write stops at the first bad value.
+	 */
+	{
+		.procname	= "rmem",
+		.data		= (void *)offsetof(struct atcp_net, rmem),
+		.maxlen		= sizeof(int[3]),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &min_buf,
+	},
+	{
+		.procname	= "wmem",
+		.data		= (void *)offsetof(struct atcp_net, wmem),
+		.maxlen		= sizeof(int[3]),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ONE,
+	},
+	/* The middle values under their old names, with their old range. */
+	ATCP_SYSCTL("rmem_default", rmem[1], &min_buf, &max_buf),
+	ATCP_SYSCTL("wmem_default", wmem[1], &min_buf, &max_buf),
+	/* 0..255 as tcp_moderate_rcvbuf (a u8 there); not 0: on */
+	ATCP_SYSCTL("moderate_rcvbuf", moderate_rcvbuf, SYSCTL_ZERO, &max_255),
 	{
 		.procname	= "notsent_lowat",
 		.data		= (void *)offsetof(struct atcp_net, notsent_lowat),
@@ -124,7 +148,11 @@ static const struct ctl_table atcp_sysctl_template[] = {
  */
 long atcp_sysctl_mem[3];		/* pages: no pressure, pressure, hard */
 int atcp_sysctl_max_orphans;
-/* The least buffer a socket keeps under memory pressure (tcp_wmem[0]). */
+/*
+ * What the kernel's memory accounting reads through struct proto: a
+ * socket below [0] gets memory even under pressure.  Constant, Linux's
+ * defaults; atcp's own uses read the namespace's net.atcp.rmem and wmem.
+ */
 int atcp_sysctl_wmem[3] = { 4096, 16384, 4 << 20 };
 int atcp_sysctl_rmem[3] = { 4096, 131072, 6 << 20 };
 
@@ -196,8 +224,14 @@ void atcp_sysctl_defaults(struct atcp_net *an)
 	an->retries2 = 15;
 	an->orphan_retries = 8;
 	an->tw_death_row.sysctl_max_tw_buckets = 262144;
-	an->rmem_default = 2 << 20;
-	an->wmem_default = 2 << 20;
+	/* Linux 6.1's tcp_rmem, tcp_wmem and tcp_moderate_rcvbuf */
+	an->rmem[0] = 4096;
+	an->rmem[1] = 131072;
+	an->rmem[2] = 6 << 20;
+	an->wmem[0] = 4096;
+	an->wmem[1] = 16384;
+	an->wmem[2] = 4 << 20;
+	an->moderate_rcvbuf = 1;
 	an->notsent_lowat = UINT_MAX;
 	an->challenge_ack_limit = INT_MAX;
 	an->invalid_ratelimit = 500;

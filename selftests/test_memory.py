@@ -6,8 +6,8 @@ net.atcp.mem, as Linux's by net.ipv4.tcp_mem.
 net.atcp.mem is set to 1024 2048 3072 pages (4, 8 and 12 MiB: no
 pressure, pressure, hard limit).  Then 200 connections over a veth, whose
 receivers do not read, each try to move 256 KiB: without a bound they
-would pin 50 MiB in send and receive queues (each socket alone may hold
-2 MiB).  While they are stuck:
+would pin 50 MiB in send and receive queues (autotuning may grow each
+socket's buffers to net.atcp.rmem's and wmem's maxima, 6 and 4 MiB).  While they are stuck:
 
   - the figure /proc/net/protocols shows for ATCP never exceeds the hard
     limit by more than what per-CPU reserves may hold back (256 pages a

@@ -10,37 +10,46 @@
 
 #include "atcp_kunit.h"
 
-/* The scale covers at least 6 MiB, as Linux's, however small the buffer. */
-static void atcp_select_wscale__covers_6mib_at_least(struct kunit *test)
+/*
+ * The scale covers the most the buffer may grow to, net.atcp.rmem's
+ * maximum (6 MiB by default), however small the buffer is now.
+ */
+static void atcp_select_wscale__covers_rmem_max(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, atcp_select_wscale(0, 0), 7);
-	KUNIT_EXPECT_EQ(test, atcp_select_wscale(65535, 0), 7);
-	KUNIT_EXPECT_EQ(test, atcp_select_wscale(6 << 20, 0), 7);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(0, 6 << 20, 0), 7);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(65535, 6 << 20, 0), 7);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(6 << 20, 6 << 20, 0), 7);
+	/* packetdrill's tcp_rmem "4096 540000 15728640": Linux offers 8 */
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(270000, 15728640, 0), 8);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(0, 0, 0), 0);
 }
 
-/* The smallest shift s with 65535 << s >= space. */
-static void atcp_select_wscale__smallest_that_covers_space(struct kunit *test)
+/* ilog2(space) - 15, as tcp_select_initial_window. */
+static void atcp_select_wscale__log2_of_space_less_15(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, atcp_select_wscale(65535U << 9, 0), 9);
-	KUNIT_EXPECT_EQ(test, atcp_select_wscale(32 << 20, 0), 10);
-	KUNIT_EXPECT_EQ(test, atcp_select_wscale(65535U << 10, 0), 10);
-	KUNIT_EXPECT_EQ(test, atcp_select_wscale(64 << 20, 0), 11);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(65535U << 9, 0, 0), 9);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(32 << 20, 0, 0), 10);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(65535U << 10, 6 << 20, 0), 10);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(64 << 20, 0, 0), 11);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(0, (1 << 23) - 1, 0), 7);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(0, 1 << 23, 0), 8);
 }
 
 /* TCP_WINDOW_CLAMP bounds the scale as it bounds the window. */
 static void atcp_select_wscale__within_window_clamp(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, atcp_select_wscale(6 << 20, 65535), 0);
-	KUNIT_EXPECT_EQ(test, atcp_select_wscale(6 << 20, 1 << 20), 5);
-	KUNIT_EXPECT_EQ(test, atcp_select_wscale(64 << 20, 8 << 20), 8);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(6 << 20, 0, 65535), 0);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(6 << 20, 6 << 20, 1 << 20), 5);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(64 << 20, 0, 8 << 20), 8);
 }
 
 /* RFC 7323 2.3: 14 at most. */
 static void atcp_select_wscale__at_most_14(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, atcp_select_wscale(65535U << 14, 0), 14);
-	KUNIT_EXPECT_EQ(test, atcp_select_wscale(1U << 30, 0), 14);
-	KUNIT_EXPECT_EQ(test, atcp_select_wscale(U32_MAX, 0), 14);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(65535U << 14, 0, 0), 14);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(1U << 30, 0, 0), 14);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(U32_MAX, 0, 0), 14);
+	KUNIT_EXPECT_EQ(test, atcp_select_wscale(0, U32_MAX, 0), 14);
 }
 
 /*
@@ -169,9 +178,83 @@ static void atcp_select_window__unscaled_at_most_65535(struct kunit *test)
 	rcv_sock_done(sk);
 }
 
+/*
+ * A socket whose application read @copied bytes in the receiver RTT that
+ * just ended (1 ms), after @space in the one before.
+ */
+static struct sock *tuned_sock(struct kunit *test, u32 space, u32 copied)
+{
+	struct sock *sk = rcv_sock(test, 131072, 0, 7);
+	struct atcp_sock *ap = atcp_sk(sk);
+
+	ap->rcv_rtt_us = 1000 << 3;
+	ap->rcvq_space = space;
+	ap->rcvq_seq = 0;
+	ap->copied_seq = copied;
+	ap->rcvq_time = (u32)tcp_clock_us() - 2000;
+	return sk;
+}
+
+/*
+ * More read than the RTT before: the buffer grows past what was read
+ * (twice it and more, in skb memory), within net.atcp.rmem's maximum.
+ */
+static void atcp_rcv_space_adjust__grows_with_what_was_read(struct kunit *test)
+{
+	struct sock *sk = tuned_sock(test, 14600, 65536);
+
+	atcp_rcv_space_adjust(sk);
+	KUNIT_EXPECT_GT(test, sk->sk_rcvbuf, 2 * 65536);
+	KUNIT_EXPECT_LE(test, sk->sk_rcvbuf, atcp_sk_net(sk)->rmem[2]);
+	KUNIT_EXPECT_EQ(test, atcp_sk(sk)->rcvq_space, 65536U);
+	rcv_sock_done(sk);
+}
+
+/* SO_RCVBUF locks the buffer: the RTT is measured, nothing grows. */
+static void atcp_rcv_space_adjust__not_with_so_rcvbuf(struct kunit *test)
+{
+	struct sock *sk = tuned_sock(test, 14600, 65536);
+
+	sk->sk_userlocks |= SOCK_RCVBUF_LOCK;
+	atcp_rcv_space_adjust(sk);
+	KUNIT_EXPECT_EQ(test, sk->sk_rcvbuf, 131072);
+	KUNIT_EXPECT_EQ(test, atcp_sk(sk)->rcvq_space, 65536U);
+	rcv_sock_done(sk);
+}
+
+/* Before an RTT has passed, or with no RTT measured, nothing happens. */
+static void atcp_rcv_space_adjust__once_per_rtt(struct kunit *test)
+{
+	struct sock *sk = tuned_sock(test, 14600, 65536);
+
+	atcp_sk(sk)->rcvq_time = (u32)tcp_clock_us();
+	atcp_rcv_space_adjust(sk);
+	KUNIT_EXPECT_EQ(test, sk->sk_rcvbuf, 131072);
+	KUNIT_EXPECT_EQ(test, atcp_sk(sk)->rcvq_space, 14600U);
+	atcp_sk(sk)->rcvq_time = (u32)tcp_clock_us() - 2000;
+	atcp_sk(sk)->rcv_rtt_us = 0;
+	atcp_rcv_space_adjust(sk);
+	KUNIT_EXPECT_EQ(test, sk->sk_rcvbuf, 131072);
+	rcv_sock_done(sk);
+}
+
+/* SO_RCVBUF bounds the first window's clamp, and so the scale, by its half. */
+static void atcp_initial_clamp__so_rcvbuf_bounds_it(struct kunit *test)
+{
+	struct sock *sk = rcv_sock(test, 65536, 0, 0);
+
+	KUNIT_EXPECT_EQ(test, atcp_initial_clamp(sk, 0, 32768), 0U);
+	KUNIT_EXPECT_EQ(test, atcp_initial_clamp(sk, 14600, 32768), 14600U);
+	sk->sk_userlocks |= SOCK_RCVBUF_LOCK;
+	KUNIT_EXPECT_EQ(test, atcp_initial_clamp(sk, 0, 32768), 32768U);
+	KUNIT_EXPECT_EQ(test, atcp_initial_clamp(sk, 1 << 20, 32768), 32768U);
+	KUNIT_EXPECT_EQ(test, atcp_initial_clamp(sk, 14600, 32768), 14600U);
+	rcv_sock_done(sk);
+}
+
 static struct kunit_case atcp_window_cases[] = {
-	KUNIT_CASE(atcp_select_wscale__covers_6mib_at_least),
-	KUNIT_CASE(atcp_select_wscale__smallest_that_covers_space),
+	KUNIT_CASE(atcp_select_wscale__covers_rmem_max),
+	KUNIT_CASE(atcp_select_wscale__log2_of_space_less_15),
 	KUNIT_CASE(atcp_select_wscale__within_window_clamp),
 	KUNIT_CASE(atcp_select_wscale__at_most_14),
 	KUNIT_CASE(atcp_free_window__half_the_free_buffer),
@@ -182,6 +265,10 @@ static struct kunit_case atcp_window_cases[] = {
 	KUNIT_CASE(atcp_select_window__never_shrinks_the_offer),
 	KUNIT_CASE(atcp_select_window__kept_offer_rounded_up),
 	KUNIT_CASE(atcp_select_window__unscaled_at_most_65535),
+	KUNIT_CASE(atcp_rcv_space_adjust__grows_with_what_was_read),
+	KUNIT_CASE(atcp_rcv_space_adjust__not_with_so_rcvbuf),
+	KUNIT_CASE(atcp_rcv_space_adjust__once_per_rtt),
+	KUNIT_CASE(atcp_initial_clamp__so_rcvbuf_bounds_it),
 	{}
 };
 

@@ -19,6 +19,8 @@ fail with that errno (e.g. `connect 10.253.1.2:9 err=ECONNREFUSED`).
   use NAME                       make NAME the current connection
   write TEXT | write-len N       send (TEXT with C escapes; N pattern bytes);
                                  flags=more,eor: MSG_MORE, MSG_EOR
+  send-len N [ret=M]             one send() of N pattern bytes, blocking:
+                                 print what it returned, which must be M
   read [N] [data=TEXT]           one recv() of up to N bytes (default 65536)
   read-exact N | read-exact data=TEXT
   read-eof [data=TEXT] [len=N]   read until EOF, check what came
@@ -60,7 +62,7 @@ TCP_INFO_FIELDS = {'ca_state': ('B', 1), 'ssthresh': ('I', 76), 'cwnd': ('I', 80
 
 proto = 253
 KEYS = ('data', 'len', 'offset', 'err', 'name', 'bind', 'nonblock', 'timeout',
-        'backlog', 'cwnd', 'ssthresh', 'ca_state', 'flags', 'user_timeout')
+        'backlog', 'cwnd', 'ssthresh', 'ca_state', 'flags', 'user_timeout', 'ret')
 socks = {}
 cur = {'name': 'c'}
 listener = [None]
@@ -160,6 +162,11 @@ def act(args, kw):
                  msg_flags(kw))
     elif a == 'write-len':
         send_all(sock(), pattern(int(kw.get('offset', 0)), int(args[1])), msg_flags(kw))
+    elif a == 'send-len':
+        n = sock().send(pattern(int(kw.get('offset', 0)), int(args[1])), msg_flags(kw))
+        print('sent %d' % n)
+        if 'ret' in kw and n != int(kw['ret']):
+            raise Fail('send returned %d, expected %s' % (n, kw['ret']))
     elif a == 'read':
         n = int(args[1]) if len(args) > 1 else 65536
         d = sock().recv(n)
