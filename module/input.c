@@ -496,12 +496,18 @@ static void atcp_ack_probe(struct sock *sk)
 	}
 }
 
+/* What atcp_ack() made of a segment's ACK field (tcp_ack's <0, 0, >0). */
+enum atcp_ack_field {
+	ATCP_ACK_FIELD_DROP,	/* unacceptable: drop the segment */
+	ATCP_ACK_FIELD_OLD,	/* old or duplicate, the window unchanged */
+	ATCP_ACK_FIELD_MOVED,	/* snd_una advanced or the window changed */
+};
+
 /*
- * Step 5 of RFC 9293 3.10.7.4, the ACK field.
- * Returns <0 to drop the segment, 0 for an old or duplicate ACK,
- * >0 when snd_una advanced or the window changed.
+ * Step 5 of RFC 9293 3.10.7.4, the ACK field: what it acknowledged
+ * (enum atcp_ack_field).
  */
-static int atcp_ack(struct sock *sk, const struct sk_buff *skb)
+static enum atcp_ack_field atcp_ack(struct sock *sk, const struct sk_buff *skb)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	struct atcp_sock *ap = atcp_sk(sk);
@@ -529,14 +535,14 @@ static int atcp_ack(struct sock *sk, const struct sk_buff *skb)
 		if (before(ack, prior_una - max_window)) {
 			atcp_send_challenge_ack(sk);
 			ATCP_INC_STATS(sock_net(sk), ATCP_MIB_DROP_BAD_ACK);
-			return -1;
+			return ATCP_ACK_FIELD_DROP;
 		}
-		return 0;
+		return ATCP_ACK_FIELD_OLD;
 	}
 	if (after(ack, ap->snd_max)) {
 		atcp_send_challenge_ack(sk);
 		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_DROP_BAD_ACK);
-		return -1;
+		return ATCP_ACK_FIELD_DROP;
 	}
 
 	/* RFC 7323 4.3: ts_recent moves once the segment is known good. */
@@ -581,7 +587,7 @@ static int atcp_ack(struct sock *sk, const struct sk_buff *skb)
 			atcp_ack_probe(sk);
 		atcp_recovery_ack(sk, prior_una, ack, prior_delivered, 0, tsecr,
 				  flags);
-		return window_changed ? 1 : 0;
+		return window_changed ? ATCP_ACK_FIELD_MOVED : ATCP_ACK_FIELD_OLD;
 	}
 
 	ap->bytes_acked += ack - prior_una;
@@ -601,7 +607,7 @@ static int atcp_ack(struct sock *sk, const struct sk_buff *skb)
 		atcp_reset_rto(sk);
 	atcp_recovery_ack(sk, prior_una, ack, prior_delivered, acked_segs,
 			  tsecr, flags);
-	return 1;
+	return ATCP_ACK_FIELD_MOVED;
 }
 
 void atcp_reset(struct sock *sk)
@@ -792,8 +798,12 @@ static void atcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		sk->sk_data_ready(sk);
 }
 
-/* SYN_SENT: RFC 9293 3.10.7.3.  Returns nonzero to answer with a RST. */
-static int atcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
+/*
+ * SYN_SENT: RFC 9293 3.10.7.3.  ATCP_SEG_RESET for an ACK of something we
+ * never sent, ATCP_SEG_CONSUMED when the SYN-ACK opened the connection
+ * (the skb is freed here), else ATCP_SEG_DROP.
+ */
+static enum atcp_verdict atcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
 	struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
@@ -802,20 +812,20 @@ static int atcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 
 	if (th->ack) {
 		if (!after(cb->ack_seq, ap->iss) || after(cb->ack_seq, ap->snd_max))
-			return th->rst ? 0 : 1;
+			return th->rst ? ATCP_SEG_DROP : ATCP_SEG_RESET;
 	}
 	if (th->rst) {
 		if (th->ack)
 			atcp_reset(sk);
-		return 0;
+		return ATCP_SEG_DROP;
 	}
 	if (!th->syn)
-		return 0;
+		return ATCP_SEG_DROP;
 
 	atcp_parse_options(skb, th, &opt);
 	if (opt.bad) {
 		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_DROP_BAD_OPTIONS);
-		return 0;
+		return ATCP_SEG_DROP;
 	}
 	ap->irs = cb->seq;
 	ap->rcv_nxt = cb->seq + 1;
@@ -865,36 +875,46 @@ static int atcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 		atcp_send_ack(sk);
 		atcp_push_pending_frames(sk);
 		kfree_skb(skb);
-		return -1;
+		return ATCP_SEG_CONSUMED;
 	}
 
 	/* Simultaneous open: both SYNs crossed. */
 	atcp_set_state(sk, TCP_SYN_RECV);
 	atcp_send_synack(sk);
-	return 0;
+	return ATCP_SEG_DROP;
 }
 
-/*
- * The segment for a synchronized state, RFC 9293 3.10.7.4.
- * Returns 0 when the skb was consumed, nonzero when the caller should
- * answer with a RST and free it.
+/**
+ * atcp_rcv_state_process() - one segment for a socket past LISTEN
+ * @sk: the socket, in any state but LISTEN, TIME_WAIT and NEW_SYN_RECV
+ * @skb: the segment, its atcp_skb_cb filled in by atcp_v4_rcv()
+ *
+ * RFC 9293 3.10.7.3 for SYN_SENT, 3.10.7.4 for the synchronized states:
+ * PAWS, the sequence check, RST, SYN, the ACK field, the state changes
+ * it makes, then the data and FIN; what is to send is pushed and the
+ * ACK sent or scheduled (tcp_rcv_state_process).
+ *
+ * Context: the socket owned by the caller: softirq under bh_lock_sock()
+ * with no user owner (atcp_v4_rcv(), atcp_child_process() on a new
+ * child), or process context from the backlog (lock_sock()).
+ * Return: ATCP_SEG_CONSUMED when the skb was queued or freed here,
+ * ATCP_SEG_RESET when the caller is to answer with a RST and free it.
  */
-int atcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
+enum atcp_verdict atcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
 	struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
-	int ret;
+	enum atcp_verdict verdict;
 
+	sock_owned_by_me(sk);
 	ap->segs_in++;
 	if (sk->sk_state == TCP_CLOSE)
 		goto discard;
 	if (sk->sk_state == TCP_SYN_SENT) {
-		ret = atcp_rcv_synsent(sk, skb);
-		if (ret < 0)
-			return 0;
-		if (ret > 0)
-			return 1;
+		verdict = atcp_rcv_synsent(sk, skb);
+		if (verdict != ATCP_SEG_DROP)
+			return verdict;
 		goto discard;
 	}
 
@@ -955,14 +975,13 @@ int atcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	}
 
 	/* Step 5: ACK. */
-	ret = atcp_ack(sk, skb);
-	if (ret < 0)
+	if (atcp_ack(sk, skb) == ATCP_ACK_FIELD_DROP)
 		goto discard;
 
 	switch (sk->sk_state) {
 	case TCP_SYN_RECV:
 		if (before(ap->snd_una, ap->iss + 1))
-			return 1;
+			return ATCP_SEG_RESET;
 		atcp_set_state(sk, TCP_ESTABLISHED);
 		atcp_init_transfer(sk);
 		if (!sock_flag(sk, SOCK_DEAD)) {
@@ -983,14 +1002,14 @@ int atcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		if (ap->uopt.linger2 < 0) {
 			atcp_done(sk);
 			ATCP_INC_STATS(sock_net(sk), ATCP_MIB_ABORT_ON_DATA);
-			return 1;
+			return ATCP_SEG_RESET;
 		}
 		if (cb->end_seq != cb->seq &&
 		    after(cb->end_seq - !!th->fin, ap->rcv_nxt)) {
 			/* An orphan takes no more data. */
 			atcp_done(sk);
 			ATCP_INC_STATS(sock_net(sk), ATCP_MIB_ABORT_ON_DATA);
-			return 1;
+			return ATCP_SEG_RESET;
 		}
 		atcp_fin_wait2_arm(sk);
 		break;
@@ -1024,7 +1043,7 @@ int atcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 			/* Data after close(): abort (RFC 9293 3.10.7.4). */
 			ATCP_INC_STATS(sock_net(sk), ATCP_MIB_ABORT_ON_DATA);
 			atcp_reset(sk);
-			return 1;
+			return ATCP_SEG_RESET;
 		}
 		fallthrough;
 	case TCP_ESTABLISHED:
@@ -1042,11 +1061,11 @@ ack_and_discard:
 	}
 discard:
 	kfree_skb(skb);
-	return 0;
+	return ATCP_SEG_CONSUMED;
 }
 
 /* A segment for a listener: only a SYN opens anything. */
-static int atcp_listen_rcv(struct sock *sk, struct sk_buff *skb)
+static enum atcp_verdict atcp_listen_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	const struct tcphdr *th = tcp_hdr(skb);
 
@@ -1055,41 +1074,56 @@ static int atcp_listen_rcv(struct sock *sk, struct sk_buff *skb)
 		struct sock *child = atcp_cookie_check(sk, skb);
 
 		if (child == sk)
-			return 1;
+			return ATCP_SEG_RESET;
 		if (!child) {
 			kfree_skb(skb);
-			return 0;
+			return ATCP_SEG_CONSUMED;
 		}
-		if (atcp_child_process(sk, child, skb)) {
+		if (atcp_child_process(sk, child, skb) == ATCP_SEG_RESET) {
 			atcp_v4_send_reset(child, skb);
 			kfree_skb(skb);
 		}
-		return 0;
+		return ATCP_SEG_CONSUMED;
 	}
 	if (th->rst || !th->syn || th->fin) {
 		if (!th->rst)
 			ATCP_INC_STATS(sock_net(sk), ATCP_MIB_DROP_BAD_FLAGS);
 		kfree_skb(skb);
-		return 0;
+		return ATCP_SEG_CONSUMED;
 	}
 	atcp_v4_conn_request(sk, skb);
 	consume_skb(skb);
-	return 0;
+	return ATCP_SEG_CONSUMED;
 }
 
-/* With the socket locked (or from its backlog): one segment. */
+/**
+ * atcp_v4_do_rcv() - one segment for a full socket
+ * @sk: the socket the segment's 4-tuple found: a listener, or a socket
+ *	past LISTEN
+ * @skb: the segment, its atcp_skb_cb filled in by atcp_v4_rcv()
+ *
+ * A listener's segment goes to the SYN and SYN-cookie paths, any other
+ * to atcp_rcv_state_process(); a segment that calls for a RST gets one.
+ * The skb is consumed in every case.
+ *
+ * Context: a listener is not locked (as TCP's: its accept queue and
+ * request socks have locks of their own), softirq.  Any other socket is
+ * owned: softirq under bh_lock_sock() with no user owner (atcp_v4_rcv()),
+ * or process context under lock_sock() when release_sock() runs the
+ * backlog (the proto's backlog_rcv).
+ * Return: 0, as backlog_rcv's callers expect.
+ */
 int atcp_v4_do_rcv(struct sock *sk, struct sk_buff *skb)
 {
-	int ret;
+	enum atcp_verdict verdict;
 
 	if (sk->sk_state == TCP_LISTEN)
-		ret = atcp_listen_rcv(sk, skb);
+		verdict = atcp_listen_rcv(sk, skb);
 	else
-		ret = atcp_rcv_state_process(sk, skb);
-	if (ret) {
+		verdict = atcp_rcv_state_process(sk, skb);
+	if (verdict == ATCP_SEG_RESET)
 		atcp_v4_send_reset(sk, skb);
+	if (verdict != ATCP_SEG_CONSUMED)
 		kfree_skb(skb);
-	}
 	return 0;
 }
-

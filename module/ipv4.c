@@ -127,7 +127,7 @@ process:
 		}
 		if (nsk == sk) {
 			reqsk_put(req);
-		} else if (atcp_child_process(sk, nsk, skb)) {
+		} else if (atcp_child_process(sk, nsk, skb) == ATCP_SEG_RESET) {
 			atcp_v4_send_reset(nsk, skb);
 			goto discard_and_relse;
 		} else {

@@ -428,13 +428,29 @@ struct sock *atcp_check_req(struct sock *sk, struct sk_buff *skb,
 	return inet_csk_complete_hashdance(sk, child, req, own_req);
 }
 
-/* Feed the completing segment to the new child (tcp_child_process). */
-int atcp_child_process(struct sock *parent, struct sock *child,
-		       struct sk_buff *skb)
+/**
+ * atcp_child_process() - feed the completing segment to a new child
+ * @parent: the listener the handshake came to
+ * @child: the child socket, bh-locked with a reference (as
+ *	atcp_check_req() and atcp_cookie_check() return it)
+ * @skb: the ACK that completed the handshake
+ *
+ * The segment goes through atcp_rcv_state_process(), or to the child's
+ * backlog when a process already owns it; the parent's readers are woken
+ * when the child left SYN_RECV (tcp_child_process).  Unlocks the child and
+ * drops the reference.
+ *
+ * Context: softirq, the child bh-locked by the caller, the parent not
+ * locked.
+ * Return: ATCP_SEG_RESET when the caller is to answer with a RST (on
+ * behalf of the child) and free the skb, else ATCP_SEG_CONSUMED.
+ */
+enum atcp_verdict atcp_child_process(struct sock *parent, struct sock *child,
+				     struct sk_buff *skb)
 	__releases(&((child)->sk_lock.slock))
 {
+	enum atcp_verdict ret = ATCP_SEG_CONSUMED;
 	int state = child->sk_state;
-	int ret = 0;
 
 	if (!sock_owned_by_user(child)) {
 		ret = atcp_rcv_state_process(child, skb);
