@@ -471,6 +471,8 @@ void atcp_time_wait(struct sock *sk, int state, int timeo)
 	struct atcp_sock *ap = atcp_sk(sk);
 	struct inet_timewait_sock *tw;
 
+	sock_owned_by_me(sk);
+
 	tw = inet_twsk_alloc(sk, &an->tw_death_row, state);
 	if (tw) {
 		struct atcp_timewait_sock *atw = atcp_twsk((struct sock *)tw);

@@ -174,6 +174,8 @@ void atcp_ofo_queue(struct sock *sk, struct sk_buff *skb)
 	struct sk_buff *skb1, *last;
 	bool fragstolen;
 
+	sock_owned_by_me(sk);
+
 	p = &ap->ofo_root.rb_node;
 	last = atcp_ofo_last(ap);
 	if (!last)

@@ -480,6 +480,8 @@ void atcp_send_ack(struct sock *sk)
 {
 	struct sk_buff *skb;
 
+	sock_owned_by_me(sk);
+
 	if (sk->sk_state == TCP_CLOSE)
 		return;
 	skb = atcp_alloc_ctl(sk, GFP_ATOMIC | __GFP_NOWARN,
@@ -506,6 +508,8 @@ void atcp_send_delayed_ack(struct sock *sk)
 	u32 dmax = msecs_to_jiffies(READ_ONCE(an->delack_max));
 	u32 ato = icsk->icsk_ack.ato;
 	unsigned long timeout;
+
+	sock_owned_by_me(sk);
 
 	dmax = max(dmax, dmin);
 	if (ato > dmin) {
@@ -547,6 +551,8 @@ EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_send_delayed_ack);
 void atcp_send_active_reset(struct sock *sk, gfp_t gfp)
 {
 	struct sk_buff *skb;
+
+	sock_owned_by_me(sk);
 
 	skb = atcp_alloc_ctl(sk, gfp, atcp_sk(sk)->snd_nxt,
 			     TCPHDR_ACK | TCPHDR_RST);
@@ -626,6 +632,8 @@ int atcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	struct atcp_sock *ap = atcp_sk(sk);
 	u32 mss = atcp_current_mss(sk);
 	int err;
+
+	sock_owned_by_me(sk);
 
 	if (skb->len > mss && atcp_fragment(sk, skb, mss))
 		return -ENOMEM;
@@ -944,6 +952,8 @@ void atcp_push(struct sock *sk, int nonagle)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
 
+	sock_owned_by_me(sk);
+
 	/* In recovery there may be retransmissions to send, if nothing new. */
 	if (!ap->send_head && ap->ca_state == ATCP_CA_OPEN)
 		return;
@@ -997,6 +1007,8 @@ void atcp_send_fin(struct sock *sk)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
 	struct sk_buff *tail = skb_peek_tail(&sk->sk_write_queue);
+
+	sock_owned_by_me(sk);
 
 	if (ap->fin_queued)
 		return;

@@ -826,6 +826,8 @@ void atcp_xmit_retransmit_queue(struct sock *sk, u32 mss, u32 *in_flight)
 	bool rearm_rto = false;
 	struct sk_buff *skb;
 
+	sock_owned_by_me(sk);
+
 	if (ap->rexmit_hold) {
 		ap->rexmit_hold = 0;
 		return;
@@ -908,6 +910,8 @@ void atcp_enter_loss(struct sock *sk)
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	struct atcp_sock *ap = atcp_sk(sk);
 	bool new_episode = ap->ca_state != ATCP_CA_LOSS || !icsk->icsk_retransmits;
+
+	sock_owned_by_me(sk);
 
 	atcp_mark_all_lost(sk);
 	if (new_episode) {

@@ -51,6 +51,8 @@ static u32 atcp_timer_late_ms(unsigned long expires)
 
 void atcp_reset_rto(struct sock *sk)
 {
+	sock_owned_by_me(sk);
+
 	inet_csk_reset_xmit_timer(sk, ICSK_TIME_RETRANS, inet_csk(sk)->icsk_rto,
 				  ATCP_RTO_MAX);
 }
@@ -424,6 +426,8 @@ void atcp_init_xmit_timers(struct sock *sk)
 void atcp_release_cb(struct sock *sk)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
+
+	sock_owned_by_me(sk);
 
 	if (test_and_clear_bit(ATCP_RETRANS_DEFERRED, &ap->deferred)) {
 		atcp_write_timer_handler(sk);
