@@ -137,13 +137,32 @@ void atcp_cong_avoid_ai(struct atcp_sock *ap, u32 w, u32 acked)
 }
 EXPORT_SYMBOL_GPL(atcp_cong_avoid_ai);
 
-/* RFC 5681 3.1: half the window, at least two segments. */
+/**
+ * atcp_reno_ssthresh() - Reno's slow-start threshold after a loss
+ * @sk: the socket
+ *
+ * RFC 5681 3.1: half the window, at least two segments.
+ *
+ * Context: the socket owned, as every congestion control hook.
+ * Return: the new ssthresh, in segments.
+ */
 u32 atcp_reno_ssthresh(struct sock *sk)
 {
 	return max(atcp_sk(sk)->snd_cwnd >> 1, 2U);
 }
 EXPORT_SYMBOL_GPL(atcp_reno_ssthresh);
 
+/**
+ * atcp_reno_cong_avoid() - Reno's window growth for acknowledged segments
+ * @sk: the socket
+ * @ack: the new snd_una
+ * @acked: how many segments the ACK acknowledged
+ *
+ * Slow start below ssthresh, then one segment per window (RFC 5681 3.1);
+ * only while the window limits the sender.
+ *
+ * Context: the socket owned, as every congestion control hook.
+ */
 void atcp_reno_cong_avoid(struct sock *sk, u32 ack, u32 acked)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
@@ -159,7 +178,13 @@ void atcp_reno_cong_avoid(struct sock *sk, u32 ack, u32 acked)
 }
 EXPORT_SYMBOL_GPL(atcp_reno_cong_avoid);
 
-/* A spurious reduction is undone: at least the window before it. */
+/**
+ * atcp_reno_undo_cwnd() - the window when a reduction turns out spurious
+ * @sk: the socket
+ *
+ * Context: the socket owned, as every congestion control hook.
+ * Return: at least the window before the reduction (prior_cwnd).
+ */
 u32 atcp_reno_undo_cwnd(struct sock *sk)
 {
 	const struct atcp_sock *ap = atcp_sk(sk);
@@ -284,7 +309,15 @@ void atcp_cong_clone(struct sock *newsk)
 	memset(ap->ca_priv, 0, sizeof(ap->ca_priv));
 }
 
-/* The socket goes: its algorithm's state and module reference too. */
+/**
+ * atcp_cong_release() - the socket goes: its congestion control too
+ * @sk: the socket
+ *
+ * Calls the algorithm's release hook and drops the reference on its module.
+ *
+ * Context: the socket's destruction (proto->destroy), the socket owned by
+ * the caller or, for a child never hashed, reachable by no one else.
+ */
 void atcp_cong_release(struct sock *sk)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
@@ -338,7 +371,12 @@ int atcp_cong_set_default(struct atcp_net *an, const char *name)
 	return 0;
 }
 
-/* The namespace goes: drop its default's module reference. */
+/**
+ * atcp_cong_net_exit() - a namespace goes: drop its default's module reference
+ * @an: the namespace's atcp state
+ *
+ * Context: process context, the namespace's exit (pernet_operations).
+ */
 void atcp_cong_net_exit(struct atcp_net *an)
 {
 	const struct atcp_cong_ops *old;
@@ -385,6 +423,13 @@ void atcp_cong_available(char *buf, size_t len)
 	rcu_read_unlock();
 }
 
+/**
+ * atcp_cong_init_module() - register the built-in algorithms, Reno and CUBIC
+ *
+ * Context: process context, module init.
+ * Return: 0, or the negative errno of a failed registration (nothing is
+ * left registered then).
+ */
 int __init atcp_cong_init_module(void)
 {
 	int err = atcp_register_congestion_control(&atcp_reno);
@@ -397,6 +442,11 @@ int __init atcp_cong_init_module(void)
 	return err;
 }
 
+/**
+ * atcp_cong_exit_module() - unregister the built-in algorithms
+ *
+ * Context: process context, module exit (or a failed init).
+ */
 void atcp_cong_exit_module(void)
 {
 	atcp_cubic_unregister();

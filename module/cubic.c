@@ -343,11 +343,22 @@ static struct atcp_cong_ops atcp_cubic_ops = {
 	.pkts_acked	= atcp_cubic_pkts_acked,
 };
 
+/**
+ * atcp_cubic_register() - make CUBIC available
+ *
+ * Context: process context, module init (atcp_cong_init_module()).
+ * Return: 0, or atcp_register_congestion_control()'s negative errno.
+ */
 int atcp_cubic_register(void)
 {
 	return atcp_register_congestion_control(&atcp_cubic_ops);
 }
 
+/**
+ * atcp_cubic_unregister() - withdraw CUBIC
+ *
+ * Context: process context, module exit (atcp_cong_exit_module()).
+ */
 void atcp_cubic_unregister(void)
 {
 	atcp_unregister_congestion_control(&atcp_cubic_ops);
