@@ -24,7 +24,17 @@ static void atcp_drop(struct sock *sk, struct sk_buff *skb, int reason)
 	kfree_skb(skb);
 }
 
-/* Parse the options of a received segment; a malformed list sets ->bad. */
+/**
+ * atcp_parse_options() - parse the options of a received segment
+ * @skb: the segment
+ * @th: its TCP header, doff already checked against the skb's length
+ * @opt: filled in; zeroed first.  A malformed list sets ->bad
+ *
+ * MSS, window scale, SACK-permitted, SACK blocks (their offset from @th,
+ * for atcp_sacktag()) and timestamps, as tcp_parse_options().
+ *
+ * Context: any context; touches no socket.
+ */
 void atcp_parse_options(const struct sk_buff *skb, const struct tcphdr *th,
 			struct atcp_options *opt)
 {
@@ -103,7 +113,19 @@ void atcp_parse_options(const struct sk_buff *skb, const struct tcphdr *th,
 }
 EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_parse_options);
 
-/* RFC 9293 3.10.7.4: is any part of the segment inside the window? */
+/**
+ * atcp_sequence_ok() - is any part of the segment inside the window?
+ * @ap: the socket
+ * @seq: the segment's first sequence number
+ * @end_seq: its end (seq + SYN + length + FIN)
+ *
+ * RFC 9293 3.10.7.4's acceptability test, against [rcv_wup, the window's
+ * right edge] (tcp_sequence): the edge is never taken before rcv_nxt, so a
+ * zero or shrunk window still takes a segment at rcv_nxt.
+ *
+ * Context: the socket owned by the caller (the receive path).
+ * Return: true if the segment is acceptable.
+ */
 ATCP_VISIBLE_FOR_KUNIT bool atcp_sequence_ok(const struct atcp_sock *ap,
 					     u32 seq, u32 end_seq)
 {
@@ -122,12 +144,20 @@ static u32 atcp_receive_window(const struct atcp_sock *ap)
 	return win < 0 ? 0 : win;
 }
 
-/*
+/**
+ * atcp_oow_rate_limited_at() - is an out-of-window ACK to be held back?
+ * @net: the namespace (its invalid_ratelimit)
+ * @last_oow_ack_time: the socket's or request sock's time of the last one,
+ *	updated when this one may go
+ *
  * An ACK answering a segment outside the window, or a challenge: at most
  * one per socket or request sock every invalid_ratelimit, so that two
  * endpoints cannot loop ACKs at each other and a flood of spoofed segments
- * does not turn into a flood of ACKs (__tcp_oow_rate_limited).  Lockless
- * for request socks, hence the _ONCE accesses.
+ * does not turn into a flood of ACKs (__tcp_oow_rate_limited).
+ *
+ * Context: any context; lockless for request socks and TIME_WAIT
+ * minisockets, hence the _ONCE accesses.
+ * Return: true if the ACK is not to be sent.
  */
 bool atcp_oow_rate_limited_at(struct net *net, u32 *last_oow_ack_time)
 {
@@ -158,11 +188,18 @@ static bool atcp_oow_rate_limited(struct sock *sk, const struct sk_buff *skb)
 					&atcp_sk(sk)->last_oow_ack_time);
 }
 
-/*
- * RFC 5961 section 7: the namespace sends at most about
- * challenge_ack_limit challenge ACKs a second, a number drawn anew each
- * second between half and one and a half times the limit, so that an
- * off-path observer cannot count what is left (CVE-2016-5696).
+/**
+ * atcp_challenge_ack_allowed() - may the namespace send one more challenge ACK?
+ * @net: the namespace
+ *
+ * RFC 5961 section 7: the namespace sends at most about challenge_ack_limit
+ * challenge ACKs a second, a number drawn anew each second between half and
+ * one and a half times the limit, so that an off-path observer cannot count
+ * what is left (CVE-2016-5696).
+ *
+ * Context: any context; lockless (the namespace's counter and second are
+ * updated with _ONCE accesses, races only miscount by one).
+ * Return: true if this challenge ACK may go (and is counted).
  */
 bool atcp_challenge_ack_allowed(struct net *net)
 {
@@ -275,9 +312,15 @@ static void atcp_measure_rcv_mss(struct sock *sk, const struct sk_buff *skb)
 	icsk->icsk_ack.pending |= ICSK_ACK_PUSHED;
 }
 
-/*
- * In-order data arrived: schedule an ACK and adapt the delayed-ACK
- * timeout (ATO) to the inter-arrival time, within [delack_min, rto].
+/**
+ * atcp_event_data_recv() - in-order data arrived: schedule an ACK
+ * @sk: the socket
+ * @skb: the segment whose data was queued
+ *
+ * Adapts the delayed-ACK timeout (ATO) to the inter-arrival time, within
+ * [delack_min, rto], and measures the peer's MSS (tcp_event_data_recv).
+ *
+ * Context: the socket owned by the caller (the receive path).
  */
 ATCP_VISIBLE_FOR_KUNIT void atcp_event_data_recv(struct sock *sk,
 						 struct sk_buff *skb)
@@ -386,7 +429,16 @@ static bool atcp_paws_discard(const struct sock *sk, const struct sk_buff *skb)
 	       !atcp_disordered_ack(sk, skb);
 }
 
-/* RFC 6298 section 2: update SRTT, RTTVAR and RTO from one sample. */
+/**
+ * atcp_rtt_sample() - one RTT sample: update SRTT, RTTVAR and the RTO
+ * @sk: the socket
+ * @rtt_us: the sample, in microseconds; ignored unless positive
+ *
+ * RFC 6298 section 2, the RTO kept within [rto_min, ATCP_RTO_MAX].
+ *
+ * Context: the socket owned by the caller (the receive path, or a child
+ * being made from its request sock, not yet reachable by anyone else).
+ */
 void atcp_rtt_sample(struct sock *sk, long rtt_us)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
@@ -630,7 +682,14 @@ void atcp_reset(struct sock *sk)
 	atcp_done_with_error(sk, err);
 }
 
-/* The orphan's FIN was acknowledged: FIN_WAIT_2 lasts fin_timeout. */
+/**
+ * atcp_fin_wait2_arm() - the orphan's FIN was acknowledged: FIN_WAIT_2 lasts
+ *	fin_timeout
+ * @sk: the socket, orphaned, in FIN_WAIT_2
+ *
+ * Context: the socket owned by the caller (the receive path, or
+ * atcp_close() under bh_lock_sock()).
+ */
 void atcp_fin_wait2_arm(struct sock *sk)
 {
 	inet_csk_reset_keepalive_timer(sk, atcp_fin_timeout(sk));
