@@ -22,10 +22,16 @@
 #include "atcp.h"
 #include "trace.h"
 
-/*
+/**
+ * atcp_wmem_free_skb() - free a write queue skb and uncharge it
+ * @sk: the socket
+ * @skb: the skb, already unlinked
+ *
  * Memory accounting of the write queue: a queued skb's truesize is charged
  * to the socket (sk_forward_alloc, drawn from the protocol's pool,
  * net.atcp.mem) and counted in sk_wmem_queued until it is freed here.
+ *
+ * Context: the socket owned by the caller.
  */
 void atcp_wmem_free_skb(struct sock *sk, struct sk_buff *skb)
 {
@@ -84,7 +90,13 @@ int atcp_wmem_schedule(struct sock *sk, int copy)
 	return clamp(max(left, sk->sk_forward_alloc), 0, copy);
 }
 
-/* Wake writers once acknowledged data freed send-buffer space. */
+/**
+ * atcp_check_space() - wake writers once acknowledged data freed room
+ * @sk: the socket
+ *
+ * Context: the socket owned by the caller (the receive path, or a read
+ * that freed memory).
+ */
 void atcp_check_space(struct sock *sk)
 {
 	/* Pairs with the barrier in atcp_poll(). */
@@ -93,9 +105,18 @@ void atcp_check_space(struct sock *sk)
 		sk->sk_write_space(sk);
 }
 
-/*
- * Send MSS (tcp_sync_mss): path MTU less headers and options, bounded by
- * the peer's MSS, TCP_MAXSEG and half the peer's largest window.
+/**
+ * atcp_sync_mss() - the send MSS for a path MTU
+ * @sk: the socket
+ * @pmtu: the path MTU
+ *
+ * Path MTU less headers and options, bounded by the peer's MSS, TCP_MAXSEG
+ * and half the peer's largest window (tcp_sync_mss); remembered as the
+ * socket's pmtu cookie and mss_cache.
+ *
+ * Context: the socket owned by the caller, or a new child not yet
+ * reachable by anyone else.
+ * Return: the MSS, in payload bytes.
  */
 unsigned int atcp_sync_mss(struct sock *sk, u32 pmtu)
 {
@@ -118,6 +139,15 @@ unsigned int atcp_sync_mss(struct sock *sk, u32 pmtu)
 	return mss;
 }
 
+/**
+ * atcp_current_mss() - the MSS to send with now
+ * @sk: the socket
+ *
+ * Resynced (atcp_sync_mss()) when the route's MTU changed since.
+ *
+ * Context: the socket owned by the caller.
+ * Return: the MSS, in payload bytes.
+ */
 u32 atcp_current_mss(struct sock *sk)
 {
 	struct dst_entry *dst = __sk_dst_get(sk);
@@ -180,10 +210,15 @@ void atcp_init_rcv_wnd(struct sock *sk)
 	ap->rcv_wnd = round_down(ap->rcv_wnd, 1U << ap->rcv_wscale);
 }
 
-/*
- * The window to advertise now: never shrink what was offered (RFC 9293
- * 3.8.6.2.2), and avoid silly windows by offering nothing rather than a
- * sliver smaller than one segment.
+/**
+ * atcp_free_window() - the window to advertise now
+ * @sk: the socket
+ *
+ * Never shrink what was offered (RFC 9293 3.8.6.2.2), and avoid silly
+ * windows by offering nothing rather than a sliver smaller than one segment.
+ *
+ * Context: the socket owned by the caller.
+ * Return: the window, in bytes, before scaling.
  */
 u32 atcp_free_window(struct sock *sk)
 {
@@ -202,6 +237,16 @@ u32 atcp_free_window(struct sock *sk)
 }
 EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_free_window);
 
+/**
+ * atcp_select_window() - the window field of the next segment
+ * @sk: the socket
+ *
+ * atcp_free_window(), but never less than what is still offered, so the
+ * right edge never moves back (tcp_select_window).
+ *
+ * Context: the socket owned by the caller.
+ * Return: the window, scaled by rcv_wscale.
+ */
 u32 atcp_select_window(struct sock *sk)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
@@ -313,7 +358,20 @@ atcp_sack_blocks(struct atcp_sock *ap, struct atcp_sack_block *buf, u8 n)
 	return buf;
 }
 
-/* Push the header (and options) in front of the payload. */
+/**
+ * atcp_push_header() - push the TCP header and options in front of the payload
+ * @skb: the segment, with headroom for them
+ * @sport: source port
+ * @dport: destination port
+ * @seq: sequence number
+ * @ack: acknowledgment number
+ * @flags: TCPHDR_* flags
+ * @window: the window field, already scaled
+ * @o: the options to write
+ *
+ * Context: any context.
+ * Return: the header, in the skb.
+ */
 struct tcphdr *atcp_push_header(struct sk_buff *skb, __be16 sport,
 				__be16 dport, u32 seq, u32 ack, u8 flags,
 				u16 window, const struct atcp_out_options *o)
@@ -335,6 +393,17 @@ struct tcphdr *atcp_push_header(struct sk_buff *skb, __be16 sport,
 	return th;
 }
 
+/**
+ * atcp_csum() - fill in a segment's checksum
+ * @skb: the segment
+ * @th: its TCP header
+ * @saddr: the source address of the pseudo-header
+ * @daddr: the destination address
+ * @offload: leave the sum to the device (CHECKSUM_PARTIAL, the
+ *	pseudo-header's sum in place), else compute it here
+ *
+ * Context: any context.
+ */
 void atcp_csum(struct sk_buff *skb, struct tcphdr *th, __be32 saddr,
 	       __be32 daddr, bool offload)
 {
@@ -475,7 +544,13 @@ static struct sk_buff *atcp_alloc_ctl(struct sock *sk, gfp_t gfp, u32 seq,
 	return skb;
 }
 
-/* A pure ACK with the current rcv_nxt and window. */
+/**
+ * atcp_send_ack() - send a pure ACK with the current rcv_nxt and window
+ * @sk: the socket
+ *
+ * Context: the socket owned by the caller (lock_sock(), or bh_lock_sock()
+ * in softirq and timers); checked under lockdep.
+ */
 void atcp_send_ack(struct sock *sk)
 {
 	struct sk_buff *skb;
@@ -495,9 +570,15 @@ void atcp_send_ack(struct sock *sk)
 	__atcp_transmit_skb(sk, skb, false, GFP_ATOMIC, 0);
 }
 
-/*
- * Arm the delayed-ACK timer (tcp_send_delayed_ack): ATO, bounded by the
- * RTT and by [delack_min, delack_max] of this namespace.
+/**
+ * atcp_send_delayed_ack() - arm the delayed-ACK timer
+ * @sk: the socket
+ *
+ * ATO, bounded by the RTT and by [delack_min, delack_max] of this
+ * namespace (tcp_send_delayed_ack); when the timer armed already would
+ * fire within a quarter of that, the ACK goes at once.
+ *
+ * Context: the socket owned by the caller; checked under lockdep.
  */
 void atcp_send_delayed_ack(struct sock *sk)
 {
@@ -547,7 +628,16 @@ void atcp_send_delayed_ack(struct sock *sk)
 }
 EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_send_delayed_ack);
 
-/* RST with the next sequence number: abort (RFC 9293 3.10.5). */
+/**
+ * atcp_send_active_reset() - abort: a RST with the next sequence number
+ * @sk: the socket
+ * @gfp: how the RST may be allocated
+ *
+ * RFC 9293 3.10.5.
+ *
+ * Context: the socket owned by the caller (close(), a disconnect, a timer
+ * giving up); checked under lockdep.
+ */
 void atcp_send_active_reset(struct sock *sk, gfp_t gfp)
 {
 	struct sk_buff *skb;
@@ -560,7 +650,17 @@ void atcp_send_active_reset(struct sock *sk, gfp_t gfp)
 		__atcp_transmit_skb(sk, skb, false, gfp, 0);
 }
 
-/* A segment the peer must answer: keepalive or zero-window probe. */
+/**
+ * atcp_send_probe() - a segment the peer must answer
+ * @sk: the socket
+ * @zero_window: a zero-window probe, else a keepalive probe
+ *
+ * Sent with seq snd_una - 1, so that the peer answers with an ACK.
+ *
+ * Context: a timer, the socket owned (bh_lock_sock() or
+ * atcp_release_cb()).
+ * Return: 0, or a negative errno (no memory, or the IP layer's).
+ */
 int atcp_send_probe(struct sock *sk, bool zero_window)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
@@ -577,7 +677,13 @@ int atcp_send_probe(struct sock *sk, bool zero_window)
 	return __atcp_transmit_skb(sk, skb, false, GFP_ATOMIC, 0);
 }
 
-/* Queue a new skb to send, and charge it to the socket. */
+/**
+ * atcp_entail() - queue a new skb to send, and charge it to the socket
+ * @sk: the socket
+ * @skb: the new skb, the write queue's new tail
+ *
+ * Context: process context, the socket owned (sendmsg()).
+ */
 void atcp_entail(struct sock *sk, struct sk_buff *skb)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
@@ -627,6 +733,17 @@ static int atcp_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
 	return 0;
 }
 
+/**
+ * atcp_retransmit_skb() - send a segment of the write queue again
+ * @sk: the socket
+ * @skb: the segment, split first if larger than the current MSS
+ *
+ * Counts the retransmission and stamps what undo and the RTO need.
+ *
+ * Context: the socket owned by the caller (recovery, from an ACK or a
+ * timer); checked under lockdep.
+ * Return: 0, or a negative errno (no memory, or the IP layer's).
+ */
 int atcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
@@ -936,7 +1053,14 @@ static void atcp_write_xmit(struct sock *sk, int nonagle)
 	__atcp_write_xmit(sk, nonagle, false);
 }
 
-/* TLP: one new segment, as a probe (tcp_write_xmit's push_one == 2). */
+/**
+ * atcp_write_xmit_probe() - TLP: one new segment, as a probe
+ * @sk: the socket
+ *
+ * tcp_write_xmit's push_one == 2.
+ *
+ * Context: the socket owned (the loss probe timer).
+ */
 void atcp_write_xmit_probe(struct sock *sk)
 {
 	__atcp_write_xmit(sk, ATCP_NAGLE_PUSH, true);
@@ -1002,7 +1126,15 @@ bool atcp_write_wakeup(struct sock *sk)
 	return false;
 }
 
-/* Queue our FIN: on the last unsent segment if there is one. */
+/**
+ * atcp_send_fin() - queue our FIN, and send what may go
+ * @sk: the socket
+ *
+ * The FIN rides on the last unsent segment if there is one.
+ *
+ * Context: process context, the socket owned (close(), shutdown());
+ * checked under lockdep.
+ */
 void atcp_send_fin(struct sock *sk)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
@@ -1064,7 +1196,15 @@ static void atcp_connect_init(struct sock *sk)
 	sock_reset_flag(sk, SOCK_DONE);
 }
 
-/* Send our SYN: queued, so the retransmission timer can resend it. */
+/**
+ * atcp_connect() - send our SYN
+ * @sk: the socket, in SYN_SENT
+ *
+ * The SYN is queued, so that the retransmission timer can resend it.
+ *
+ * Context: process context, the socket owned (atcp_v4_connect()).
+ * Return: 0, or -ENOBUFS.
+ */
 int atcp_connect(struct sock *sk)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
@@ -1087,7 +1227,14 @@ int atcp_connect(struct sock *sk)
 	return 0;
 }
 
-/* Simultaneous open: our queued SYN goes out again as a SYN-ACK. */
+/**
+ * atcp_send_synack() - simultaneous open: our SYN goes out again as a SYN-ACK
+ * @sk: the socket, in SYN_RECV
+ *
+ * Context: the socket owned by the caller (the receive path).
+ * Return: 0, -EINVAL when no SYN is queued, or the IP layer's negative
+ * errno.
+ */
 int atcp_send_synack(struct sock *sk)
 {
 	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
