@@ -7,6 +7,11 @@
  *   owned by the socket lock: process context holds lock_sock(), softirq
  *   holds bh_lock_sock() and defers to the backlog when the socket is
  *   owned by a process (atcp_v4_rcv), and timers defer to release_cb.
+ *   Each function's kernel-doc says, under Context:, which of these its
+ *   callers hold; those that every caller calls with the socket owned
+ *   check it with sock_owned_by_me() (under lockdep, as the debug kernel
+ *   of make check-debug has it).  A listener is the exception: its
+ *   segments are handled without its lock, as TCP's are.
  * - A request sock is reached without the listener's lock, as in TCP:
  *   its fields are written once at creation, except ts_recent and the
  *   retransmit counters, which tolerate races.
