@@ -102,6 +102,7 @@ static const struct atcp_cong_ops *atcp_cong_get(const char *name)
  * @ap: the socket
  * @acked: segments newly acknowledged
  *
+ * Context: the socket owned, as every congestion control hook.
  * Return: what is left of acked once cwnd reaches ssthresh, for
  * congestion avoidance.
  */
@@ -120,6 +121,8 @@ EXPORT_SYMBOL_GPL(atcp_slow_start);
  * @ap: the socket
  * @w: segments per increase (Reno: cwnd)
  * @acked: segments newly acknowledged
+ *
+ * Context: the socket owned, as every congestion control hook.
  */
 void atcp_cong_avoid_ai(struct atcp_sock *ap, u32 w, u32 acked)
 {
@@ -335,6 +338,8 @@ void atcp_cong_release(struct sock *sk)
  * @sk: the socket, owned
  * @name: the algorithm's name
  *
+ * Context: process context, setsockopt() with the socket owned
+ * (lock_sock()).
  * Return: 0, or -ENOENT if there is no such algorithm (as TCP).
  */
 int atcp_cong_set(struct sock *sk, const char *name)
@@ -391,6 +396,8 @@ void atcp_cong_net_exit(struct atcp_net *an)
  * atcp_cong_default_name() - the name of a namespace's default algorithm
  * @an: the namespace's state
  * @buf: ATCP_CA_NAME_MAX bytes
+ *
+ * Context: any context; reads the default under RCU.
  */
 void atcp_cong_default_name(struct atcp_net *an, char *buf)
 {
@@ -406,6 +413,8 @@ void atcp_cong_default_name(struct atcp_net *an, char *buf)
  * atcp_cong_available() - the names of every algorithm, space separated
  * @buf: where they go
  * @len: its size
+ *
+ * Context: any context; reads the list of algorithms under RCU.
  */
 void atcp_cong_available(char *buf, size_t len)
 {

@@ -786,6 +786,7 @@ void atcp_queue_rcv(struct sock *sk, struct sk_buff *skb)
  * Data inside the window we advertised is taken even past sk_rcvbuf: the
  * window never shrinks, and skb overhead can outgrow the half of the
  * buffer it was offered against.  Twice the buffer bounds it all.
+ * Context: the socket owned by the caller (the receive path).
  * Return: true if it would.
  */
 bool atcp_rmem_full(const struct sock *sk, const struct sk_buff *skb)

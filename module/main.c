@@ -92,6 +92,8 @@ static int atcp_orphan_count_sum(void)
  *
  * Too many orphans, or the protocol's memory over its hard limit with
  * this socket holding some of it (tcp_check_oom).
+ * Context: the socket owned by the caller (atcp_close() under
+ * bh_lock_sock(), or a timer).
  * Return: true if it should be reset and released.
  */
 bool atcp_check_oom(struct sock *sk, int shift)

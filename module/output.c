@@ -50,6 +50,8 @@ void atcp_wmem_free_skb(struct sock *sk, struct sk_buff *skb)
  * An skb taken by force is charged all the same when it is queued; the
  * socket then owes the pool until its next schedule settles it, and the
  * pool's figure is that much behind meanwhile.
+ * Context: the socket owned by the caller (sendmsg(), the FIN, a split or a
+ * probe from the receive path or a timer).
  * Return: the skb, header room reserved and control block cleared, or
  * NULL (no memory, or the pool refused: the caller waits for space).
  */
@@ -78,6 +80,7 @@ struct sk_buff *atcp_stream_alloc_skb(struct sock *sk, gfp_t gfp, bool force)
  *
  * With little queued, a write must still make progress: up to
  * net.atcp.wmem's minimum may be had on credit (tcp_wmem_schedule).
+ * Context: process context, sendmsg() with the socket owned (lock_sock()).
  * Return: how many of them may be copied now, 0 to wait.
  */
 int atcp_wmem_schedule(struct sock *sk, int copy)
@@ -180,6 +183,7 @@ static u32 atcp_full_space(const struct sock *sk)
  *
  * The scale that lets the window cover space, and at least 6 MiB as Linux,
  * but no more than the clamp (tcp_select_initial_window).
+ * Context: any context.
  * Return: the shift.
  */
 u8 atcp_select_wscale(u32 space, u32 clamp)
@@ -1071,6 +1075,9 @@ void atcp_write_xmit_probe(struct sock *sk)
  * @sk: the socket, owned
  * @nonagle: ATCP_NAGLE_* for this push: the socket's own
  *	     (atcp_push_pending_frames()), or a write's
+ *
+ * Context: the socket owned by the caller (lock_sock(), or bh_lock_sock() in
+ * softirq and timers); checked under lockdep.
  */
 void atcp_push(struct sock *sk, int nonagle)
 {
@@ -1092,6 +1099,8 @@ void atcp_push(struct sock *sk, int nonagle)
  * window takes, with PSH: Nagle or a cork held it, the window was too
  * small for a whole segment, or its first transmission failed locally
  * (no route, a netfilter drop).  Otherwise a zero-window probe.
+ * Context: the probe timer, the socket owned (bh_lock_sock() with no user
+ * owner, or atcp_release_cb()).
  * Return: true if data went out.
  */
 bool atcp_write_wakeup(struct sock *sk)

@@ -51,6 +51,8 @@ static bool atcp_sent_after(u32 t1, u32 t2, u32 seq1, u32 seq2)
  * @rtt_us: an RTT sample, in us, of a segment sent once
  *
  * RACK's reordering window is a fraction of it (tcp_min_rtt).
+ *
+ * Context: the socket owned by the caller (the receive path).
  */
 void atcp_update_min_rtt(struct atcp_sock *ap, u32 rtt_us)
 {

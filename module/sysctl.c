@@ -156,6 +156,8 @@ static struct ctl_table_header *atcp_sysctl_global_hdr;
  *
  * Half an orphan per bucket; memory from 4.7 % (pressure at 6.25 %, hard
  * limit 9.4 %) of the RAM outside high memory, as tcp_mem.
+ *
+ * Context: process context, module init, before any namespace is set up.
  */
 void atcp_sysctl_limits_init(unsigned long ehash_size)
 {
