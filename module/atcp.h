@@ -7,6 +7,11 @@
  *   owned by the socket lock: process context holds lock_sock(), softirq
  *   holds bh_lock_sock() and defers to the backlog when the socket is
  *   owned by a process (atcp_v4_rcv), and timers defer to release_cb.
+ *   Each function's kernel-doc says, under Context:, which of these its
+ *   callers hold; those that every caller calls with the socket owned
+ *   check it with sock_owned_by_me() (under lockdep, as the debug kernel
+ *   of make check-debug has it).  A listener is the exception: its
+ *   segments are handled without its lock, as TCP's are.
  * - A request sock is reached without the listener's lock, as in TCP:
  *   its fields are written once at creation, except ts_recent and the
  *   retransmit counters, which tolerate races.
@@ -710,6 +715,24 @@ static inline bool atcp_paws_reject(u32 ts_recent, u32 ts_recent_stamp,
 				     ts_recent_stamp + ATCP_PAWS_MSL);
 }
 
+/**
+ * enum atcp_verdict - what is left to do with a received segment
+ * @ATCP_SEG_CONSUMED: the receive path queued or freed the skb; the caller
+ *	must not touch it again.
+ * @ATCP_SEG_DROP: the segment is not acceptable and is answered with
+ *	nothing; the caller frees it.
+ * @ATCP_SEG_RESET: the segment is answered with a RST (RFC 9293 3.10.7);
+ *	the caller sends it (atcp_v4_send_reset()) and frees the skb.
+ *
+ * Returned by atcp_rcv_state_process(), atcp_child_process() and, inside
+ * input.c, the per-state steps, where TCP's functions return 0, -1 or 1.
+ */
+enum atcp_verdict {
+	ATCP_SEG_CONSUMED,
+	ATCP_SEG_DROP,
+	ATCP_SEG_RESET,
+};
+
 /* Why an ACK went out when it did, or why it waits (tracepoint atcp_ack). */
 enum atcp_ack_reason {
 	ATCP_ACK_QUICK,
@@ -773,7 +796,7 @@ bool atcp_csum_offload(const struct sock *sk);
 
 /* input.c */
 int atcp_v4_do_rcv(struct sock *sk, struct sk_buff *skb);
-int atcp_rcv_state_process(struct sock *sk, struct sk_buff *skb);
+enum atcp_verdict atcp_rcv_state_process(struct sock *sk, struct sk_buff *skb);
 void atcp_parse_options(const struct sk_buff *skb, const struct tcphdr *th,
 			struct atcp_options *opt);
 bool atcp_oow_rate_limited_at(struct net *net, u32 *last_oow_ack_time);
@@ -932,8 +955,8 @@ void atcp_reqsk_init(const struct sock *sk, struct request_sock *req,
 int atcp_v4_conn_request(struct sock *sk, struct sk_buff *skb);
 struct sock *atcp_check_req(struct sock *sk, struct sk_buff *skb,
 			    struct request_sock *req);
-int atcp_child_process(struct sock *parent, struct sock *child,
-		       struct sk_buff *skb);
+enum atcp_verdict atcp_child_process(struct sock *parent,
+				     struct sock *child, struct sk_buff *skb);
 struct sock *atcp_v4_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
 				   struct request_sock *req,
 				   struct dst_entry *dst,

@@ -102,6 +102,7 @@ static const struct atcp_cong_ops *atcp_cong_get(const char *name)
  * @ap: the socket
  * @acked: segments newly acknowledged
  *
+ * Context: the socket owned, as every congestion control hook.
  * Return: what is left of acked once cwnd reaches ssthresh, for
  * congestion avoidance.
  */
@@ -120,6 +121,8 @@ EXPORT_SYMBOL_GPL(atcp_slow_start);
  * @ap: the socket
  * @w: segments per increase (Reno: cwnd)
  * @acked: segments newly acknowledged
+ *
+ * Context: the socket owned, as every congestion control hook.
  */
 void atcp_cong_avoid_ai(struct atcp_sock *ap, u32 w, u32 acked)
 {
@@ -137,13 +140,32 @@ void atcp_cong_avoid_ai(struct atcp_sock *ap, u32 w, u32 acked)
 }
 EXPORT_SYMBOL_GPL(atcp_cong_avoid_ai);
 
-/* RFC 5681 3.1: half the window, at least two segments. */
+/**
+ * atcp_reno_ssthresh() - Reno's slow-start threshold after a loss
+ * @sk: the socket
+ *
+ * RFC 5681 3.1: half the window, at least two segments.
+ *
+ * Context: the socket owned, as every congestion control hook.
+ * Return: the new ssthresh, in segments.
+ */
 u32 atcp_reno_ssthresh(struct sock *sk)
 {
 	return max(atcp_sk(sk)->snd_cwnd >> 1, 2U);
 }
 EXPORT_SYMBOL_GPL(atcp_reno_ssthresh);
 
+/**
+ * atcp_reno_cong_avoid() - Reno's window growth for acknowledged segments
+ * @sk: the socket
+ * @ack: the new snd_una
+ * @acked: how many segments the ACK acknowledged
+ *
+ * Slow start below ssthresh, then one segment per window (RFC 5681 3.1);
+ * only while the window limits the sender.
+ *
+ * Context: the socket owned, as every congestion control hook.
+ */
 void atcp_reno_cong_avoid(struct sock *sk, u32 ack, u32 acked)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
@@ -159,7 +181,13 @@ void atcp_reno_cong_avoid(struct sock *sk, u32 ack, u32 acked)
 }
 EXPORT_SYMBOL_GPL(atcp_reno_cong_avoid);
 
-/* A spurious reduction is undone: at least the window before it. */
+/**
+ * atcp_reno_undo_cwnd() - the window when a reduction turns out spurious
+ * @sk: the socket
+ *
+ * Context: the socket owned, as every congestion control hook.
+ * Return: at least the window before the reduction (prior_cwnd).
+ */
 u32 atcp_reno_undo_cwnd(struct sock *sk)
 {
 	const struct atcp_sock *ap = atcp_sk(sk);
@@ -284,12 +312,18 @@ void atcp_cong_clone(struct sock *newsk)
 	memset(ap->ca_priv, 0, sizeof(ap->ca_priv));
 }
 
-/*
- * The socket goes: its algorithm's state and module reference too.  Reno
- * (built in, no reference) stays behind, never NULL: a destroyed socket
- * can still be read, by a child cloned from a closing listener on the
- * lockless path of softirq (atcp_cong_clone()), or by a segment its
- * backlog still held, as TCP's icsk_ca_ops stays set.
+/**
+ * atcp_cong_release() - the socket goes: its congestion control too
+ * @sk: the socket
+ *
+ * Calls the algorithm's release hook and drops the reference on its
+ * module.  Reno (built in, no reference) stays behind, never NULL: a
+ * destroyed socket can still be read, by a child cloned from a closing
+ * listener on the lockless path of softirq (atcp_cong_clone()), or by a
+ * segment its backlog still held, as TCP's icsk_ca_ops stays set.
+ *
+ * Context: the socket's destruction (proto->destroy), the socket owned by
+ * the caller or, for a child never hashed, reachable by no one else.
  */
 void atcp_cong_release(struct sock *sk)
 {
@@ -309,6 +343,8 @@ void atcp_cong_release(struct sock *sk)
  * @sk: the socket, owned
  * @name: the algorithm's name
  *
+ * Context: process context, setsockopt() with the socket owned
+ * (lock_sock()).
  * Return: 0, or -ENOENT if there is no such algorithm (as TCP).
  */
 int atcp_cong_set(struct sock *sk, const char *name)
@@ -345,7 +381,12 @@ int atcp_cong_set_default(struct atcp_net *an, const char *name)
 	return 0;
 }
 
-/* The namespace goes: drop its default's module reference. */
+/**
+ * atcp_cong_net_exit() - a namespace goes: drop its default's module reference
+ * @an: the namespace's atcp state
+ *
+ * Context: process context, the namespace's exit (pernet_operations).
+ */
 void atcp_cong_net_exit(struct atcp_net *an)
 {
 	const struct atcp_cong_ops *old;
@@ -360,6 +401,8 @@ void atcp_cong_net_exit(struct atcp_net *an)
  * atcp_cong_default_name() - the name of a namespace's default algorithm
  * @an: the namespace's state
  * @buf: ATCP_CA_NAME_MAX bytes
+ *
+ * Context: any context; reads the default under RCU.
  */
 void atcp_cong_default_name(struct atcp_net *an, char *buf)
 {
@@ -375,6 +418,8 @@ void atcp_cong_default_name(struct atcp_net *an, char *buf)
  * atcp_cong_available() - the names of every algorithm, space separated
  * @buf: where they go
  * @len: its size
+ *
+ * Context: any context; reads the list of algorithms under RCU.
  */
 void atcp_cong_available(char *buf, size_t len)
 {
@@ -392,6 +437,13 @@ void atcp_cong_available(char *buf, size_t len)
 	rcu_read_unlock();
 }
 
+/**
+ * atcp_cong_init_module() - register the built-in algorithms, Reno and CUBIC
+ *
+ * Context: process context, module init.
+ * Return: 0, or the negative errno of a failed registration (nothing is
+ * left registered then).
+ */
 int __init atcp_cong_init_module(void)
 {
 	int err = atcp_register_congestion_control(&atcp_reno);
@@ -404,6 +456,11 @@ int __init atcp_cong_init_module(void)
 	return err;
 }
 
+/**
+ * atcp_cong_exit_module() - unregister the built-in algorithms
+ *
+ * Context: process context, module exit (or a failed init).
+ */
 void atcp_cong_exit_module(void)
 {
 	atcp_cubic_unregister();

@@ -109,6 +109,7 @@ static void atcp_cubic_init(struct sock *sk)
  * @k: the time of the plateau, 1/1024 s
  * @t: the time since the epoch began, 1/1024 s
  *
+ * Context: any context.
  * Return: C * (t - K)^3 + W_max, never below 0.
  */
 u32 atcp_cubic_target(u32 origin, u32 k, u32 t)
@@ -135,6 +136,7 @@ EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_cubic_target);
  * @w_max: the window before the reduction, segments
  * @cwnd: the window at the start of the epoch, segments
  *
+ * Context: any context.
  * Return: cbrt((w_max - cwnd) / C), the time W(t) takes back to w_max.
  */
 u32 atcp_cubic_k(u32 w_max, u32 cwnd)
@@ -343,11 +345,22 @@ static struct atcp_cong_ops atcp_cubic_ops = {
 	.pkts_acked	= atcp_cubic_pkts_acked,
 };
 
+/**
+ * atcp_cubic_register() - make CUBIC available
+ *
+ * Context: process context, module init (atcp_cong_init_module()).
+ * Return: 0, or atcp_register_congestion_control()'s negative errno.
+ */
 int atcp_cubic_register(void)
 {
 	return atcp_register_congestion_control(&atcp_cubic_ops);
 }
 
+/**
+ * atcp_cubic_unregister() - withdraw CUBIC
+ *
+ * Context: process context, module exit (atcp_cong_exit_module()).
+ */
 void atcp_cubic_unregister(void)
 {
 	atcp_unregister_congestion_control(&atcp_cubic_ops);

@@ -24,7 +24,17 @@ static void atcp_drop(struct sock *sk, struct sk_buff *skb, int reason)
 	kfree_skb(skb);
 }
 
-/* Parse the options of a received segment; a malformed list sets ->bad. */
+/**
+ * atcp_parse_options() - parse the options of a received segment
+ * @skb: the segment
+ * @th: its TCP header, doff already checked against the skb's length
+ * @opt: filled in; zeroed first.  A malformed list sets ->bad
+ *
+ * MSS, window scale, SACK-permitted, SACK blocks (their offset from @th,
+ * for atcp_sacktag()) and timestamps, as tcp_parse_options().
+ *
+ * Context: any context; touches no socket.
+ */
 void atcp_parse_options(const struct sk_buff *skb, const struct tcphdr *th,
 			struct atcp_options *opt)
 {
@@ -103,7 +113,19 @@ void atcp_parse_options(const struct sk_buff *skb, const struct tcphdr *th,
 }
 EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_parse_options);
 
-/* RFC 9293 3.10.7.4: is any part of the segment inside the window? */
+/**
+ * atcp_sequence_ok() - is any part of the segment inside the window?
+ * @ap: the socket
+ * @seq: the segment's first sequence number
+ * @end_seq: its end (seq + SYN + length + FIN)
+ *
+ * RFC 9293 3.10.7.4's acceptability test, against [rcv_wup, the window's
+ * right edge] (tcp_sequence): the edge is never taken before rcv_nxt, so a
+ * zero or shrunk window still takes a segment at rcv_nxt.
+ *
+ * Context: the socket owned by the caller (the receive path).
+ * Return: true if the segment is acceptable.
+ */
 ATCP_VISIBLE_FOR_KUNIT bool atcp_sequence_ok(const struct atcp_sock *ap,
 					     u32 seq, u32 end_seq)
 {
@@ -122,12 +144,20 @@ static u32 atcp_receive_window(const struct atcp_sock *ap)
 	return win < 0 ? 0 : win;
 }
 
-/*
+/**
+ * atcp_oow_rate_limited_at() - is an out-of-window ACK to be held back?
+ * @net: the namespace (its invalid_ratelimit)
+ * @last_oow_ack_time: the socket's or request sock's time of the last one,
+ *	updated when this one may go
+ *
  * An ACK answering a segment outside the window, or a challenge: at most
  * one per socket or request sock every invalid_ratelimit, so that two
  * endpoints cannot loop ACKs at each other and a flood of spoofed segments
- * does not turn into a flood of ACKs (__tcp_oow_rate_limited).  Lockless
- * for request socks, hence the _ONCE accesses.
+ * does not turn into a flood of ACKs (__tcp_oow_rate_limited).
+ *
+ * Context: any context; lockless for request socks and TIME_WAIT
+ * minisockets, hence the _ONCE accesses.
+ * Return: true if the ACK is not to be sent.
  */
 bool atcp_oow_rate_limited_at(struct net *net, u32 *last_oow_ack_time)
 {
@@ -158,11 +188,18 @@ static bool atcp_oow_rate_limited(struct sock *sk, const struct sk_buff *skb)
 					&atcp_sk(sk)->last_oow_ack_time);
 }
 
-/*
- * RFC 5961 section 7: the namespace sends at most about
- * challenge_ack_limit challenge ACKs a second, a number drawn anew each
- * second between half and one and a half times the limit, so that an
- * off-path observer cannot count what is left (CVE-2016-5696).
+/**
+ * atcp_challenge_ack_allowed() - may the namespace send one more challenge ACK?
+ * @net: the namespace
+ *
+ * RFC 5961 section 7: the namespace sends at most about challenge_ack_limit
+ * challenge ACKs a second, a number drawn anew each second between half and
+ * one and a half times the limit, so that an off-path observer cannot count
+ * what is left (CVE-2016-5696).
+ *
+ * Context: any context; lockless (the namespace's counter and second are
+ * updated with _ONCE accesses, races only miscount by one).
+ * Return: true if this challenge ACK may go (and is counted).
  */
 bool atcp_challenge_ack_allowed(struct net *net)
 {
@@ -339,6 +376,7 @@ static void atcp_rcv_rtt_measure_ts(struct sock *sk, const struct sk_buff *skb)
  * The send buffer for the initial window (unless SO_SNDBUF set it), and
  * the first round of receive autotuning: what a first RTT may carry
  * (tcp_init_buffer_space).
+ * Context: the socket owned by the caller.
  */
 void atcp_init_buffer_space(struct sock *sk)
 {
@@ -361,6 +399,7 @@ void atcp_init_buffer_space(struct sock *sk)
  * costs (tcp_rcv_space_adjust).  Never above net.atcp.rmem's maximum,
  * never with SO_RCVBUF set, net.atcp.moderate_rcvbuf 0, or atcp's memory
  * at or above net.atcp.mem's first value.  The buffer never shrinks here.
+ * Context: the socket owned by the caller.
  */
 void atcp_rcv_space_adjust(struct sock *sk)
 {
@@ -409,9 +448,15 @@ new_measure:
 }
 EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_rcv_space_adjust);
 
-/*
- * In-order data arrived: schedule an ACK and adapt the delayed-ACK
- * timeout (ATO) to the inter-arrival time, within [delack_min, rto].
+/**
+ * atcp_event_data_recv() - in-order data arrived: schedule an ACK
+ * @sk: the socket
+ * @skb: the segment whose data was queued
+ *
+ * Adapts the delayed-ACK timeout (ATO) to the inter-arrival time, within
+ * [delack_min, rto], and measures the peer's MSS (tcp_event_data_recv).
+ *
+ * Context: the socket owned by the caller (the receive path).
  */
 ATCP_VISIBLE_FOR_KUNIT void atcp_event_data_recv(struct sock *sk,
 						 struct sk_buff *skb)
@@ -522,7 +567,16 @@ static bool atcp_paws_discard(const struct sock *sk, const struct sk_buff *skb)
 	       !atcp_disordered_ack(sk, skb);
 }
 
-/* RFC 6298 section 2: update SRTT, RTTVAR and RTO from one sample. */
+/**
+ * atcp_rtt_sample() - one RTT sample: update SRTT, RTTVAR and the RTO
+ * @sk: the socket
+ * @rtt_us: the sample, in microseconds; ignored unless positive
+ *
+ * RFC 6298 section 2, the RTO kept within [rto_min, ATCP_RTO_MAX].
+ *
+ * Context: the socket owned by the caller (the receive path, or a child
+ * being made from its request sock, not yet reachable by anyone else).
+ */
 void atcp_rtt_sample(struct sock *sk, long rtt_us)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
@@ -646,12 +700,18 @@ static void atcp_ack_probe(struct sock *sk)
 	}
 }
 
+/* What atcp_ack() made of a segment's ACK field (tcp_ack's <0, 0, >0). */
+enum atcp_ack_field {
+	ATCP_ACK_FIELD_DROP,	/* unacceptable: drop the segment */
+	ATCP_ACK_FIELD_OLD,	/* old or duplicate, the window unchanged */
+	ATCP_ACK_FIELD_MOVED,	/* snd_una advanced or the window changed */
+};
+
 /*
- * Step 5 of RFC 9293 3.10.7.4, the ACK field.
- * Returns <0 to drop the segment, 0 for an old or duplicate ACK,
- * >0 when snd_una advanced or the window changed.
+ * Step 5 of RFC 9293 3.10.7.4, the ACK field: what it acknowledged
+ * (enum atcp_ack_field).
  */
-static int atcp_ack(struct sock *sk, const struct sk_buff *skb)
+static enum atcp_ack_field atcp_ack(struct sock *sk, const struct sk_buff *skb)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	struct atcp_sock *ap = atcp_sk(sk);
@@ -679,14 +739,14 @@ static int atcp_ack(struct sock *sk, const struct sk_buff *skb)
 		if (before(ack, prior_una - max_window)) {
 			atcp_send_challenge_ack(sk);
 			ATCP_INC_STATS(sock_net(sk), ATCP_MIB_DROP_BAD_ACK);
-			return -1;
+			return ATCP_ACK_FIELD_DROP;
 		}
-		return 0;
+		return ATCP_ACK_FIELD_OLD;
 	}
 	if (after(ack, ap->snd_max)) {
 		atcp_send_challenge_ack(sk);
 		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_DROP_BAD_ACK);
-		return -1;
+		return ATCP_ACK_FIELD_DROP;
 	}
 
 	/* RFC 7323 4.3: ts_recent moves once the segment is known good. */
@@ -731,7 +791,7 @@ static int atcp_ack(struct sock *sk, const struct sk_buff *skb)
 			atcp_ack_probe(sk);
 		atcp_recovery_ack(sk, prior_una, ack, prior_delivered, 0, tsecr,
 				  flags);
-		return window_changed ? 1 : 0;
+		return window_changed ? ATCP_ACK_FIELD_MOVED : ATCP_ACK_FIELD_OLD;
 	}
 
 	ap->bytes_acked += ack - prior_una;
@@ -751,7 +811,7 @@ static int atcp_ack(struct sock *sk, const struct sk_buff *skb)
 		atcp_reset_rto(sk);
 	atcp_recovery_ack(sk, prior_una, ack, prior_delivered, acked_segs,
 			  tsecr, flags);
-	return 1;
+	return ATCP_ACK_FIELD_MOVED;
 }
 
 void atcp_reset(struct sock *sk)
@@ -774,7 +834,14 @@ void atcp_reset(struct sock *sk)
 	atcp_done_with_error(sk, err);
 }
 
-/* The orphan's FIN was acknowledged: FIN_WAIT_2 lasts fin_timeout. */
+/**
+ * atcp_fin_wait2_arm() - the orphan's FIN was acknowledged: FIN_WAIT_2 lasts
+ *	fin_timeout
+ * @sk: the socket, orphaned, in FIN_WAIT_2
+ *
+ * Context: the socket owned by the caller (the receive path, or
+ * atcp_close() under bh_lock_sock()).
+ */
 void atcp_fin_wait2_arm(struct sock *sk)
 {
 	inet_csk_reset_keepalive_timer(sk, atcp_fin_timeout(sk));
@@ -871,6 +938,7 @@ void atcp_queue_rcv(struct sock *sk, struct sk_buff *skb)
  * Data inside the window we advertised is taken even past sk_rcvbuf: the
  * window never shrinks, and skb overhead can outgrow the half of the
  * buffer it was offered against.  Twice the buffer bounds it all.
+ * Context: the socket owned by the caller (the receive path).
  * Return: true if it would.
  */
 bool atcp_rmem_full(const struct sock *sk, const struct sk_buff *skb)
@@ -942,8 +1010,12 @@ static void atcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		sk->sk_data_ready(sk);
 }
 
-/* SYN_SENT: RFC 9293 3.10.7.3.  Returns nonzero to answer with a RST. */
-static int atcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
+/*
+ * SYN_SENT: RFC 9293 3.10.7.3.  ATCP_SEG_RESET for an ACK of something we
+ * never sent, ATCP_SEG_CONSUMED when the SYN-ACK opened the connection
+ * (the skb is freed here), else ATCP_SEG_DROP.
+ */
+static enum atcp_verdict atcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
 	struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
@@ -952,20 +1024,20 @@ static int atcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 
 	if (th->ack) {
 		if (!after(cb->ack_seq, ap->iss) || after(cb->ack_seq, ap->snd_max))
-			return th->rst ? 0 : 1;
+			return th->rst ? ATCP_SEG_DROP : ATCP_SEG_RESET;
 	}
 	if (th->rst) {
 		if (th->ack)
 			atcp_reset(sk);
-		return 0;
+		return ATCP_SEG_DROP;
 	}
 	if (!th->syn)
-		return 0;
+		return ATCP_SEG_DROP;
 
 	atcp_parse_options(skb, th, &opt);
 	if (opt.bad) {
 		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_DROP_BAD_OPTIONS);
-		return 0;
+		return ATCP_SEG_DROP;
 	}
 	ap->irs = cb->seq;
 	ap->rcv_nxt = cb->seq + 1;
@@ -1015,36 +1087,46 @@ static int atcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 		atcp_send_ack(sk);
 		atcp_push_pending_frames(sk);
 		kfree_skb(skb);
-		return -1;
+		return ATCP_SEG_CONSUMED;
 	}
 
 	/* Simultaneous open: both SYNs crossed. */
 	atcp_set_state(sk, TCP_SYN_RECV);
 	atcp_send_synack(sk);
-	return 0;
+	return ATCP_SEG_DROP;
 }
 
-/*
- * The segment for a synchronized state, RFC 9293 3.10.7.4.
- * Returns 0 when the skb was consumed, nonzero when the caller should
- * answer with a RST and free it.
+/**
+ * atcp_rcv_state_process() - one segment for a socket past LISTEN
+ * @sk: the socket, in any state but LISTEN, TIME_WAIT and NEW_SYN_RECV
+ * @skb: the segment, its atcp_skb_cb filled in by atcp_v4_rcv()
+ *
+ * RFC 9293 3.10.7.3 for SYN_SENT, 3.10.7.4 for the synchronized states:
+ * PAWS, the sequence check, RST, SYN, the ACK field, the state changes
+ * it makes, then the data and FIN; what is to send is pushed and the
+ * ACK sent or scheduled (tcp_rcv_state_process).
+ *
+ * Context: the socket owned by the caller: softirq under bh_lock_sock()
+ * with no user owner (atcp_v4_rcv(), atcp_child_process() on a new
+ * child), or process context from the backlog (lock_sock()).
+ * Return: ATCP_SEG_CONSUMED when the skb was queued or freed here,
+ * ATCP_SEG_RESET when the caller is to answer with a RST and free it.
  */
-int atcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
+enum atcp_verdict atcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
 	struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
-	int ret;
+	enum atcp_verdict verdict;
 
+	sock_owned_by_me(sk);
 	ap->segs_in += skb_shinfo(skb)->gso_segs ? : 1;
 	if (sk->sk_state == TCP_CLOSE)
 		goto discard;
 	if (sk->sk_state == TCP_SYN_SENT) {
-		ret = atcp_rcv_synsent(sk, skb);
-		if (ret < 0)
-			return 0;
-		if (ret > 0)
-			return 1;
+		verdict = atcp_rcv_synsent(sk, skb);
+		if (verdict != ATCP_SEG_DROP)
+			return verdict;
 		goto discard;
 	}
 
@@ -1105,14 +1187,13 @@ int atcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	}
 
 	/* Step 5: ACK. */
-	ret = atcp_ack(sk, skb);
-	if (ret < 0)
+	if (atcp_ack(sk, skb) == ATCP_ACK_FIELD_DROP)
 		goto discard;
 
 	switch (sk->sk_state) {
 	case TCP_SYN_RECV:
 		if (before(ap->snd_una, ap->iss + 1))
-			return 1;
+			return ATCP_SEG_RESET;
 		atcp_set_state(sk, TCP_ESTABLISHED);
 		atcp_init_transfer(sk);
 		if (!sock_flag(sk, SOCK_DEAD)) {
@@ -1133,14 +1214,14 @@ int atcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		if (ap->uopt.linger2 < 0) {
 			atcp_done(sk);
 			ATCP_INC_STATS(sock_net(sk), ATCP_MIB_ABORT_ON_DATA);
-			return 1;
+			return ATCP_SEG_RESET;
 		}
 		if (cb->end_seq != cb->seq &&
 		    after(cb->end_seq - !!th->fin, ap->rcv_nxt)) {
 			/* An orphan takes no more data. */
 			atcp_done(sk);
 			ATCP_INC_STATS(sock_net(sk), ATCP_MIB_ABORT_ON_DATA);
-			return 1;
+			return ATCP_SEG_RESET;
 		}
 		atcp_fin_wait2_arm(sk);
 		break;
@@ -1174,7 +1255,7 @@ int atcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 			/* Data after close(): abort (RFC 9293 3.10.7.4). */
 			ATCP_INC_STATS(sock_net(sk), ATCP_MIB_ABORT_ON_DATA);
 			atcp_reset(sk);
-			return 1;
+			return ATCP_SEG_RESET;
 		}
 		fallthrough;
 	case TCP_ESTABLISHED:
@@ -1192,11 +1273,11 @@ ack_and_discard:
 	}
 discard:
 	kfree_skb(skb);
-	return 0;
+	return ATCP_SEG_CONSUMED;
 }
 
 /* A segment for a listener: only a SYN opens anything. */
-static int atcp_listen_rcv(struct sock *sk, struct sk_buff *skb)
+static enum atcp_verdict atcp_listen_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	const struct tcphdr *th = tcp_hdr(skb);
 
@@ -1205,41 +1286,56 @@ static int atcp_listen_rcv(struct sock *sk, struct sk_buff *skb)
 		struct sock *child = atcp_cookie_check(sk, skb);
 
 		if (child == sk)
-			return 1;
+			return ATCP_SEG_RESET;
 		if (!child) {
 			kfree_skb(skb);
-			return 0;
+			return ATCP_SEG_CONSUMED;
 		}
-		if (atcp_child_process(sk, child, skb)) {
+		if (atcp_child_process(sk, child, skb) == ATCP_SEG_RESET) {
 			atcp_v4_send_reset(child, skb);
 			kfree_skb(skb);
 		}
-		return 0;
+		return ATCP_SEG_CONSUMED;
 	}
 	if (th->rst || !th->syn || th->fin) {
 		if (!th->rst)
 			ATCP_INC_STATS(sock_net(sk), ATCP_MIB_DROP_BAD_FLAGS);
 		kfree_skb(skb);
-		return 0;
+		return ATCP_SEG_CONSUMED;
 	}
 	atcp_v4_conn_request(sk, skb);
 	consume_skb(skb);
-	return 0;
+	return ATCP_SEG_CONSUMED;
 }
 
-/* With the socket locked (or from its backlog): one segment. */
+/**
+ * atcp_v4_do_rcv() - one segment for a full socket
+ * @sk: the socket the segment's 4-tuple found: a listener, or a socket
+ *	past LISTEN
+ * @skb: the segment, its atcp_skb_cb filled in by atcp_v4_rcv()
+ *
+ * A listener's segment goes to the SYN and SYN-cookie paths, any other
+ * to atcp_rcv_state_process(); a segment that calls for a RST gets one.
+ * The skb is consumed in every case.
+ *
+ * Context: a listener is not locked (as TCP's: its accept queue and
+ * request socks have locks of their own), softirq.  Any other socket is
+ * owned: softirq under bh_lock_sock() with no user owner (atcp_v4_rcv()),
+ * or process context under lock_sock() when release_sock() runs the
+ * backlog (the proto's backlog_rcv).
+ * Return: 0, as backlog_rcv's callers expect.
+ */
 int atcp_v4_do_rcv(struct sock *sk, struct sk_buff *skb)
 {
-	int ret;
+	enum atcp_verdict verdict;
 
 	if (sk->sk_state == TCP_LISTEN)
-		ret = atcp_listen_rcv(sk, skb);
+		verdict = atcp_listen_rcv(sk, skb);
 	else
-		ret = atcp_rcv_state_process(sk, skb);
-	if (ret) {
+		verdict = atcp_rcv_state_process(sk, skb);
+	if (verdict == ATCP_SEG_RESET)
 		atcp_v4_send_reset(sk, skb);
+	if (verdict != ATCP_SEG_CONSUMED)
 		kfree_skb(skb);
-	}
 	return 0;
 }
-

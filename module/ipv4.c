@@ -80,7 +80,18 @@ static void atcp_v4_timewait_ack(struct inet_timewait_sock *tw,
 			 atw->ts_recent, TCPHDR_ACK);
 }
 
-/* The IP layer's handler for our protocol number. */
+/**
+ * atcp_v4_rcv() - the IP layer's handler for our protocol number
+ * @skb: the segment
+ *
+ * Validates the header and checksum, fills in atcp_skb_cb, finds the
+ * socket and gives it the segment: to a TIME_WAIT minisocket, a request
+ * sock, a listener, or a full socket (bh-locked, or to its backlog while a
+ * process owns it); answers with a RST when no socket takes it.
+ *
+ * Context: softirq, under rcu_read_lock() (net_protocol handler).
+ * Return: 0; the skb is consumed.
+ */
 int atcp_v4_rcv(struct sk_buff *skb)
 {
 	struct net *net = dev_net(skb->dev);
@@ -127,7 +138,7 @@ process:
 		}
 		if (nsk == sk) {
 			reqsk_put(req);
-		} else if (atcp_child_process(sk, nsk, skb)) {
+		} else if (atcp_child_process(sk, nsk, skb) == ATCP_SEG_RESET) {
 			atcp_v4_send_reset(nsk, skb);
 			goto discard_and_relse;
 		} else {
@@ -211,10 +222,16 @@ do_time_wait:
 	goto discard_it;
 }
 
-/*
+/**
+ * atcp_v4_mtu_reduced() - the path MTU went down
+ * @sk: the socket
+ *
  * The path MTU an ICMP "fragmentation needed" reported is lower than what
  * we send: take the new MSS and resend what was lost to it at once, without
  * counting it as congestion (tcp_v4_mtu_reduced, tcp_simple_retransmit).
+ *
+ * Context: the socket owned: softirq under bh_lock_sock() with no user
+ * owner (atcp_v4_err()), or atcp_release_cb().
  */
 void atcp_v4_mtu_reduced(struct sock *sk)
 {
@@ -258,12 +275,20 @@ static void atcp_req_err(struct sock *sk, u32 seq, bool abort)
 	reqsk_put(req);
 }
 
-/*
- * ICMP errors (tcp_v4_err).  The quoted segment must be one we sent and
- * have not seen acknowledged, [snd_una, snd_nxt], or a blind attacker
- * could end connections; then PMTU updates, and errors that end a
- * connection still opening.  An established connection keeps trying and
- * reports the error only if it times out (at once with IP_RECVERR).
+/**
+ * atcp_v4_err() - an ICMP error quoting one of our segments
+ * @skb: the ICMP payload: the quoted IP header and the first bytes of TCP
+ * @info: the ICMP's info (the next-hop MTU for "fragmentation needed")
+ *
+ * As tcp_v4_err: the quoted segment must be one we sent and have not seen
+ * acknowledged, [snd_una, snd_nxt], or a blind attacker could end
+ * connections; then PMTU updates, and errors that end a connection still
+ * opening.  An established connection keeps trying and reports the error
+ * only if it times out (at once with IP_RECVERR).  Work that needs the
+ * socket is deferred to atcp_release_cb() while a process owns it.
+ *
+ * Context: softirq (the ICMP handler); takes bh_lock_sock() itself.
+ * Return: 0, or -ENOENT when the ICMP names no socket of ours.
  */
 int atcp_v4_err(struct sk_buff *skb, u32 info)
 {
@@ -370,7 +395,18 @@ out:
 	return 0;
 }
 
-/* RFC 6528: keyed hash of the 4-tuple plus a 4 us clock. */
+/**
+ * atcp_init_isn() - an initial sequence number
+ * @saddr: local address
+ * @daddr: remote address
+ * @sport: local port
+ * @dport: remote port
+ *
+ * RFC 6528: a keyed hash of the 4-tuple plus a clock ticking every 4 us.
+ *
+ * Context: any context.
+ * Return: the ISN.
+ */
 u32 atcp_init_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport)
 {
 	u32 hash;
@@ -383,7 +419,15 @@ u32 atcp_init_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport)
 }
 EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_init_isn);
 
-/* The SYN-ACK of a request sock, sent from the listener. */
+/**
+ * atcp_v4_send_synack() - send a request sock's SYN-ACK from the listener
+ * @sk: the listener
+ * @req: the request sock
+ *
+ * Context: softirq, the listener not locked (the SYN, or the request's
+ * retransmit timer).
+ * Return: 0, or a negative errno (no route, no memory, or the IP layer's).
+ */
 int atcp_v4_send_synack(const struct sock *sk, struct request_sock *req)
 {
 	const struct inet_request_sock *ireq = inet_rsk(req);
@@ -432,9 +476,22 @@ int atcp_v4_send_synack(const struct sock *sk, struct request_sock *req)
 	return net_xmit_eval(err);
 }
 
-/*
- * A reply to rxskb without a full socket behind it (every RST, and the ACKs
- * of TIME_WAIT and request socks), sent through the netns control socket.
+/**
+ * atcp_v4_send_reply() - send a segment with no full socket behind it
+ * @net: the namespace, whose control socket sends it
+ * @rxskb: the segment it answers (addresses and ports swapped)
+ * @seq: the sequence number
+ * @ack: the acknowledgment number
+ * @win: the window field, already scaled
+ * @tsval: the TSval; 0: no timestamp option
+ * @tsecr: the TSecr
+ * @flags: TCPHDR_* flags
+ *
+ * Every RST, and the ACKs of TIME_WAIT and request socks, go through
+ * here, sent from the netns control socket.
+ *
+ * Context: any context but hard irq: disables BHs around the control
+ * socket's lock.
  */
 void atcp_v4_send_reply(struct net *net, struct sk_buff *rxskb, u32 seq,
 			u32 ack, u32 win, u32 tsval, u32 tsecr, u8 flags)
@@ -488,7 +545,18 @@ void atcp_v4_send_reply(struct net *net, struct sk_buff *rxskb, u32 seq,
 	local_bh_enable();
 }
 
-/* RFC 9293 3.10.7.1: the RST that answers a segment; never answer a RST. */
+/**
+ * atcp_v4_send_reset() - the RST that answers a segment
+ * @sk: the socket the segment came to (a full socket, a TIME_WAIT
+ *	minisocket or a listener), or NULL when there is none
+ * @skb: the segment; never answered if it is a RST itself
+ *
+ * RFC 9293 3.10.7.1: seq from the segment's ACK, else an ACK of it.
+ * Without a socket only a segment to a local address is answered.
+ *
+ * Context: softirq, or process context from the backlog; @sk need not be
+ * locked.
+ */
 void atcp_v4_send_reset(const struct sock *sk, struct sk_buff *skb)
 {
 	const struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
@@ -510,6 +578,19 @@ void atcp_v4_send_reset(const struct sock *sk, struct sk_buff *skb)
 				   TCPHDR_RST | TCPHDR_ACK);
 }
 
+/**
+ * atcp_v4_connect() - start an active open (proto->connect)
+ * @sk: the socket
+ * @uaddr: the address to connect to (struct sockaddr_in)
+ * @addr_len: its length
+ *
+ * Route, source address and port, ISN, then SYN_SENT and the SYN
+ * (atcp_connect()).
+ *
+ * Context: process context, the socket owned (lock_sock(), from
+ * inet_stream_connect()).
+ * Return: 0, or a negative errno with the socket back in CLOSE.
+ */
 int atcp_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 {
 	const struct sockaddr_in *usin = (struct sockaddr_in *)uaddr;

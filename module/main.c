@@ -92,6 +92,8 @@ static int atcp_orphan_count_sum(void)
  *
  * Too many orphans, or the protocol's memory over its hard limit with
  * this socket holding some of it (tcp_check_oom).
+ * Context: the socket owned by the caller (atcp_close() under
+ * bh_lock_sock(), or a timer).
  * Return: true if it should be reset and released.
  */
 bool atcp_check_oom(struct sock *sk, int shift)
@@ -112,9 +114,19 @@ bool atcp_check_oom(struct sock *sk, int shift)
 static unsigned int atcp_ehash_order;
 static unsigned int atcp_bhash_order;
 
-/*
+/**
+ * atcp_set_state() - move a socket to another state
+ * @sk: the socket
+ * @state: the new state (TCP_*)
+ *
  * Every state change goes through here: it keeps the hash tables and the
- * port binding in step with the state, as tcp_set_state() does.
+ * port binding in step with the state (unhashed and the port released on
+ * TCP_CLOSE), and traces the change, as tcp_set_state() does.
+ *
+ * Context: the socket owned by the caller (lock_sock(), or bh_lock_sock()
+ * in softirq and timers); or a child that atcp_v4_syn_recv_sock() gives
+ * up on, unlocked by inet_csk_prepare_forced_close() but reachable by no
+ * one else.
  */
 void atcp_set_state(struct sock *sk, int state)
 {
@@ -133,7 +145,17 @@ void atcp_set_state(struct sock *sk, int state)
 	inet_sk_set_state(sk, state);
 }
 
-/* The connection is over: stop everything and let the owner see it. */
+/**
+ * atcp_done() - the connection is over
+ * @sk: the socket
+ *
+ * Moves to CLOSE, stops the timers and shuts both directions; a socket
+ * with a process wakes it, an orphan is destroyed (tcp_done).
+ *
+ * Context: as atcp_set_state(): the socket owned by the caller, or a child
+ * being closed after inet_csk_prepare_forced_close().  An orphan's memory
+ * may be gone on return.
+ */
 void atcp_done(struct sock *sk)
 {
 	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))
@@ -148,10 +170,17 @@ void atcp_done(struct sock *sk)
 		inet_csk_destroy_sock(sk);
 }
 
-/*
- * The connection failed (a RST, an ICMP error, a timeout): report err and
- * drop what was still to be sent, so that nothing of it can leave later
- * (tcp_done_with_error).
+/**
+ * atcp_done_with_error() - the connection failed
+ * @sk: the socket
+ * @err: the error its owner will read (ECONNRESET, ETIMEDOUT, an ICMP's)
+ *
+ * A RST, an ICMP error or a timeout ended it: reports @err and drops what
+ * was still to be sent, so that nothing of it can leave later, then
+ * atcp_done() (tcp_done_with_error).
+ *
+ * Context: the socket owned by the caller (softirq receive or ICMP under
+ * bh_lock_sock(), a timer, or process context under lock_sock()).
  */
 void atcp_done_with_error(struct sock *sk, int err)
 {
@@ -220,6 +249,17 @@ void atcp_write_queue_purge(struct sock *sk)
 	inet_csk(sk)->icsk_backoff = 0;
 }
 
+/**
+ * atcp_purge_queues() - free every queued segment of a socket
+ * @sk: the socket
+ *
+ * The write queue (and the FIN queued on it), the receive queue and the
+ * out-of-order queue, as a disconnect or the socket's destruction needs.
+ *
+ * Context: the socket owned by the caller: atcp_disconnect() (lock_sock(),
+ * or bh_lock_sock() for a child a closing listener forgets), or the
+ * socket's destruction (proto->destroy).
+ */
 void atcp_purge_queues(struct sock *sk)
 {
 	struct atcp_sock *ap = atcp_sk(sk);

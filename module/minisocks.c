@@ -75,11 +75,18 @@ static void atcp_twsk_restart(struct inet_timewait_sock *tw, int timeo)
 	trace_atcp_timewait(tw, ATCP_TW_RESTART, jiffies_to_msecs(timeo), 0);
 }
 
-/*
- * Every field of a request sock that the inet code leaves to us, from the
- * segment that made it (a SYN, or the ACK of a SYN cookie) and the options
- * the connection will use.  The cache is SLAB_TYPESAFE_BY_RCU and not
- * zeroed: whatever is not written here is another connection's.
+/**
+ * atcp_reqsk_init() - fill in a new request sock
+ * @sk: the listener
+ * @req: the request sock, just allocated
+ * @skb: the segment that made it (a SYN, or the ACK of a SYN cookie)
+ * @opt: the options the connection will use
+ *
+ * Every field of a request sock that the inet code leaves to us.  The cache
+ * is SLAB_TYPESAFE_BY_RCU and not zeroed: whatever is not written here is
+ * another connection's.
+ *
+ * Context: softirq, the listener not locked; the request not yet hashed.
  */
 void atcp_reqsk_init(const struct sock *sk, struct request_sock *req,
 		     struct sk_buff *skb, const struct atcp_options *opt)
@@ -129,7 +136,17 @@ void atcp_reqsk_init(const struct sock *sk, struct request_sock *req,
 	areq->peer_window = ntohs(th->window);
 }
 
-/* A SYN for a listener (RFC 9293 3.10.7.2). */
+/**
+ * atcp_v4_conn_request() - a SYN for a listener
+ * @sk: the listener
+ * @skb: the SYN
+ *
+ * RFC 9293 3.10.7.2: a request sock, hashed and answered with a SYN-ACK;
+ * or a SYN cookie when atcp_want_cookie() says so (tcp_conn_request).
+ *
+ * Context: softirq, the listener not locked.
+ * Return: 0; the caller frees the SYN either way.
+ */
 int atcp_v4_conn_request(struct sock *sk, struct sk_buff *skb)
 {
 	struct atcp_net *an = atcp_sk_net(sk);
@@ -211,7 +228,22 @@ drop:
 	return 0;
 }
 
-/* Make the full socket for a completed handshake (syn_recv_sock). */
+/**
+ * atcp_v4_syn_recv_sock() - make the full socket for a completed handshake
+ * @sk: the listener
+ * @skb: the ACK that completed it
+ * @req: the request sock (or the one a SYN cookie stands for)
+ * @dst: a route already found, or NULL
+ * @req_unhash: the request sock to take out of the hash, or NULL
+ * @own_req: set when this child replaced @req_unhash in the hash
+ *
+ * The child is a clone of the listener with the request's state
+ * (inet_connection_sock_af_ops.syn_recv_sock, tcp_v4_syn_recv_sock).
+ *
+ * Context: softirq, the listener not locked.
+ * Return: the child, bh-locked, with a reference, hashed; or NULL (accept
+ * queue full, no memory or route, or another CPU made it first).
+ */
 struct sock *atcp_v4_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
 				   struct request_sock *req,
 				   struct dst_entry *dst,
@@ -319,6 +351,20 @@ put_and_exit:
 	goto exit;
 }
 
+/**
+ * atcp_in_window() - is a segment inside a window?
+ * @seq: the segment's first sequence number
+ * @end_seq: its end
+ * @s_win: the window's left edge
+ * @e_win: its right edge
+ *
+ * The acceptability test of RFC 9293 3.10.7.4 for request socks and
+ * TIME_WAIT, which have no full socket (tcp_in_window): a segment at the
+ * left edge, or one that overlaps the window.
+ *
+ * Context: any context.
+ * Return: true if acceptable.
+ */
 ATCP_VISIBLE_FOR_KUNIT bool atcp_in_window(u32 seq, u32 end_seq, u32 s_win,
 					   u32 e_win)
 {
@@ -330,10 +376,23 @@ ATCP_VISIBLE_FOR_KUNIT bool atcp_in_window(u32 seq, u32 end_seq, u32 s_win,
 }
 EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_in_window);
 
-/*
- * A segment for a request sock, without the listener's lock.  Returns
- * the child on a completed handshake, the listener when the listener
- * should answer (with a RST), or NULL when the segment is done with.
+/**
+ * atcp_check_req() - a segment for a request sock
+ * @sk: the listener
+ * @skb: the segment
+ * @req: the request sock the lookup found
+ *
+ * RFC 9293 3.10.7.4 for SYN_RECEIVED, the request's side: a retransmitted
+ * SYN is answered with the SYN-ACK again, an acceptable ACK makes the
+ * child (atcp_v4_syn_recv_sock()) and completes the hashdance
+ * (tcp_check_req).
+ *
+ * Context: softirq, without the listener's lock: the request sock's fields
+ * are written once at creation but ts_recent and the retransmit counters,
+ * which tolerate races.
+ * Return: the child, bh-locked with a reference, on a completed handshake
+ * (for atcp_child_process()); the listener when the listener is to answer
+ * (with a RST); or NULL when the segment is done with.
  */
 struct sock *atcp_check_req(struct sock *sk, struct sk_buff *skb,
 			    struct request_sock *req)
@@ -433,13 +492,29 @@ struct sock *atcp_check_req(struct sock *sk, struct sk_buff *skb,
 	return inet_csk_complete_hashdance(sk, child, req, own_req);
 }
 
-/* Feed the completing segment to the new child (tcp_child_process). */
-int atcp_child_process(struct sock *parent, struct sock *child,
-		       struct sk_buff *skb)
+/**
+ * atcp_child_process() - feed the completing segment to a new child
+ * @parent: the listener the handshake came to
+ * @child: the child socket, bh-locked with a reference (as
+ *	atcp_check_req() and atcp_cookie_check() return it)
+ * @skb: the ACK that completed the handshake
+ *
+ * The segment goes through atcp_rcv_state_process(), or to the child's
+ * backlog when a process already owns it; the parent's readers are woken
+ * when the child left SYN_RECV (tcp_child_process).  Unlocks the child and
+ * drops the reference.
+ *
+ * Context: softirq, the child bh-locked by the caller, the parent not
+ * locked.
+ * Return: ATCP_SEG_RESET when the caller is to answer with a RST (on
+ * behalf of the child) and free the skb, else ATCP_SEG_CONSUMED.
+ */
+enum atcp_verdict atcp_child_process(struct sock *parent, struct sock *child,
+				     struct sk_buff *skb)
 	__releases(&((child)->sk_lock.slock))
 {
+	enum atcp_verdict ret = ATCP_SEG_CONSUMED;
 	int state = child->sk_state;
-	int ret = 0;
 
 	if (!sock_owned_by_user(child)) {
 		ret = atcp_rcv_state_process(child, skb);
@@ -453,12 +528,25 @@ int atcp_child_process(struct sock *parent, struct sock *child,
 	return ret;
 }
 
-/* Replace the socket by a TIME_WAIT minisocket and close it. */
+/**
+ * atcp_time_wait() - replace the socket by a TIME_WAIT minisocket and close it
+ * @sk: the socket, in FIN_WAIT_2 or CLOSING
+ * @state: the minisocket's state (TCP_TIME_WAIT from every caller)
+ * @timeo: the minisocket's lifetime, in jiffies; 0 for tw_timeout
+ *
+ * Without memory for the minisocket the socket just closes.  Either way
+ * atcp_done() follows: an orphan is destroyed.
+ *
+ * Context: the socket owned by the caller (the receive path); checked
+ * under lockdep.
+ */
 void atcp_time_wait(struct sock *sk, int state, int timeo)
 {
 	struct atcp_net *an = atcp_sk_net(sk);
 	struct atcp_sock *ap = atcp_sk(sk);
 	struct inet_timewait_sock *tw;
+
+	sock_owned_by_me(sk);
 
 	tw = inet_twsk_alloc(sk, &an->tw_death_row, state);
 	if (tw) {
@@ -483,9 +571,20 @@ void atcp_time_wait(struct sock *sk, int state, int timeo)
 	atcp_done(sk);
 }
 
-/*
- * A segment for a TIME_WAIT minisocket (RFC 9293 3.10.7.4 and RFC 1337).
- * The caller owns the lookup reference and drops it as the verdict says.
+/**
+ * atcp_timewait_state_process() - a segment for a TIME_WAIT minisocket
+ * @tw: the minisocket, with the lookup's reference
+ * @skb: the segment
+ *
+ * RFC 9293 3.10.7.4 and RFC 1337: PAWS, a new SYN that may reuse the
+ * 4-tuple, an in-window RST, the FIN again (tcp_timewait_state_process).
+ *
+ * Context: softirq, under RCU from the lookup, no lock: the minisocket's
+ * fields change only under its ehash bucket lock or by its own timer.
+ * Return: TCP_TW_SUCCESS when the segment is done with (the reference
+ * dropped here), TCP_TW_ACK to answer with an ACK, TCP_TW_RST with a RST,
+ * TCP_TW_SYN when a listener may take the SYN; for these three the caller
+ * drops the reference.
  */
 enum tcp_tw_status atcp_timewait_state_process(struct inet_timewait_sock *tw,
 					       struct sk_buff *skb)

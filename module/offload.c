@@ -185,13 +185,19 @@ bool atcp_csum_offload(const struct sock *sk)
  * atcp_offload_init() - register the segmentation offload of the protocol
  *
  * Return: 0, or -EBUSY if the protocol number has an offload already.
+ * Context: process context, at module load.
  */
 int atcp_offload_init(void)
 {
 	return inet_add_offload(&atcp_offload, atcp_proto_num) ? -EBUSY : 0;
 }
 
-/* Unregister it; returns after every running callback finished. */
+/**
+ * atcp_offload_exit() - unregister the segmentation offload, waiting for
+ * every running callback to finish (synchronize_net())
+ *
+ * Context: process context, at module unload or a failed load.
+ */
 void atcp_offload_exit(void)
 {
 	inet_del_offload(&atcp_offload, atcp_proto_num);

@@ -27,11 +27,19 @@ static struct sk_buff *atcp_ofo_last(const struct atcp_sock *ap)
 	return skb_rb_last(&ap->ofo_root);
 }
 
-/*
- * Append the payload of from to skb to, when from continues it
+/**
+ * atcp_try_coalesce() - append one segment's payload to another's
+ * @sk: the socket owning both
+ * @to: the segment in a queue
+ * @from: the segment that continues it
+ * @fragstolen: set when @from's head was stolen along with its frags
+ *
+ * The receive queue and the out-of-order queue keep fewer, larger skbs
  * (tcp_try_coalesce).
- * Both are owned by sk; on success from is to be freed with
- * kfree_skb_partial(from, *fragstolen).
+ *
+ * Context: the socket owned by the caller (the receive path).
+ * Return: true if @from's payload is now in @to; the caller then frees
+ * @from with kfree_skb_partial(from, *fragstolen).
  */
 bool atcp_try_coalesce(struct sock *sk, struct sk_buff *to,
 		       struct sk_buff *from, bool *fragstolen)
@@ -174,6 +182,8 @@ void atcp_ofo_queue(struct sock *sk, struct sk_buff *skb)
 	struct sk_buff *skb1, *last;
 	bool fragstolen;
 
+	sock_owned_by_me(sk);
+
 	p = &ap->ofo_root.rb_node;
 	last = atcp_ofo_last(ap);
 	if (!last)
@@ -271,7 +281,15 @@ void atcp_ofo_drain(struct sock *sk)
 	}
 }
 
-/* Everything in the queue goes: the connection is over, or a FIN came. */
+/**
+ * atcp_ofo_purge() - free the whole out-of-order queue
+ * @sk: the socket
+ *
+ * The connection is over, or a FIN came; the SACK blocks go with it.
+ *
+ * Context: the socket owned by the caller (the receive path, a disconnect,
+ * or the socket's destruction).
+ */
 void atcp_ofo_purge(struct sock *sk)
 {
 	struct rb_root *root = &atcp_sk(sk)->ofo_root;

@@ -22,10 +22,16 @@
 #include "atcp.h"
 #include "trace.h"
 
-/*
+/**
+ * atcp_wmem_free_skb() - free a write queue skb and uncharge it
+ * @sk: the socket
+ * @skb: the skb, already unlinked
+ *
  * Memory accounting of the write queue: a queued skb's truesize is charged
  * to the socket (sk_forward_alloc, drawn from the protocol's pool,
  * net.atcp.mem) and counted in sk_wmem_queued until it is freed here.
+ *
+ * Context: the socket owned by the caller.
  */
 void atcp_wmem_free_skb(struct sock *sk, struct sk_buff *skb)
 {
@@ -44,6 +50,8 @@ void atcp_wmem_free_skb(struct sock *sk, struct sk_buff *skb)
  * An skb taken by force is charged all the same when it is queued; the
  * socket then owes the pool until its next schedule settles it, and the
  * pool's figure is that much behind meanwhile.
+ * Context: the socket owned by the caller (sendmsg(), the FIN, a split or a
+ * probe from the receive path or a timer).
  * Return: the skb, header room reserved and control block cleared, or
  * NULL (no memory, or the pool refused: the caller waits for space).
  */
@@ -74,6 +82,7 @@ struct sk_buff *atcp_stream_alloc_skb(struct sock *sk, gfp_t gfp, bool force)
  *
  * With little queued, a write must still make progress: up to
  * net.atcp.wmem's minimum may be had on credit (tcp_wmem_schedule).
+ * Context: process context, sendmsg() with the socket owned (lock_sock()).
  * Return: how many of them may be copied now, 0 to wait.
  */
 int atcp_wmem_schedule(struct sock *sk, int copy)
@@ -94,6 +103,7 @@ int atcp_wmem_schedule(struct sock *sk, int copy)
  * degree), for fast recovery and a slow application, counted as an skb
  * per segment, within net.atcp.wmem's maximum (tcp_sndbuf_expand).
  * It never shrinks here.
+ * Context: the socket owned by the caller.
  */
 void atcp_sndbuf_expand(struct sock *sk)
 {
@@ -131,7 +141,13 @@ static bool atcp_should_expand_sndbuf(struct sock *sk)
 	return atcp_flight(ap) < ap->snd_cwnd * ap->mss_cache;
 }
 
-/* Wake writers once acknowledged data freed send-buffer space. */
+/**
+ * atcp_check_space() - wake writers once acknowledged data freed room
+ * @sk: the socket
+ *
+ * Context: the socket owned by the caller (the receive path, or a read
+ * that freed memory).
+ */
 void atcp_check_space(struct sock *sk)
 {
 	/* Pairs with the barrier in atcp_poll(). */
@@ -143,9 +159,18 @@ void atcp_check_space(struct sock *sk)
 	}
 }
 
-/*
- * Send MSS (tcp_sync_mss): path MTU less headers and options, bounded by
- * the peer's MSS, TCP_MAXSEG and half the peer's largest window.
+/**
+ * atcp_sync_mss() - the send MSS for a path MTU
+ * @sk: the socket
+ * @pmtu: the path MTU
+ *
+ * Path MTU less headers and options, bounded by the peer's MSS, TCP_MAXSEG
+ * and half the peer's largest window (tcp_sync_mss); remembered as the
+ * socket's pmtu cookie and mss_cache.
+ *
+ * Context: the socket owned by the caller, or a new child not yet
+ * reachable by anyone else.
+ * Return: the MSS, in payload bytes.
  */
 unsigned int atcp_sync_mss(struct sock *sk, u32 pmtu)
 {
@@ -168,6 +193,15 @@ unsigned int atcp_sync_mss(struct sock *sk, u32 pmtu)
 	return mss;
 }
 
+/**
+ * atcp_current_mss() - the MSS to send with now
+ * @sk: the socket
+ *
+ * Resynced (atcp_sync_mss()) when the route's MTU changed since.
+ *
+ * Context: the socket owned by the caller.
+ * Return: the MSS, in payload bytes.
+ */
 u32 atcp_current_mss(struct sock *sk)
 {
 	struct dst_entry *dst = __sk_dst_get(sk);
@@ -203,6 +237,7 @@ static u32 atcp_full_space(const struct sock *sk)
  * one it has, since autotuning grows it: the space, net.atcp.rmem's
  * maximum or net.core.rmem_max, whichever is largest, within the clamp
  * (tcp_select_initial_window).
+ * Context: any context.
  * Return: the shift.
  */
 u8 atcp_select_wscale(u32 space, u32 rmem_max, u32 clamp)
@@ -214,17 +249,30 @@ u8 atcp_select_wscale(u32 space, u32 rmem_max, u32 clamp)
 }
 EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_select_wscale);
 
-/* The largest receive buffer a socket may have, for its window scale. */
+/**
+ * atcp_rmem_max() - the largest receive buffer a socket may grow to
+ * @sk: the socket
+ *
+ * Return: net.atcp.rmem's maximum or net.core.rmem_max, the larger, for
+ * its window scale.
+ * Context: any context.
+ */
 u32 atcp_rmem_max(const struct sock *sk)
 {
 	return max_t(u32, READ_ONCE(atcp_sk_net(sk)->rmem[2]),
 		     READ_ONCE(sysctl_rmem_max));
 }
 
-/*
- * The bound on the window: TCP_WINDOW_CLAMP's, and with SO_RCVBUF set
- * no more than the window that buffer offers (tcp_connect_init,
- * tcp_openreq_init_rwin).  0: none.
+/**
+ * atcp_initial_clamp() - the bound on a new connection's window
+ * @sk: the socket (or the listener, for a request sock)
+ * @clamp: TCP_WINDOW_CLAMP's bound, 0: none
+ * @full_space: the window the receive buffer offers
+ *
+ * With SO_RCVBUF set, no more than the window that buffer offers
+ * (tcp_connect_init, tcp_openreq_init_rwin).
+ * Return: the bound, 0: none.
+ * Context: any context.
  */
 u32 atcp_initial_clamp(const struct sock *sk, u32 clamp, u32 full_space)
 {
@@ -251,10 +299,15 @@ void atcp_init_rcv_wnd(struct sock *sk)
 	ap->rcv_wnd = round_down(ap->rcv_wnd, 1U << ap->rcv_wscale);
 }
 
-/*
- * The window to advertise now: never shrink what was offered (RFC 9293
- * 3.8.6.2.2), and avoid silly windows by offering nothing rather than a
- * sliver smaller than one segment.
+/**
+ * atcp_free_window() - the window to advertise now
+ * @sk: the socket
+ *
+ * Never shrink what was offered (RFC 9293 3.8.6.2.2), and avoid silly
+ * windows by offering nothing rather than a sliver smaller than one segment.
+ *
+ * Context: the socket owned by the caller.
+ * Return: the window, in bytes, before scaling.
  */
 u32 atcp_free_window(struct sock *sk)
 {
@@ -273,6 +326,16 @@ u32 atcp_free_window(struct sock *sk)
 }
 EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_free_window);
 
+/**
+ * atcp_select_window() - the window field of the next segment
+ * @sk: the socket
+ *
+ * atcp_free_window(), but never less than what is still offered, so the
+ * right edge never moves back (tcp_select_window).
+ *
+ * Context: the socket owned by the caller.
+ * Return: the window, scaled by rcv_wscale.
+ */
 u32 atcp_select_window(struct sock *sk)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
@@ -384,7 +447,20 @@ atcp_sack_blocks(struct atcp_sock *ap, struct atcp_sack_block *buf, u8 n)
 	return buf;
 }
 
-/* Push the header (and options) in front of the payload. */
+/**
+ * atcp_push_header() - push the TCP header and options in front of the payload
+ * @skb: the segment, with headroom for them
+ * @sport: source port
+ * @dport: destination port
+ * @seq: sequence number
+ * @ack: acknowledgment number
+ * @flags: TCPHDR_* flags
+ * @window: the window field, already scaled
+ * @o: the options to write
+ *
+ * Context: any context.
+ * Return: the header, in the skb.
+ */
 struct tcphdr *atcp_push_header(struct sk_buff *skb, __be16 sport,
 				__be16 dport, u32 seq, u32 ack, u8 flags,
 				u16 window, const struct atcp_out_options *o)
@@ -406,6 +482,17 @@ struct tcphdr *atcp_push_header(struct sk_buff *skb, __be16 sport,
 	return th;
 }
 
+/**
+ * atcp_csum() - fill in a segment's checksum
+ * @skb: the segment
+ * @th: its TCP header
+ * @saddr: the source address of the pseudo-header
+ * @daddr: the destination address
+ * @offload: leave the sum to the device (CHECKSUM_PARTIAL, the
+ *	pseudo-header's sum in place), else compute it here
+ *
+ * Context: any context.
+ */
 void atcp_csum(struct sk_buff *skb, struct tcphdr *th, __be32 saddr,
 	       __be32 daddr, bool offload)
 {
@@ -565,10 +652,18 @@ static struct sk_buff *atcp_alloc_ctl(struct sock *sk, gfp_t gfp, u32 seq,
 	return skb;
 }
 
-/* A pure ACK with the current rcv_nxt and window. */
+/**
+ * atcp_send_ack() - send a pure ACK with the current rcv_nxt and window
+ * @sk: the socket
+ *
+ * Context: the socket owned by the caller (lock_sock(), or bh_lock_sock()
+ * in softirq and timers); checked under lockdep.
+ */
 void atcp_send_ack(struct sock *sk)
 {
 	struct sk_buff *skb;
+
+	sock_owned_by_me(sk);
 
 	if (sk->sk_state == TCP_CLOSE)
 		return;
@@ -583,9 +678,15 @@ void atcp_send_ack(struct sock *sk)
 	__atcp_transmit_skb(sk, skb, false, GFP_ATOMIC, 0, 0);
 }
 
-/*
- * Arm the delayed-ACK timer (tcp_send_delayed_ack): ATO, bounded by the
- * RTT and by [delack_min, delack_max] of this namespace.
+/**
+ * atcp_send_delayed_ack() - arm the delayed-ACK timer
+ * @sk: the socket
+ *
+ * ATO, bounded by the RTT and by [delack_min, delack_max] of this
+ * namespace (tcp_send_delayed_ack); when the timer armed already would
+ * fire within a quarter of that, the ACK goes at once.
+ *
+ * Context: the socket owned by the caller; checked under lockdep.
  */
 void atcp_send_delayed_ack(struct sock *sk)
 {
@@ -596,6 +697,8 @@ void atcp_send_delayed_ack(struct sock *sk)
 	u32 dmax = msecs_to_jiffies(READ_ONCE(an->delack_max));
 	u32 ato = icsk->icsk_ack.ato;
 	unsigned long timeout;
+
+	sock_owned_by_me(sk);
 
 	dmax = max(dmax, dmin);
 	if (ato > dmin) {
@@ -633,10 +736,21 @@ void atcp_send_delayed_ack(struct sock *sk)
 }
 EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_send_delayed_ack);
 
-/* RST with the next sequence number: abort (RFC 9293 3.10.5). */
+/**
+ * atcp_send_active_reset() - abort: a RST with the next sequence number
+ * @sk: the socket
+ * @gfp: how the RST may be allocated
+ *
+ * RFC 9293 3.10.5.
+ *
+ * Context: the socket owned by the caller (close(), a disconnect, a timer
+ * giving up); checked under lockdep.
+ */
 void atcp_send_active_reset(struct sock *sk, gfp_t gfp)
 {
 	struct sk_buff *skb;
+
+	sock_owned_by_me(sk);
 
 	skb = atcp_alloc_ctl(sk, gfp, atcp_sk(sk)->snd_nxt,
 			     TCPHDR_ACK | TCPHDR_RST);
@@ -644,7 +758,17 @@ void atcp_send_active_reset(struct sock *sk, gfp_t gfp)
 		__atcp_transmit_skb(sk, skb, false, gfp, 0, 0);
 }
 
-/* A segment the peer must answer: keepalive or zero-window probe. */
+/**
+ * atcp_send_probe() - a segment the peer must answer
+ * @sk: the socket
+ * @zero_window: a zero-window probe, else a keepalive probe
+ *
+ * Sent with seq snd_una - 1, so that the peer answers with an ACK.
+ *
+ * Context: a timer, the socket owned (bh_lock_sock() or
+ * atcp_release_cb()).
+ * Return: 0, or a negative errno (no memory, or the IP layer's).
+ */
 int atcp_send_probe(struct sock *sk, bool zero_window)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
@@ -661,7 +785,13 @@ int atcp_send_probe(struct sock *sk, bool zero_window)
 	return __atcp_transmit_skb(sk, skb, false, GFP_ATOMIC, 0, 0);
 }
 
-/* Queue a new skb to send, and charge it to the socket. */
+/**
+ * atcp_entail() - queue a new skb to send, and charge it to the socket
+ * @sk: the socket
+ * @skb: the new skb, the write queue's new tail
+ *
+ * Context: process context, the socket owned (sendmsg()).
+ */
 void atcp_entail(struct sock *sk, struct sk_buff *skb)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
@@ -792,11 +922,24 @@ int atcp_trim_head(struct sock *sk, struct sk_buff *skb, u32 len)
 	return 0;
 }
 
+/**
+ * atcp_retransmit_skb() - send a segment of the write queue again
+ * @sk: the socket
+ * @skb: the segment, split first if larger than the current MSS
+ *
+ * Counts the retransmission and stamps what undo and the RTO need.
+ *
+ * Context: the socket owned by the caller (recovery, from an ACK or a
+ * timer); checked under lockdep.
+ * Return: 0, or a negative errno (no memory, or the IP layer's).
+ */
 int atcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
 	u32 mss = atcp_current_mss(sk);
 	int err;
+
+	sock_owned_by_me(sk);
 
 	if (skb->len > mss && atcp_fragment(sk, skb, mss))
 		return -ENOMEM;
@@ -1111,7 +1254,14 @@ static void atcp_write_xmit(struct sock *sk, int nonagle)
 	__atcp_write_xmit(sk, nonagle, false);
 }
 
-/* TLP: one new segment, as a probe (tcp_write_xmit's push_one == 2). */
+/**
+ * atcp_write_xmit_probe() - TLP: one new segment, as a probe
+ * @sk: the socket
+ *
+ * tcp_write_xmit's push_one == 2.
+ *
+ * Context: the socket owned (the loss probe timer).
+ */
 void atcp_write_xmit_probe(struct sock *sk)
 {
 	__atcp_write_xmit(sk, ATCP_NAGLE_PUSH, true);
@@ -1122,10 +1272,15 @@ void atcp_write_xmit_probe(struct sock *sk)
  * @sk: the socket, owned
  * @nonagle: ATCP_NAGLE_* for this push: the socket's own
  *	     (atcp_push_pending_frames()), or a write's
+ *
+ * Context: the socket owned by the caller (lock_sock(), or bh_lock_sock() in
+ * softirq and timers); checked under lockdep.
  */
 void atcp_push(struct sock *sk, int nonagle)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
+
+	sock_owned_by_me(sk);
 
 	/* In recovery there may be retransmissions to send, if nothing new. */
 	if (!ap->send_head && ap->ca_state == ATCP_CA_OPEN)
@@ -1141,6 +1296,8 @@ void atcp_push(struct sock *sk, int nonagle)
  * window takes, with PSH: Nagle or a cork held it, the window was too
  * small for a whole segment, or its first transmission failed locally
  * (no route, a netfilter drop).  Otherwise a zero-window probe.
+ * Context: the probe timer, the socket owned (bh_lock_sock() with no user
+ * owner, or atcp_release_cb()).
  * Return: true if data went out.
  */
 bool atcp_write_wakeup(struct sock *sk)
@@ -1175,11 +1332,21 @@ bool atcp_write_wakeup(struct sock *sk)
 	return false;
 }
 
-/* Queue our FIN: on the last unsent segment if there is one. */
+/**
+ * atcp_send_fin() - queue our FIN, and send what may go
+ * @sk: the socket
+ *
+ * The FIN rides on the last unsent segment if there is one.
+ *
+ * Context: process context, the socket owned (close(), shutdown());
+ * checked under lockdep.
+ */
 void atcp_send_fin(struct sock *sk)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
 	struct sk_buff *tail = skb_peek_tail(&sk->sk_write_queue);
+
+	sock_owned_by_me(sk);
 
 	if (ap->fin_queued)
 		return;
@@ -1235,7 +1402,15 @@ static void atcp_connect_init(struct sock *sk)
 	sock_reset_flag(sk, SOCK_DONE);
 }
 
-/* Send our SYN: queued, so the retransmission timer can resend it. */
+/**
+ * atcp_connect() - send our SYN
+ * @sk: the socket, in SYN_SENT
+ *
+ * The SYN is queued, so that the retransmission timer can resend it.
+ *
+ * Context: process context, the socket owned (atcp_v4_connect()).
+ * Return: 0, or -ENOBUFS.
+ */
 int atcp_connect(struct sock *sk)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
@@ -1258,7 +1433,14 @@ int atcp_connect(struct sock *sk)
 	return 0;
 }
 
-/* Simultaneous open: our queued SYN goes out again as a SYN-ACK. */
+/**
+ * atcp_send_synack() - simultaneous open: our SYN goes out again as a SYN-ACK
+ * @sk: the socket, in SYN_RECV
+ *
+ * Context: the socket owned by the caller (the receive path).
+ * Return: 0, -EINVAL when no SYN is queued, or the IP layer's negative
+ * errno.
+ */
 int atcp_send_synack(struct sock *sk)
 {
 	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);

@@ -308,6 +308,13 @@ static int atcp_stat_show(struct seq_file *seq, void *v)
 	return 0;
 }
 
+/**
+ * atcp_proc_net_init() - create /proc/net/atcp and /proc/net/atcp_stat
+ * @net: the namespace
+ *
+ * Context: process context, the namespace's init (may sleep).
+ * Return: 0, or -ENOMEM with neither file left.
+ */
 int atcp_proc_net_init(struct net *net)
 {
 	if (!proc_create_net("atcp", 0444, net->proc_net, &atcp_seq_ops,
@@ -321,6 +328,12 @@ int atcp_proc_net_init(struct net *net)
 	return 0;
 }
 
+/**
+ * atcp_proc_net_exit() - remove the namespace's /proc/net/atcp files
+ * @net: the namespace
+ *
+ * Context: process context, the namespace's exit (may sleep).
+ */
 void atcp_proc_net_exit(struct net *net)
 {
 	remove_proc_entry("atcp_stat", net->proc_net);

@@ -51,6 +51,8 @@ static bool atcp_sent_after(u32 t1, u32 t2, u32 seq1, u32 seq2)
  * @rtt_us: an RTT sample, in us, of a segment sent once
  *
  * RACK's reordering window is a fraction of it (tcp_min_rtt).
+ *
+ * Context: the socket owned by the caller (the receive path).
  */
 void atcp_update_min_rtt(struct atcp_sock *ap, u32 rtt_us)
 {
@@ -93,10 +95,16 @@ void atcp_rack_advance(struct sock *sk, const struct sk_buff *skb)
 	}
 }
 
-/*
+/**
+ * atcp_rack_reo_wnd() - RACK's reordering window
+ * @sk: the socket
+ *
  * RFC 8985 6.2 step 4: how long after it was sent a segment may still be
- * on its way.  With no reordering seen, none is allowed once recovery is
- * on or DupThresh segments are SACKed (tcp_rack_reo_wnd).
+ * on its way.  With no reordering seen, none is allowed once recovery is on
+ * or DupThresh segments are SACKed (tcp_rack_reo_wnd).
+ *
+ * Context: the socket owned by the caller.
+ * Return: the window, in microseconds.
  */
 ATCP_VISIBLE_FOR_KUNIT u32 atcp_rack_reo_wnd(const struct sock *sk)
 {
@@ -213,9 +221,15 @@ static u32 atcp_newreno_mark_lost(struct sock *sk, bool una_advanced)
 	return 0;
 }
 
-/*
- * RFC 6675 IsLost() with RACK off (net.atcp.recovery): a segment with
- * DupThresh segments SACKed above it is lost (tcp_mark_head_lost).
+/**
+ * atcp_sack_dupthresh_mark_lost() - RFC 6675 IsLost(), with RACK off
+ * @sk: the socket
+ *
+ * With net.atcp.recovery off, a segment with DupThresh segments SACKed above
+ * it is lost (tcp_mark_head_lost).
+ *
+ * Context: the socket owned by the caller (the receive path).
+ * Return: how many segments were newly marked lost.
  */
 ATCP_VISIBLE_FOR_KUNIT u32 atcp_sack_dupthresh_mark_lost(struct sock *sk)
 {
@@ -243,12 +257,18 @@ ATCP_VISIBLE_FOR_KUNIT u32 atcp_sack_dupthresh_mark_lost(struct sock *sk)
 }
 EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_sack_dupthresh_mark_lost);
 
-/*
- * A segment sent once reached the peer after data sent later than it, as
- * a SACK or the cumulative ACK shows: that was reordering, not loss.  Its
+/**
+ * atcp_check_reordering() - a segment sent once arrived after later data
+ * @sk: the socket
+ * @low_seq: the lowest sequence number of what was delivered out of order
+ *
+ * A segment sent once reached the peer after data sent later than it, as a
+ * SACK or the cumulative ACK shows: that was reordering, not loss.  Its
  * degree (segments from it to the highest SACKed, as
  * tcp_check_sack_reordering() measures it) becomes the DupThresh, so that
  * the same reordering does not start a recovery again; RACK counts it.
+ *
+ * Context: the socket owned by the caller (the receive path).
  */
 void atcp_check_reordering(struct sock *sk, u32 low_seq)
 {
@@ -288,13 +308,21 @@ static void atcp_dsack(struct sock *sk, u32 start, u32 end)
 		ap->undo_retrans--;
 }
 
-/*
+/**
+ * atcp_sacktag() - mark what an ACK's SACK blocks cover
+ * @sk: the socket
+ * @skb: the ACK, its atcp_skb_cb's sack_off pointing at the SACK option
+ * @ack: the ACK's cumulative acknowledgment
+ *
  * RFC 2018 sender: mark the segments inside the peer's SACK blocks, so
  * that recovery resends only the holes, and tell RACK of each delivered.
  * Blocks beyond what was sent are ignored; a D-SACK (a first block
- * starting below the ACK, or inside the second) is heard (above); a
- * segment only partly covered stays unmarked.  Returns ATCP_ACKF_* flags:
- * new data SACKed, some of it never resent (F-RTO's sign), a D-SACK.
+ * starting below the ACK, or inside the second) is heard; a segment only
+ * partly covered stays unmarked.
+ *
+ * Context: the socket owned by the caller (the receive path).
+ * Return: ATCP_ACKF_* flags: new data SACKed, some of it never resent
+ * (F-RTO's sign), a D-SACK.
  */
 unsigned int atcp_sacktag(struct sock *sk, const struct sk_buff *skb, u32 ack)
 {
@@ -717,9 +745,15 @@ void atcp_recovery_ack(struct sock *sk, u32 prior_una, u32 ack,
 		ap->rack_reo_wnd_persist--;
 }
 
-/*
- * The reordering timer fired (tcp_rack_reo_timeout): what RACK held back
- * is overdue now.  Mark it, enter recovery, resend.
+/**
+ * atcp_rack_reo_timeout() - RACK's reordering timer fired
+ * @sk: the socket
+ *
+ * What RACK held back is overdue now: mark it lost, enter recovery, resend
+ * (tcp_rack_reo_timeout).
+ *
+ * Context: the retransmission timer's handler, under bh_lock_sock() with
+ * no user owner or from atcp_release_cb().
  */
 void atcp_rack_reo_timeout(struct sock *sk)
 {
@@ -785,9 +819,15 @@ bool atcp_schedule_loss_probe(struct sock *sk)
 	return true;
 }
 
-/*
- * The probe timer fired (tcp_send_loss_probe): send one new segment if
- * the window allows, else the last one sent again; then the RTO.
+/**
+ * atcp_send_loss_probe() - the tail loss probe timer fired
+ * @sk: the socket
+ *
+ * RFC 8985 7 (tcp_send_loss_probe): send one new segment if the window
+ * allows, else the last one sent again; then the RTO.
+ *
+ * Context: the retransmission timer's handler, under bh_lock_sock() with
+ * no user owner or from atcp_release_cb().
  */
 void atcp_send_loss_probe(struct sock *sk)
 {
@@ -831,17 +871,26 @@ rearm:
 	atcp_reset_rto(sk);
 }
 
-/*
- * Send what is taken as lost, oldest first, as the window allows, each
- * once until RACK says that copy is lost too.  After an RTO that is every
- * segment not SACKed; but for F-RTO's one step of new data.  *in_flight
- * grows with what is sent.
+/**
+ * atcp_xmit_retransmit_queue() - resend what is taken as lost
+ * @sk: the socket
+ * @mss: the current MSS
+ * @in_flight: the segments in flight; grows with what is sent
+ *
+ * Oldest first, as the window allows, each once until RACK says that copy
+ * is lost too.  After an RTO that is every segment not SACKed; but for
+ * F-RTO's one step of new data.
+ *
+ * Context: the socket owned by the caller (atcp_push()); checked under
+ * lockdep.
  */
 void atcp_xmit_retransmit_queue(struct sock *sk, u32 mss, u32 *in_flight)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
 	bool rearm_rto = false;
 	struct sk_buff *skb;
+
+	sock_owned_by_me(sk);
 
 	if (ap->rexmit_hold) {
 		ap->rexmit_hold = 0;
@@ -914,17 +963,25 @@ static void atcp_mark_all_lost(struct sock *sk)
 	ap->lost_marked = lost;
 }
 
-/*
- * RFC 6298 5.5, RFC 5681 3.1: the retransmission timer fired.  Every
- * segment not SACKed is taken as lost; the window starts again from one
- * segment, and the threshold comes down once per episode, not at each
- * backed-off timeout.  F-RTO watches the next ACKs for a spurious one.
+/**
+ * atcp_enter_loss() - the retransmission timer fired: the RTO's loss state
+ * @sk: the socket
+ *
+ * RFC 6298 5.5, RFC 5681 3.1: every segment not SACKed is taken as lost;
+ * the window starts again from one segment, and the threshold comes down
+ * once per episode, not at each backed-off timeout.  F-RTO watches the next
+ * ACKs for a spurious one.
+ *
+ * Context: the retransmission timer, under bh_lock_sock() with no user
+ * owner or from atcp_release_cb(); checked under lockdep.
  */
 void atcp_enter_loss(struct sock *sk)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	struct atcp_sock *ap = atcp_sk(sk);
 	bool new_episode = ap->ca_state != ATCP_CA_LOSS || !icsk->icsk_retransmits;
+
+	sock_owned_by_me(sk);
 
 	atcp_mark_all_lost(sk);
 	if (new_episode) {

@@ -15,7 +15,14 @@
 #include "atcp.h"
 #include "trace.h"
 
-/* Once established: timers and windows that need the peer's numbers. */
+/**
+ * atcp_init_transfer() - the connection is established
+ * @sk: the socket
+ *
+ * Timers, windows and the congestion control that need the peer's numbers.
+ *
+ * Context: the socket owned by the caller (the receive path).
+ */
 void atcp_init_transfer(struct sock *sk)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
@@ -60,7 +67,18 @@ static bool atcp_need_reset(int state)
 			       TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2 | TCPF_SYN_RECV);
 }
 
-/* Abort: back to CLOSE, ready for another connect() (tcp_disconnect). */
+/**
+ * atcp_disconnect() - abort: back to CLOSE, ready for another connect()
+ * @sk: the socket
+ * @flags: the caller's O_NONBLOCK or 0 (unused)
+ *
+ * A RST if the peer may still think the connection open; queues, timers
+ * and the connection's state cleared (tcp_disconnect).
+ *
+ * Context: the socket owned: lock_sock() (connect(AF_UNSPEC), close()),
+ * or bh_lock_sock() for a child a closing listener forgets.
+ * Return: 0.
+ */
 int atcp_disconnect(struct sock *sk, int flags)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
@@ -133,6 +151,13 @@ static bool atcp_close_state(struct sock *sk)
 	return next & ATCP_ACTION_FIN;
 }
 
+/**
+ * atcp_shutdown() - shutdown() (proto->shutdown): SHUT_WR sends our FIN
+ * @sk: the socket
+ * @how: SEND_SHUTDOWN and/or RCV_SHUTDOWN
+ *
+ * Context: process context, the socket owned (inet_shutdown()).
+ */
 void atcp_shutdown(struct sock *sk, int how)
 {
 	if (!(how & SEND_SHUTDOWN))
@@ -144,6 +169,18 @@ void atcp_shutdown(struct sock *sk, int how)
 	}
 }
 
+/**
+ * atcp_close() - close() of the socket (proto->close)
+ * @sk: the socket
+ * @timeout: SO_LINGER's time to wait for the FIN's acknowledgment
+ *
+ * Unread data or SO_LINGER 0 abort with a RST; otherwise the FIN is queued
+ * and the socket is orphaned, to live on in FIN_WAIT_1, FIN_WAIT_2 or
+ * LAST_ACK as the peer answers (tcp_close).
+ *
+ * Context: process context; takes lock_sock() itself, then bh_lock_sock()
+ * for the orphan's last steps.
+ */
 void atcp_close(struct sock *sk, long timeout)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
@@ -305,11 +342,20 @@ static void atcp_remove_empty_skb(struct sock *sk)
 	}
 }
 
-/*
- * A write (tcp_sendmsg_locked): the data goes into skbs of the size goal;
- * each one filled is sent at once, with PSH if too much went without one;
- * the last gets PSH unless MSG_MORE, and the socket's Nagle and cork say
+/**
+ * atcp_sendmsg() - a write (proto->sendmsg)
+ * @sk: the socket
+ * @msg: the data
+ * @size: its length
+ *
+ * As tcp_sendmsg_locked: the data goes into skbs of the size goal; each
+ * one filled is sent at once, with PSH if too much went without one; the
+ * last gets PSH unless MSG_MORE, and the socket's Nagle and cork say
  * whether a part-filled one waits.
+ *
+ * Context: process context; takes lock_sock() itself.
+ * Return: the bytes taken, or, if none was, a negative errno
+ * (sk_stream_error()).
  */
 int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 {
@@ -621,6 +667,17 @@ out:
 	return err;
 }
 
+/**
+ * atcp_recvmsg() - a read (proto->recvmsg)
+ * @sk: the socket
+ * @msg: where the data goes
+ * @len: how much at most
+ * @flags: MSG_* flags
+ * @addr_len: for MSG_ERRQUEUE (inet_recv_error())
+ *
+ * Context: process context; takes lock_sock() itself.
+ * Return: the bytes read, 0 at the end of the stream, or a negative errno.
+ */
 int atcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 		 int *addr_len)
 {
@@ -824,10 +881,20 @@ static int atcp_retrans_to_secs(u8 retrans)
 	return period;
 }
 
-/*
- * Options at SOL_TCP or atcp's level (do_tcp_setsockopt): the same
- * validation and errors as TCP's.  Those atcp does not have fail as TCP
- * fails for an option it does not know (Documentation/options.rst).
+/**
+ * atcp_setsockopt() - setsockopt() at SOL_TCP or SOL_ATCP
+ * @sk: the socket
+ * @level: the level
+ * @optname: the option
+ * @optval: the value
+ * @optlen: its length
+ *
+ * The same validation and errors as TCP's (do_tcp_setsockopt).  Those atcp
+ * does not have fail as TCP fails for an option it does not know
+ * (Documentation/options.rst).
+ *
+ * Context: process context; takes lock_sock() itself.
+ * Return: 0, or a negative errno.
  */
 int atcp_setsockopt(struct sock *sk, int level, int optname,
 		    sockptr_t optval, unsigned int optlen)
@@ -1046,6 +1113,17 @@ static void atcp_get_tcp_info(struct sock *sk, struct tcp_info *info)
 	info->tcpi_snd_wnd = ap->snd_wnd;
 }
 
+/**
+ * atcp_getsockopt() - getsockopt() at SOL_TCP or SOL_ATCP
+ * @sk: the socket
+ * @level: the level
+ * @optname: the option
+ * @optval: where the value goes
+ * @optlen: its room, then its length
+ *
+ * Context: process context; takes lock_sock() itself where a value needs it.
+ * Return: 0, or a negative errno as TCP's.
+ */
 int atcp_getsockopt(struct sock *sk, int level, int optname,
 		    char __user *optval, int __user *optlen)
 {
@@ -1243,11 +1321,11 @@ static const struct proto_ops atcp_stream_peek_off_ops = {
 /**
  * atcp_stream_ops_pick() - the socket calls of an atcp socket
  *
- * SO_PEEK_OFF as the kernel's own TCP has it: from Linux 6.9 on TCP takes
- * it (and MSG_PEEK starts from the offset), before that it refuses it with
- * EOPNOTSUPP.  inet_stream_ops says which kernel this is.
- *
- * Return: the proto_ops for atcp's inet_protosw.
+ * Context: process context, module init.
+ * Return: the proto_ops for atcp's inet_protosw, with SO_PEEK_OFF as the
+ * kernel's own TCP has it: from Linux 6.9 on TCP takes it (and MSG_PEEK
+ * starts from the offset), before that it refuses it with EOPNOTSUPP.
+ * inet_stream_ops says which kernel this is.
  */
 const struct proto_ops *atcp_stream_ops_pick(void)
 {

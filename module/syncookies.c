@@ -60,7 +60,16 @@ static u32 atcp_cookie_hash(const struct iphdr *iph, const struct tcphdr *th,
 	       siphash_2u32(period, mss_idx, &atcp_cookie_secret);
 }
 
-/* Do cookies answer this SYN?  Counts the cookie, or the drop. */
+/**
+ * atcp_want_cookie() - do cookies answer this SYN?
+ * @sk: the listener
+ *
+ * net.atcp.syncookies 2 always, 1 when the SYN queue is full; counts the
+ * cookie, or the drop.
+ *
+ * Context: softirq, the listener not locked.
+ * Return: true to answer with a cookie and keep no request sock.
+ */
 bool atcp_want_cookie(const struct sock *sk)
 {
 	int mode = READ_ONCE(atcp_sk_net(sk)->syncookies);
@@ -102,12 +111,17 @@ static bool atcp_synq_no_recent_overflow(const struct sock *sk)
 			       last + ATCP_COOKIE_VALID);
 }
 
-/*
- * A new listener has never sent a cookie.  Its stamp is set that far in
- * the past rather than left at 0: jiffies start 300 s before 0, so a stamp
- * of 0 would count as a recent cookie from 299 s of uptime until the
- * cookie's lifetime after 0, and a listener that never overflowed would
- * take an ACK with an old cookie (Linux TCP has that flaw).
+/**
+ * atcp_synq_init() - a new listener has never sent a cookie
+ * @sk: the listener
+ *
+ * Its stamp is set that far in the past rather than left at 0: jiffies
+ * start 300 s before 0, so a stamp of 0 would count as a recent cookie from
+ * 299 s of uptime until the cookie's lifetime after 0, and a listener that
+ * never overflowed would take an ACK with an old cookie (Linux TCP has that
+ * flaw).
+ *
+ * Context: process context, listen() with the socket owned (lock_sock()).
  */
 void atcp_synq_init(struct sock *sk)
 {
@@ -115,7 +129,17 @@ void atcp_synq_init(struct sock *sk)
 		   (u32)jiffies - ATCP_COOKIE_VALID - 2 * HZ);
 }
 
-/* The cookie ISN for a SYN (skb), and the MSS it promises (*mss). */
+/**
+ * atcp_cookie_isn() - the cookie ISN for a SYN
+ * @sk: the listener
+ * @skb: the SYN
+ * @mss: where the MSS the cookie promises is written
+ *
+ * Also stamps the listener's last overflow, which keeps cookies valid.
+ *
+ * Context: softirq, the listener not locked.
+ * Return: the ISN of the SYN-ACK.
+ */
 u32 atcp_cookie_isn(struct sock *sk, const struct sk_buff *skb, u16 *mss)
 {
 	const struct tcphdr *th = tcp_hdr(skb);
@@ -134,10 +158,15 @@ u32 atcp_cookie_isn(struct sock *sk, const struct sk_buff *skb, u16 *mss)
 }
 EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_cookie_isn);
 
-/*
- * The timestamp clock offset of a cookie connection: a keyed hash of the
- * tuple, so that the ACK's echo can be read without state.  skb is the
- * SYN or the ACK: both come from the client.
+/**
+ * atcp_cookie_ts_off() - the timestamp clock offset of a cookie connection
+ * @skb: the SYN or the ACK: both come from the client
+ *
+ * A keyed hash of the tuple, so that the ACK's echo can be read without
+ * state.
+ *
+ * Context: any context.
+ * Return: the offset added to atcp_ts_now() for this connection.
  */
 u32 atcp_cookie_ts_off(const struct sk_buff *skb)
 {
@@ -151,10 +180,16 @@ u32 atcp_cookie_ts_off(const struct sk_buff *skb)
 }
 EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_cookie_ts_off);
 
-/*
- * The TSval of a cookie SYN-ACK: the clock with its low bits replaced by
- * the options the SYN asked for, never ahead of the clock, so that later
- * TSvals do not go back (cookie_init_timestamp).
+/**
+ * atcp_cookie_tsval() - the TSval of a cookie SYN-ACK
+ * @req: the request the SYN-ACK answers
+ *
+ * The clock with its low bits replaced by the options the SYN asked for,
+ * never ahead of the clock, so that later TSvals do not go back
+ * (cookie_init_timestamp).
+ *
+ * Context: any context (softirq, for a SYN).
+ * Return: the TSval, before the request's ts_off is added.
  */
 u32 atcp_cookie_tsval(const struct request_sock *req)
 {
@@ -171,9 +206,13 @@ u32 atcp_cookie_tsval(const struct request_sock *req)
 }
 EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_cookie_tsval);
 
-/*
- * The options the cookie SYN-ACK granted, from the echo of its TSval in
- * the ACK (cookie_timestamp_decode); none without a timestamp.
+/**
+ * atcp_cookie_decode_options() - the options a cookie SYN-ACK granted
+ * @skb: the ACK
+ * @opt: its parsed options; wscale and SACK are set from the echo of the
+ *	SYN-ACK's TSval (cookie_timestamp_decode), none without a timestamp
+ *
+ * Context: any context.
  */
 ATCP_VISIBLE_FOR_KUNIT void atcp_cookie_decode_options(const struct sk_buff *skb,
 						       struct atcp_options *opt)
@@ -193,7 +232,14 @@ ATCP_VISIBLE_FOR_KUNIT void atcp_cookie_decode_options(const struct sk_buff *skb
 }
 EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_cookie_decode_options);
 
-/* The MSS an ACK's cookie promised, or 0 if the cookie is not ours. */
+/**
+ * atcp_cookie_check_isn() - the MSS an ACK's cookie promised
+ * @skb: the ACK, its ack_seq - 1 the cookie
+ *
+ * Context: any context.
+ * Return: the MSS the cookie encodes, or 0 if the cookie is not ours or
+ * too old.
+ */
 ATCP_VISIBLE_FOR_KUNIT u16 atcp_cookie_check_isn(const struct sk_buff *skb)
 {
 	const struct tcphdr *th = tcp_hdr(skb);
@@ -219,14 +265,19 @@ ATCP_VISIBLE_FOR_KUNIT u16 atcp_cookie_check_isn(const struct sk_buff *skb)
 }
 EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_cookie_check_isn);
 
-/*
- * An ACK for a listener: if it returns one of our cookies, make the
- * connection it stands for and queue it for accept() (cookie_v4_check).
- * Returns the child, locked and with a reference for the caller
+/**
+ * atcp_cookie_check() - make the connection an ACK's SYN cookie stands for
+ * @sk: the listener
+ * @skb: an ACK for the listener
+ *
+ * If the ACK returns one of our cookies, the connection it stands for is
+ * made and queued for accept() (cookie_v4_check).
+ *
+ * Context: softirq, the listener not locked, as for every segment to it.
+ * Return: the child, bh-locked and with a reference for the caller
  * (atcp_child_process()); the listener itself when the ACK is no cookie
  * of ours, to be answered with a RST; or NULL when the ACK is spent (no
  * memory, the connection exists already, the listener closed).
- * Context: softirq, the listener not locked, as for every segment to it.
  */
 struct sock *atcp_cookie_check(struct sock *sk, struct sk_buff *skb)
 {

@@ -184,6 +184,8 @@ static struct ctl_table_header *atcp_sysctl_global_hdr;
  *
  * Half an orphan per bucket; memory from 4.7 % (pressure at 6.25 %, hard
  * limit 9.4 %) of the RAM outside high memory, as tcp_mem.
+ *
+ * Context: process context, module init, before any namespace is set up.
  */
 void atcp_sysctl_limits_init(unsigned long ehash_size)
 {
@@ -195,6 +197,12 @@ void atcp_sysctl_limits_init(unsigned long ehash_size)
 	atcp_sysctl_mem[2] = atcp_sysctl_mem[0] * 2;
 }
 
+/**
+ * atcp_sysctl_init() - register the global net.atcp tunables
+ *
+ * Context: process context, module init (may sleep).
+ * Return: 0, or -ENOMEM.
+ */
 int atcp_sysctl_init(void)
 {
 	atcp_sysctl_global_hdr =
@@ -203,11 +211,23 @@ int atcp_sysctl_init(void)
 	return atcp_sysctl_global_hdr ? 0 : -ENOMEM;
 }
 
+/**
+ * atcp_sysctl_exit() - unregister the global net.atcp tunables
+ *
+ * Context: process context, module exit (may sleep).
+ */
 void atcp_sysctl_exit(void)
 {
 	unregister_net_sysctl_table(atcp_sysctl_global_hdr);
 }
 
+/**
+ * atcp_sysctl_defaults() - a namespace's tunables at their defaults
+ * @an: the namespace's atcp state
+ *
+ * Context: process context, the namespace's init, before its sysctl table
+ * is registered.
+ */
 void atcp_sysctl_defaults(struct atcp_net *an)
 {
 	an->fin_timeout = 60;
@@ -240,6 +260,15 @@ void atcp_sysctl_defaults(struct atcp_net *an)
 	an->dsack = 1;
 }
 
+/**
+ * atcp_sysctl_net_init() - register a namespace's net.atcp tunables
+ * @net: the namespace
+ *
+ * A copy of the template, each entry pointed at this namespace's field.
+ *
+ * Context: process context, the namespace's init (may sleep).
+ * Return: 0, or -ENOMEM.
+ */
 int atcp_sysctl_net_init(struct net *net)
 {
 	struct atcp_net *an = atcp_pernet(net);
@@ -262,6 +291,12 @@ int atcp_sysctl_net_init(struct net *net)
 	return 0;
 }
 
+/**
+ * atcp_sysctl_net_exit() - unregister a namespace's net.atcp tunables
+ * @net: the namespace
+ *
+ * Context: process context, the namespace's exit (may sleep).
+ */
 void atcp_sysctl_net_exit(struct net *net)
 {
 	struct atcp_net *an = atcp_pernet(net);

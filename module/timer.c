@@ -14,25 +14,52 @@
 #include "atcp.h"
 #include "trace.h"
 
+/**
+ * atcp_keepalive_time() - the idle time before the first keepalive probe
+ * @ap: the socket
+ *
+ * Context: any context.
+ * Return: TCP_KEEPIDLE if set, else net.atcp.keepalive_time, in jiffies.
+ */
 u32 atcp_keepalive_time(const struct atcp_sock *ap)
 {
 	return ap->uopt.keepalive_time ? :
 		READ_ONCE(atcp_sk_net((const struct sock *)ap)->keepalive_time) * HZ;
 }
 
+/**
+ * atcp_keepalive_intvl() - the time between keepalive probes
+ * @ap: the socket
+ *
+ * Context: any context.
+ * Return: TCP_KEEPINTVL if set, else net.atcp.keepalive_intvl, in jiffies.
+ */
 u32 atcp_keepalive_intvl(const struct atcp_sock *ap)
 {
 	return ap->uopt.keepalive_intvl ? :
 		READ_ONCE(atcp_sk_net((const struct sock *)ap)->keepalive_intvl) * HZ;
 }
 
+/**
+ * atcp_keepalive_probes() - keepalive probes unanswered before the reset
+ * @ap: the socket
+ *
+ * Context: any context.
+ * Return: TCP_KEEPCNT if set, else net.atcp.keepalive_probes.
+ */
 u32 atcp_keepalive_probes(const struct atcp_sock *ap)
 {
 	return ap->uopt.keepalive_probes ? :
 		READ_ONCE(atcp_sk_net((const struct sock *)ap)->keepalive_probes);
 }
 
-/* FIN_WAIT_2 lifetime of an orphan: TCP_LINGER2, else the sysctl. */
+/**
+ * atcp_fin_timeout() - how long an orphan's FIN_WAIT_2 lasts
+ * @sk: the socket
+ *
+ * Context: any context (reads the option and the sysctl once).
+ * Return: TCP_LINGER2 if set above 0, else net.atcp.fin_timeout, in jiffies.
+ */
 u32 atcp_fin_timeout(const struct sock *sk)
 {
 	int linger2 = atcp_sk(sk)->uopt.linger2;
@@ -49,8 +76,17 @@ static u32 atcp_timer_late_ms(unsigned long expires)
 	       jiffies_to_msecs(jiffies - expires) : 0;
 }
 
+/**
+ * atcp_reset_rto() - (re)arm the retransmission timer for one RTO
+ * @sk: the socket
+ *
+ * Context: the socket owned by the caller (lock_sock(), or bh_lock_sock()
+ * in softirq and timers); checked under lockdep.
+ */
 void atcp_reset_rto(struct sock *sk)
 {
+	sock_owned_by_me(sk);
+
 	inet_csk_reset_xmit_timer(sk, ICSK_TIME_RETRANS, inet_csk(sk)->icsk_rto,
 				  ATCP_RTO_MAX);
 }
@@ -155,11 +191,17 @@ static void atcp_retransmit_timer(struct sock *sk)
 				  atcp_clamp_rto_to_user_timeout(sk), ATCP_RTO_MAX);
 }
 
-/*
- * An ICMP net or host unreachable quoting the oldest segment while the
- * RTO backs off says the path, not congestion, lost it: undo one backoff
- * step, so the connection resumes soon after the path does (RFC 6069,
- * tcp_ld_RTO_revert).
+/**
+ * atcp_rto_revert() - undo one RTO backoff step after an ICMP unreachable
+ * @sk: the socket
+ * @seq: the sequence number the ICMP quotes
+ *
+ * An ICMP net or host unreachable quoting the oldest segment while the RTO
+ * backs off says the path, not congestion, lost it: undo one backoff step,
+ * so the connection resumes soon after the path does (RFC 6069,
+ * tcp_ld_RTO_revert).  Nothing is done while a process owns the socket.
+ *
+ * Context: softirq (ICMP), under bh_lock_sock().
  */
 void atcp_rto_revert(struct sock *sk, u32 seq)
 {
@@ -396,6 +438,15 @@ out:
 	sock_put(sk);
 }
 
+/**
+ * atcp_reset_keepalive() - rearm the keepalive timer for a full idle time
+ * @sk: the socket
+ *
+ * Only with SO_KEEPALIVE, and not in CLOSE or LISTEN.
+ *
+ * Context: the socket owned by the caller (setsockopt(), or the receive
+ * path when the connection opens).
+ */
 void atcp_reset_keepalive(struct sock *sk)
 {
 	if (sock_flag(sk, SOCK_KEEPOPEN) &&
@@ -403,7 +454,13 @@ void atcp_reset_keepalive(struct sock *sk)
 		inet_csk_reset_keepalive_timer(sk, atcp_keepalive_time(atcp_sk(sk)));
 }
 
-/* SO_KEEPALIVE (proto->keepalive). */
+/**
+ * atcp_set_keepalive() - SO_KEEPALIVE turned on or off (proto->keepalive)
+ * @sk: the socket
+ * @val: nonzero to turn keepalives on
+ *
+ * Context: process context, setsockopt() with the socket owned (lock_sock()).
+ */
 void atcp_set_keepalive(struct sock *sk, int val)
 {
 	if ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))
@@ -414,16 +471,33 @@ void atcp_set_keepalive(struct sock *sk, int val)
 		inet_csk_delete_keepalive_timer(sk);
 }
 
+/**
+ * atcp_init_xmit_timers() - set up a socket's retransmit, delayed-ACK and
+ *	keepalive timers
+ * @sk: a new socket, or a new child from atcp_v4_syn_recv_sock()
+ *
+ * Context: the socket not yet reachable by anyone else (its init, or the
+ * child's creation in softirq).
+ */
 void atcp_init_xmit_timers(struct sock *sk)
 {
 	inet_csk_init_xmit_timers(sk, atcp_write_timer, atcp_delack_timer,
 				  atcp_keepalive_timer);
 }
 
-/* Run the timer work deferred while a process owned the socket. */
+/**
+ * atcp_release_cb() - run the timer and ICMP work deferred while a process
+ *	owned the socket
+ * @sk: the socket
+ *
+ * Context: release_sock() (proto->release_cb), the socket owned and its
+ * spinlock held; checked under lockdep.
+ */
 void atcp_release_cb(struct sock *sk)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
+
+	sock_owned_by_me(sk);
 
 	if (test_and_clear_bit(ATCP_RETRANS_DEFERRED, &ap->deferred)) {
 		atcp_write_timer_handler(sk);
