@@ -33,13 +33,19 @@
 
 #include "atcp.h"
 
-/* The checksum field of one cut segment: left to the device, or done. */
+/*
+ * The checksum field of one cut segment: left to the device, or done.
+ * The field holds the folded pseudo-header sum; its complement, widened
+ * as TCP's GSO widens it, is where the sum of the segment starts.
+ */
 static void atcp_gso_csum(struct sk_buff *seg, struct tcphdr *th)
 {
+	__wsum seed = (__force __wsum)~(u32)(__force u16)th->check;
+
 	if (seg->ip_summed == CHECKSUM_PARTIAL)
-		gso_reset_checksum(seg, ~th->check);
+		gso_reset_checksum(seg, seed);
 	else
-		th->check = gso_make_checksum(seg, ~th->check);
+		th->check = gso_make_checksum(seg, seed);
 }
 
 /*
