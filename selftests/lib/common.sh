@@ -14,6 +14,8 @@
 #        wait_for SECS CMD...  poll CMD every 20 ms until it succeeds
 #        ready_fifo NAME       make a fifo in $T for a "ready" handshake
 #        read_ready FIFO SECS [PID]  read one line from FIFO, with a timeout
+#        xfer_hashes_agree SRV CLI   xfer's server and client agree on the
+#                              hashes of both directions (their outputs)
 
 SELFTESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 REPO=$(cd "$SELFTESTS/.." && pwd)
@@ -123,4 +125,15 @@ read_ready() {
 	done
 	exec {fd}<&-
 	return 1
+}
+
+# xfer_hashes_agree SERVER_OUTPUT CLIENT_OUTPUT: the hashes xfer's server
+# and client printed for each direction are equal (texts, not files).
+# Prints them ("server 'A B', client 'A B'") for a diagnostic.
+xfer_hashes_agree() {
+	local s c
+	s=$(sed -n 's/^server: rx [0-9]* bytes hash \([0-9a-f]*\)  tx [a-z]* hash \([0-9a-f]*\) ok$/\1 \2/p' <<<"$1")
+	c=$(sed -n 's/^client: tx [0-9]* bytes hash \([0-9a-f]*\)  rx [0-9]* bytes hash \([0-9a-f]*\) ok$/\1 \2/p' <<<"$2")
+	echo "server '$s', client '$c'"
+	[ -n "$s" ] && [ "$s" = "$c" ]
 }

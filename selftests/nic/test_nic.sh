@@ -63,7 +63,7 @@ badsum() {
 # yes or no: whether atcp must have built super-segments.
 nic_case() {
 	local name=$1 proto=$2 mtu=$3 features=$4 netem=$5 want=${6:-}
-	local id src crc=0 cap="$T/$name.pcap" bad0 bad1 max rmax s c out sup0
+	local id src crc=0 cap="$T/$name.pcap" bad0 bad1 max rmax out sup0
 
 	both ip link set "$IF" mtu "$mtu"
 	# shellcheck disable=SC2086
@@ -92,9 +92,7 @@ nic_case() {
 	bad1=$(badsum)
 	tap_diag "$out" "$(cat "$T/$name.cli")"
 	tap_ok $((src || crc)) "$name: 2 MiB each way over the link, both ends verified every byte (server exit $src, client exit $crc)"
-	s=$(sed -n 's/^server: rx [0-9]* bytes hash \([0-9a-f]*\)  tx [a-z]* hash \([0-9a-f]*\) ok$/\1 \2/p' <<<"$out")
-	c=$(sed -n 's/^client: tx [0-9]* bytes hash \([0-9a-f]*\)  rx [0-9]* bytes hash \([0-9a-f]*\) ok$/\1 \2/p' "$T/$name.cli")
-	[ -n "$s" ] && [ "$s" = "$c" ]
+	xfer_hashes_agree "$out" "$(cat "$T/$name.cli")" >/dev/null
 	tap_ok $? "$name: both ends agree on both directions' hashes"
 	max=$(frame_max "$cap" "src host $A")
 	rmax=$(frame_max "$cap" "dst host $A")
