@@ -547,8 +547,9 @@ static void atcp_event_data_sent(struct sock *sk)
 /*
  * Send one segment of a full socket: a clone of a queued skb (data, SYN,
  * FIN) or a bare skb of its own (ACK, RST, probe).  A queued skb of more
- * than gso_size bytes (non-zero only where the route takes super-segments)
- * goes as one super-segment of segments of gso_size (offload.c).
+ * than gso_size bytes (queued skbs grow past the MSS only where the route
+ * takes super-segments) goes as one super-segment of segments of gso_size
+ * (offload.c); gso_size 0: as one segment.
  */
 static int __atcp_transmit_skb(struct sock *sk, struct sk_buff *skb,
 			       bool clone_it, gfp_t gfp, u8 more_flags,
@@ -560,7 +561,7 @@ static int __atcp_transmit_skb(struct sock *sk, struct sk_buff *skb,
 	struct atcp_out_options opts = {};
 	struct atcp_skb_cb *cb;
 	struct tcphdr *th;
-	u16 window;
+	u16 window, segs;
 	int err;
 
 	if (clone_it) {
@@ -610,22 +611,16 @@ static int __atcp_transmit_skb(struct sock *sk, struct sk_buff *skb,
 	atcp_csum(skb, th, inet->inet_saddr, inet->inet_daddr,
 		  gso_size || atcp_csum_offload(sk));
 	/* A clone shares the queued skb's shinfo: these are set each time. */
-	if (gso_size) {
+	segs = gso_size ? DIV_ROUND_UP(skb->len - tcp_hdrlen(skb), gso_size) : 1;
+	skb_shinfo(skb)->gso_type = gso_size ? ATCP_GSO_TYPE : 0;
+	skb_shinfo(skb)->gso_size = gso_size;
+	skb_shinfo(skb)->gso_segs = gso_size ? segs : 0;
+	if (gso_size)
 		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_OUT_SUPER_SEGS);
-		skb_shinfo(skb)->gso_type = ATCP_GSO_TYPE;
-		skb_shinfo(skb)->gso_size = gso_size;
-		skb_shinfo(skb)->gso_segs = DIV_ROUND_UP(skb->len - tcp_hdrlen(skb),
-							 gso_size);
-	} else {
-		skb_shinfo(skb)->gso_type = 0;
-		skb_shinfo(skb)->gso_size = 0;
-		skb_shinfo(skb)->gso_segs = 0;
-	}
 
 	memset(skb->cb, 0, sizeof(struct inet_skb_parm));
-	ap->segs_out += skb_shinfo(skb)->gso_segs ? : 1;
-	ATCP_ADD_STATS(sock_net(sk), ATCP_MIB_OUT_SEGS,
-		       skb_shinfo(skb)->gso_segs ? : 1);
+	ap->segs_out += segs;
+	ATCP_ADD_STATS(sock_net(sk), ATCP_MIB_OUT_SEGS, segs);
 	if (cb->tcp_flags & TCPHDR_RST)
 		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_OUT_RSTS);
 	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
