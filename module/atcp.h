@@ -235,6 +235,17 @@ struct atcp_skb_cb {
 
 #define ATCP_SKB_CB(skb) ((struct atcp_skb_cb *)&((skb)->cb[0]))
 
+/*
+ * The segments a sent skb went as (tcp_skb_pcount): a super-segment counts
+ * each of its segments wherever the window and the scoreboard count.
+ */
+static inline u32 atcp_skb_segs(const struct sk_buff *skb)
+{
+	u32 seg = ATCP_SKB_CB(skb)->seg_size;
+
+	return seg && skb->len > seg ? DIV_ROUND_UP(skb->len, seg) : 1;
+}
+
 /* Scoreboard bits of a sent segment (atcp_skb_cb.sacked). */
 #define ATCP_SACKED_ACKED	0x1	/* inside a block the peer SACKed */
 #define ATCP_SACKED_RETRANS	0x2	/* retransmitted, that copy not known lost */
@@ -824,7 +835,7 @@ int atcp_try_rmem_schedule(struct sock *sk, struct sk_buff *skb);
 
 /* recovery.c */
 void atcp_update_min_rtt(struct atcp_sock *ap, u32 rtt_us);
-void atcp_rack_advance(struct sock *sk, const struct sk_buff *skb);
+void atcp_rack_advance(struct sock *sk, const struct sk_buff *skb, u32 segs);
 void atcp_check_reordering(struct sock *sk, u32 low_seq);
 unsigned int atcp_sacktag(struct sock *sk, const struct sk_buff *skb, u32 ack);
 void atcp_recovery_ack(struct sock *sk, u32 prior_una, u32 ack,

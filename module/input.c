@@ -622,6 +622,7 @@ static u32 atcp_clean_rtx_queue(struct sock *sk, u32 ack, u32 tsecr,
 	       skb != ap->send_head) {
 		struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
 		bool partial = after(cb->end_seq, ack);
+		u32 acked = atcp_skb_segs(skb);
 
 		/*
 		 * Part of a super-segment: that part goes now (tcp_tso_acked);
@@ -635,10 +636,12 @@ static u32 atcp_clean_rtx_queue(struct sock *sk, u32 ack, u32 tsecr,
 			rtt_us = (u32)tcp_clock_us() - cb->sent;
 		else
 			rtt_us = -1;
-		segs++;
+		if (partial)
+			acked -= atcp_skb_segs(skb);
+		segs += acked;
 		if (partial) {
 			if (!(cb->sacked & ATCP_SACKED_ACKED))
-				atcp_rack_advance(sk, skb);
+				atcp_rack_advance(sk, skb, acked);
 			if (!cb->retrans)
 				*flags |= ATCP_ACKF_ORIG_DELIVERED;
 			break;
@@ -646,7 +649,7 @@ static u32 atcp_clean_rtx_queue(struct sock *sk, u32 ack, u32 tsecr,
 		if (cb->sacked & ATCP_SACKED_ACKED) {
 			ap->sacked_out--;
 		} else {
-			atcp_rack_advance(sk, skb);
+			atcp_rack_advance(sk, skb, acked);
 			if (!cb->retrans) {
 				*flags |= ATCP_ACKF_ORIG_DELIVERED;
 				if (before(cb->seq, reord))

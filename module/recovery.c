@@ -69,19 +69,20 @@ void atcp_update_min_rtt(struct atcp_sock *ap, u32 rtt_us)
  * atcp_rack_advance() - a segment was delivered (SACKed or ACKed)
  * @sk: the sender
  * @skb: the segment
+ * @segs: how many segments of it were delivered
  *
  * RACK keeps the send time of the most recently sent segment delivered,
  * and the RTT it took (RFC 8985 6.2 step 2).  A retransmission delivered
  * sooner than the least RTT may be the original's delivery: no sample.
  * Context: the socket owned.
  */
-void atcp_rack_advance(struct sock *sk, const struct sk_buff *skb)
+void atcp_rack_advance(struct sock *sk, const struct sk_buff *skb, u32 segs)
 {
 	const struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
 	struct atcp_sock *ap = atcp_sk(sk);
 	u32 rtt_us = atcp_skb_age_us(skb);
 
-	ap->delivered++;
+	ap->delivered += segs;
 	if (cb->retrans && rtt_us < ap->min_rtt_us)
 		return;
 	if (!cb->retrans)
@@ -384,7 +385,7 @@ unsigned int atcp_sacktag(struct sock *sk, const struct sk_buff *skb, u32 ack)
 			ap->sacked_out++;
 			flags |= ATCP_ACKF_SACKED;
 			ATCP_INC_STATS(sock_net(sk), ATCP_MIB_SACKED_SEGS);
-			atcp_rack_advance(sk, pos);
+			atcp_rack_advance(sk, pos, 1);
 			if (!pcb->retrans) {
 				flags |= ATCP_ACKF_ORIG_DELIVERED;
 				if (before(pcb->seq, prior_fack) &&
