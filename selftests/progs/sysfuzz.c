@@ -1874,22 +1874,6 @@ static void dside_close(struct dside *d)
 /* A TCP_* name no kernel knows. */
 #define TCP_UNKNOWN 1000
 
-/* atcp's own options (module/socket.c, SPEC 9). */
-static int atcp_has_option(int name, int get)
-{
-	switch (name) {
-	case TCP_NODELAY: case TCP_MAXSEG: case TCP_CORK: case TCP_KEEPIDLE:
-	case TCP_KEEPINTVL: case TCP_KEEPCNT: case TCP_SYNCNT: case TCP_LINGER2:
-	case TCP_DEFER_ACCEPT: case TCP_WINDOW_CLAMP: case TCP_QUICKACK:
-	case TCP_CONGESTION: case TCP_THIN_DUPACK: case TCP_USER_TIMEOUT:
-	case TCP_TIMESTAMP: case TCP_NOTSENT_LOWAT: case TCP_INQ:
-		return 1;
-	case TCP_INFO: case TCP_CC_INFO:
-		return get;
-	}
-	return 0;
-}
-
 struct dcall {
 	int kind;	/* what is called: see dcall_do() */
 	int level, name, flags, how;
