@@ -217,6 +217,7 @@ void put32(uint8_t *p, uint32_t v);
 uint16_t get16(const uint8_t *p);
 uint32_t get32(const uint8_t *p);
 int32_t sdiff(uint32_t a, uint32_t b);
+int tcp_option(const uint8_t *l4, int hl, int len, int *i, int *olen);
 uint32_t sum16(const uint8_t *p, int n, uint32_t s);
 uint16_t fold(uint32_t s);
 void l4_csum(uint8_t *l4, int len, uint32_t src, uint32_t dst, int proto, int mode);
