@@ -330,22 +330,15 @@ void print_stats(const struct stats *a, const struct stats *b)
 static int proc_lines(const char *ns, const char *file, char lines[][160], int max)
 {
 	char line[512];
-	int n = 0, first = 1;
-	FILE *f;
+	int n = 0;
+	FILE *f = open_socket_table(ns, file);
 
-	enter_ns(ns);
-	f = fopen(file, "r");
-	leave_ns();
 	if (!f)
 		return 0;
 	while (n < max && fgets(line, sizeof(line), f)) {
 		char loc[32], rem[32], txrx[32], tmr[32], rtx[16];
 		unsigned int st_, tx, rx, tr;
 
-		if (first) {
-			first = 0;
-			continue;
-		}
 		if (sscanf(line, "%*s %31s %31s %x %31s %31s %15s", loc, rem, &st_, txrx, tmr,
 			   rtx) != 6 || sscanf(txrx, "%x:%x", &tx, &rx) != 2 ||
 		    sscanf(tmr, "%x", &tr) != 1)

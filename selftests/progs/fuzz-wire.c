@@ -218,6 +218,23 @@ void leave_ns(void)
 		die("setns back");
 }
 
+/*
+ * A socket table of /proc/self/net (tcp, atcp) as NETNS sees it, read past
+ * its header line; NULL if it cannot be opened.
+ */
+FILE *open_socket_table(const char *ns, const char *file)
+{
+	char line[512];
+	FILE *f;
+
+	enter_ns(ns);
+	f = fopen(file, "r");
+	leave_ns();
+	if (f && !fgets(line, sizeof(line), f))
+		clearerr(f);	/* not even a header: nothing follows */
+	return f;
+}
+
 /* "NETNS:IF" */
 void split_nsif(const char *arg, char **ns, char **ifn)
 {

@@ -229,6 +229,7 @@ void parse_mac(const char *s, uint8_t *mac);
 const char *flagstr(unsigned int fl, char *buf);
 void enter_ns(const char *name);
 void leave_ns(void);
+FILE *open_socket_table(const char *ns, const char *file);
 void split_nsif(const char *arg, char **ns, char **ifn);
 int packet_socket(const char *ns, const char *ifn, int ignore_out, uint8_t *mac);
 int offloads_off(const char *ns, const char *ifn);
