@@ -16,11 +16,15 @@ namespace it was created in.
     pump(cli, conn, data, deadline)
                             send data from cli, read it all on conn;
                             (sent, nread, whole)
+    load_script(name, path) a python program without a .py ending
+                            (tools/atcp-ladder), as a module
 """
 
 import atexit
 import ctypes
 import hashlib
+import importlib.machinery
+import importlib.util
 import os
 import random
 import select
@@ -34,6 +38,15 @@ ADDR_A = '10.253.0.1'
 ADDR_B = '10.253.0.2'
 
 _libc = ctypes.CDLL(None, use_errno=True)
+
+
+def load_script(name, path):
+    """The python program at path (no .py ending needed), as module name."""
+    loader = importlib.machinery.SourceFileLoader(name, path)
+    spec = importlib.util.spec_from_loader(name, loader)
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    return mod
 
 
 def proto_under_test():
