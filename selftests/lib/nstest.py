@@ -40,6 +40,13 @@ ADDR_B = '10.253.0.2'
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
+def atcp_only(proto, why):
+    """Under Linux's TCP (proto 6), exit as a skip (status 4), saying why."""
+    if proto == 6:
+        print('# SKIP ' + why)
+        sys.exit(4)
+
+
 def load_script(name, path):
     """The python program at path (no .py ending needed), as module name."""
     loader = importlib.machinery.SourceFileLoader(name, path)
