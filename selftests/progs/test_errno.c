@@ -274,24 +274,26 @@ static void c_bind_twice(int proto, struct res *r)
 	close(fd);
 }
 
-static void c_bind_inuse_listening(int proto, struct res *r)
+/* bind() to the port of another socket, listening (LISTENING) or only bound. */
+static void bind_inuse(int proto, struct res *r, int listening)
 {
-	int port, l = listener(proto, &port), fd = sock(proto);
-	struct sockaddr_in sin = lo_addr(port);
-
-	rec(r, bind(fd, (struct sockaddr *)&sin, sizeof(sin)));
-	close(fd);
-	close(l);
-}
-
-static void c_bind_inuse_bound(int proto, struct res *r)
-{
-	int port, b = bound(proto, &port), fd = sock(proto);
+	int port, b = listening ? listener(proto, &port) : bound(proto, &port);
+	int fd = sock(proto);
 	struct sockaddr_in sin = lo_addr(port);
 
 	rec(r, bind(fd, (struct sockaddr *)&sin, sizeof(sin)));
 	close(fd);
 	close(b);
+}
+
+static void c_bind_inuse_listening(int proto, struct res *r)
+{
+	bind_inuse(proto, r, 1);
+}
+
+static void c_bind_inuse_bound(int proto, struct res *r)
+{
+	bind_inuse(proto, r, 0);
 }
 
 static void c_bind_inuse_reuseaddr(int proto, struct res *r)
