@@ -31,7 +31,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lib'))
-from nstest import NetnsPair, Tap, proto_under_test, wait_until  # noqa: E402
+from nstest import NetnsPair, Tap, atcp_only, proto_under_test, wait_until  # noqa: E402
 
 TCP_CONGESTION = 13
 TCP_INFO = 11
@@ -107,9 +107,7 @@ def transfer(pair, proto, cc, size=2 << 20):
 def main():
     proto = proto_under_test()
     tap = Tap(17)
-    if proto == 6:
-        print('# SKIP net.atcp.* and atcp_cc_const are atcp\'s')
-        sys.exit(4)
+    atcp_only(proto, 'net.atcp.* and atcp_cc_const are atcp\'s')
     pair = NetnsPair()
     pair.enter('a')
     avail = read('/proc/sys/net/atcp/available_congestion_control').split()

@@ -27,8 +27,6 @@ expectation, and tools/atcp-lesson has a check for each.
 """
 
 import html.parser
-import importlib.machinery
-import importlib.util
 import json
 import os
 import re
@@ -41,7 +39,7 @@ import xml.etree.ElementTree as ET
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(HERE, "lib"))
-from nstest import Tap  # noqa: E402
+from nstest import Tap, load_script  # noqa: E402
 
 FIXTURE = os.path.join(HERE, "lib", "demo-lesson.json")
 LESSON = os.path.join(REPO, "tools", "atcp-lesson")
@@ -55,14 +53,6 @@ CLASSIC = {
     "simultaneous": (["SYN_SENT", "ESTABLISHED", "FIN_WAIT1", "CLOSING", "TIME_WAIT", "CLOSE"],
                      ["ESTABLISHED", "FIN_WAIT1", "CLOSING", "TIME_WAIT", "CLOSE"]),
 }
-
-
-def load_lesson_tool():
-    loader = importlib.machinery.SourceFileLoader("atcp_lesson", LESSON)
-    spec = importlib.util.spec_from_loader("atcp_lesson", loader)
-    mod = importlib.util.module_from_spec(spec)
-    loader.exec_module(mod)
-    return mod
 
 
 def text_of(el):
@@ -118,7 +108,7 @@ def main():
     classic = [(e, r) for e, r in runs if e["name"] in CLASSIC]
     rsvg = shutil.which("rsvg-convert")
     tap = Tap(2 + 3 * len(runs) + 2 * len(classic) + 1 + 1 + 2)
-    tool = load_lesson_tool()
+    tool = load_script("atcp_lesson", LESSON)
     out = tempfile.mkdtemp(prefix="atcp-svg.")
     try:
         res = subprocess.run([sys.executable, LESSON, "render", FIXTURE, "-o", out],

@@ -70,16 +70,12 @@ P1=$PEER_IP:40001,$DUT_IP2:9000	# accepted by the dut
 P2=$PEER_IP:9001,$DUT_IP2:40002	# connected by the dut
 
 # The kernel log lines that mean trouble (as selftests/run_tests has them).
-SPLAT='WARNING: |BUG: |Oops|general protection fault|Call Trace|UBSAN:|KASAN|KFENCE|kernel BUG at|Kernel panic|unreferenced object|new suspected memory leak|possible circular locking|possible recursive locking|soft lockup|hard LOCKUP|blocked for more than|self-detected stall|detected stall|rcu: INFO|Unable to handle kernel|stack-protector|cut here'
 
 tap_plan 16
 tap_diag "seed $SEED, $COUNT segments, protocol $PROTO (replay: FUZZ_SEED=$SEED FUZZ_COUNT=$COUNT selftests/run_tests test_fuzz.sh)"
 
-if [ -n "$atcp" ] && ! grep -q '^atcp ' /proc/modules; then
-	insmod "$ko" || tap_skip_all "cannot load $ko"
-fi
-marker="test_fuzz: start $$ $RANDOM"
-echo "$marker" >/dev/kmsg
+[ -z "$atcp" ] || module_load_or_skip "$ko"
+kmsg_mark test_fuzz
 
 # --- the namespaces --------------------------------------------------------
 _netns_tag
@@ -315,11 +311,7 @@ fi
 t4=$SECONDS
 tap_diag "seconds: setup and connections $((t1 - t0)), flood $((t2 - t1)), transfers $((t3 - t2)), sockets gone $((t4 - t3))"
 
-k=$(dmesg | sed -n "/$marker/,\$p" | grep -E "$SPLAT" | head -20)
-[ -z "$k" ]
-rc=$?
-[ $rc = 0 ] || tap_diag "$k"
-tap_ok $rc "the kernel logged no oops, WARNING, BUG or leak"
+tap_kernel_clean
 
 netns_destroy "$NS_F" "$NS_C" "$NS_D"
 if [ -z "$atcp" ]; then
@@ -336,8 +328,6 @@ module_unload
 tap_ok $? "rmmod succeeds (exit $UNLOAD_RC)"
 tap_unload_clean
 # (Still loaded if rmmod failed: the tests that follow can run.)
-module_loaded || insmod "$ko"
-module_loaded
-tap_ok $? "the module is loaded again for the tests that follow"
+tap_module_reloaded "$ko"
 
 tap_done

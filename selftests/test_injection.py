@@ -28,7 +28,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lib'))
 from nstest import (ADDR_A, ADDR_B, NetnsPair, Tap, counters,  # noqa: E402
-                    proto_under_test)
+                    proto_under_test, recv_hashed)
 
 SIZE = 2 << 20
 CHALLENGE = {6: 'TCPChallengeACK'}
@@ -103,11 +103,10 @@ def run(pair, proto):
                 if sent == SIZE:
                     cli.shutdown(socket.SHUT_WR)
             if conn in r:
-                d = conn.recv(262144)
-                if not d:
+                n = recv_hashed(conn, got)
+                if not n:
                     break
-                got.update(d)
-                nread += len(d)
+                nread += n
         except OSError as e:
             error = '%s' % e
             break

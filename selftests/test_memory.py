@@ -37,7 +37,7 @@ import termios
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lib'))
-from nstest import NetnsPair, Tap, counters, proto_under_test, wait_until  # noqa: E402
+from nstest import NetnsPair, Tap, atcp_only, counters, proto_under_test, wait_until  # noqa: E402
 
 CONNS = 200
 EACH = 256 << 10
@@ -69,9 +69,7 @@ def payload(i):
 def main():
     proto = proto_under_test()
     tap = Tap(10)
-    if proto == 6:
-        print('# SKIP net.atcp.mem is atcp\'s')
-        sys.exit(4)
+    atcp_only(proto, 'net.atcp.mem is atcp\'s')
     cpus = os.cpu_count()
     slack = 256 * cpus + CONNS          # per-CPU reserves, a page of credit each
     with open('/proc/sys/net/atcp/mem') as f:

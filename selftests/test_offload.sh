@@ -58,8 +58,11 @@ frame_lengths() {
 # bad_checksums FILE: how many of the protocol's segments in FILE carry a
 # wrong checksum (the pseudo-header with the protocol's own number).
 bad_checksums() {
-	python3 - "$1" "$PROTO" <<'EOF'
+	python3 - "$1" "$PROTO" "$SELFTESTS/lib" <<'EOF'
 import struct, sys
+
+sys.path.insert(0, sys.argv[3])
+from ackstats import packets  # noqa: E402
 
 def fold(s):
     while s >> 16:
@@ -73,27 +76,16 @@ def ones(data):
 
 path, proto = sys.argv[1], int(sys.argv[2])
 bad = checked = 0
-with open(path, 'rb') as f:
-    magic = f.read(24)[:4]
-    endian = '<' if magic in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1') else '>'
-    while True:
-        h = f.read(16)
-        if len(h) < 16:
-            break
-        _, _, incl, orig = struct.unpack(endian + 'IIII', h)
-        frame = f.read(incl)
-        if incl != orig or len(frame) < 34 or frame[12:14] != b'\x08\x00':
-            continue
-        ip = frame[14:]
-        ihl = (ip[0] & 15) * 4
-        if ip[9] != proto:
-            continue
-        tot = struct.unpack('!H', ip[2:4])[0]
-        seg = ip[ihl:tot]
-        pseudo = ip[12:20] + struct.pack('!BBH', 0, proto, len(seg))
-        checked += 1
-        if fold(ones(pseudo) + ones(seg)) != 0xffff:
-            bad += 1
+for _, ip in packets(path, whole=True):
+    if len(ip) < 20 or ip[9] != proto:
+        continue
+    ihl = (ip[0] & 15) * 4
+    tot = struct.unpack('!H', ip[2:4])[0]
+    seg = ip[ihl:tot]
+    pseudo = ip[12:20] + struct.pack('!BBH', 0, proto, len(seg))
+    checked += 1
+    if fold(ones(pseudo) + ones(seg)) != 0xffff:
+        bad += 1
 print(bad if checked else -1)
 EOF
 }

@@ -37,7 +37,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lib'))
 from nstest import (ADDR_B, NetnsPair, Tap, counters, proto_under_test,  # noqa: E402
-                    wait_until)
+                    recv_hashed, wait_until)
 
 SIZE = 4 << 20
 # Waits grow with run_tests' timeout: a debug kernel tears namespaces down
@@ -98,11 +98,10 @@ def transfer(pair, proto, cli, srv, port=PORT):
     conn.settimeout(120)
     try:
         while True:
-            d = conn.recv(262144)
-            if not d:
+            n = recv_hashed(conn, h)
+            if not n:
                 break
-            h.update(d)
-            got += len(d)
+            got += n
     except OSError as e:
         err.append(e)
     th.join(120)

@@ -43,15 +43,11 @@ HANG=30
 ko=$REPO/module/atcp.ko
 if [ "$PROTO" = 253 ]; then atcp=1; else atcp=; fi
 
-SPLAT='WARNING: |BUG: |Oops|general protection fault|Call Trace|UBSAN:|KASAN|KFENCE|kernel BUG at|Kernel panic|unreferenced object|new suspected memory leak|possible circular locking|possible recursive locking|soft lockup|hard LOCKUP|blocked for more than|self-detected stall|detected stall|rcu: INFO|Unable to handle kernel|stack-protector|cut here'
 
 tap_plan 15
 
-if [ -n "$atcp" ] && ! module_loaded; then
-	insmod "$ko" || tap_skip_all "cannot load $ko"
-fi
-marker="test_sysfuzz: start $$ $RANDOM"
-echo "$marker" >/dev/kmsg
+[ -z "$atcp" ] || module_load_or_skip "$ko"
+kmsg_mark test_sysfuzz
 
 # --- two namespaces, short timers ------------------------------------------
 setup() {
@@ -159,11 +155,7 @@ else
 fi
 
 # --- the kernel -------------------------------------------------------------
-k=$(dmesg | sed -n "/$marker/,\$p" | grep -E "$SPLAT" | head -20)
-[ -z "$k" ]
-rc=$?
-[ $rc = 0 ] || tap_diag "$k"
-tap_ok $rc "the kernel logged no oops, WARNING, BUG or leak"
+tap_kernel_clean
 
 # --- every socket goes ------------------------------------------------------
 if [ -n "$atcp" ]; then file=atcp; else file=tcp; fi
@@ -223,8 +215,6 @@ module_unload
 tap_ok "$UNLOAD_RC" "rmmod succeeds"
 tap_unload_clean
 # (Still loaded if rmmod failed: the tests that follow can run.)
-module_loaded || insmod "$ko"
-module_loaded
-tap_ok $? "the module is loaded again for the tests that follow"
+tap_module_reloaded "$ko"
 
 tap_done

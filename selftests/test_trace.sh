@@ -157,6 +157,20 @@ _line_or_gone() {
 	grep -qx "$2" "$1" 2>/dev/null || ! kill -0 "$3" 2>/dev/null
 }
 
+# release_after PID WFILE END EVENT MATCH WHAT: once closer (PID) waits
+# (WFILE) and END's trace of $PORT has an EVENT line matching MATCH, let it
+# close (SIGUSR1); if not within the time, say WHAT did not happen and let
+# it close all the same.
+release_after() {
+	if wait_line "$2" waiting "$1" 20 &&
+		wait_for 10 has_event "$3" "$PORT" "$4" "$5"; then
+		kill -USR1 "$1"
+	else
+		tap_diag "$6"
+		kill -USR1 "$1" 2>/dev/null
+	fi
+}
+
 # run_close MODE NS: one connection in NS; MODE timer, piggyback or quickack.
 # Sets PORT; leaves the events in the instance's buffer.
 run_close() {
@@ -188,22 +202,12 @@ run_close() {
 		-n 19 -W "$wcli" >"$T/$mode.cli" 2>&1 &
 	cpid=$!
 	# The data is written; close once the server has ACKed it.
-	if wait_line "$wcli" waiting "$cpid" 20 &&
-		wait_for 10 has_event server "$PORT" atcp_ack ' quickack '; then
-		kill -USR1 "$cpid"
-	else
-		tap_diag "$mode: no immediate ACK of the data in the trace"
-		kill -USR1 "$cpid" 2>/dev/null
-	fi
+	release_after "$cpid" "$wcli" server atcp_ack ' quickack ' \
+		"$mode: no immediate ACK of the data in the trace"
 	if [ "$mode" = timer ]; then
 		# The server saw EOF; close once its delayed ACK went out.
-		if wait_line "$wsrv" waiting "$spid" 20 &&
-			wait_for 10 has_event server "$PORT" atcp_timer ' timer=delack '; then
-			kill -USR1 "$spid"
-		else
-			tap_diag "$mode: the delayed-ACK timer did not fire"
-			kill -USR1 "$spid" 2>/dev/null
-		fi
+		release_after "$spid" "$wsrv" server atcp_timer ' timer=delack ' \
+			"$mode: the delayed-ACK timer did not fire"
 	fi
 	wait "$cpid" || crc=$?
 	wait "$spid" || src=$?

@@ -36,8 +36,9 @@ import struct
 import sys
 
 
-def packets(path):
-    """Yield (time, ip_packet_bytes) from a pcap file."""
+def packets(path, whole=False):
+    """Yield (time, ip_packet_bytes) from a pcap file; with whole, only of
+    the frames captured whole (not cut at the snapshot length)."""
     with open(path, 'rb') as f:
         hdr = f.read(24)
         if len(hdr) < 24:
@@ -54,8 +55,10 @@ def packets(path):
             rec = f.read(16)
             if len(rec) < 16:
                 return
-            sec, frac, incl, _orig = struct.unpack(endian + 'IIII', rec)
+            sec, frac, incl, orig = struct.unpack(endian + 'IIII', rec)
             data = f.read(incl)
+            if whole and incl != orig:
+                continue
             t = sec + frac / (1e9 if nano else 1e6)
             if linktype == 1:           # Ethernet
                 if len(data) < 14 or struct.unpack('!H', data[12:14])[0] != 0x0800:

@@ -107,6 +107,19 @@ exp_simultaneous() {
 
 # The knobs: two settings over atcp side by side, and Linux TCP.
 
+# delack_variant VARIANT MS: LABEL and SYSCTLS of the delack experiments'
+# atcp variants: "atcp" at the defaults, "atcp-MS" with
+# delack_min=delack_max=MS.
+delack_variant() {
+	case $1 in
+	atcp) LABEL="delack_min 40, delack_max 200 (defaults)" ;;
+	atcp-"$2")
+		LABEL="delack_min=delack_max=$2"
+		SYSCTLS=(net.atcp.delack_min="$2" net.atcp.delack_max="$2")
+		;;
+	esac
+}
+
 exp_delack() {
 	TITLE="client sends 19 bytes, closes 300 ms later; the server closes 500 ms after read() returns 0"
 	EXPECT="the ACK of the client's FIN leaves on its own, delack_min after the FIN: 40 ms at the default, 120 ms with delack_min=delack_max=120 (Linux TCP: 40 ms, not tunable)"
@@ -114,13 +127,7 @@ exp_delack() {
 	SCALE=0.5
 	CLIENT=(-n 19 -d 300)
 	SERVER=(-d 500)
-	case ${1:-} in
-	atcp) LABEL="delack_min 40, delack_max 200 (defaults)" ;;
-	atcp-120)
-		LABEL="delack_min=delack_max=120"
-		SYSCTLS=(net.atcp.delack_min=120 net.atcp.delack_max=120)
-		;;
-	esac
+	delack_variant "${1:-}" 120
 }
 
 exp_delack_close() {
@@ -130,13 +137,7 @@ exp_delack_close() {
 	SCALE=4
 	CLIENT=(-n 19 -d 300)
 	SERVER=(-d 20)
-	case ${1:-} in
-	atcp) LABEL="delack_min 40, delack_max 200 (defaults)" ;;
-	atcp-1)
-		LABEL="delack_min=delack_max=1"
-		SYSCTLS=(net.atcp.delack_min=1 net.atcp.delack_max=1)
-		;;
-	esac
+	delack_variant "${1:-}" 1
 }
 
 exp_fin_timeout() {

@@ -22,24 +22,16 @@ diagnostics as "# ..." lines; the calling shell test turns them into TAP.
         flags, relative seq, ack, len)
 """
 
-import importlib.machinery
-import importlib.util
 import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOOL = os.path.join(HERE, "..", "..", "tools", "atcp-ladder")
+if HERE not in sys.path:        # loaded by path (tools/atcp-lesson)
+    sys.path.insert(0, HERE)
+from nstest import load_script  # noqa: E402
 
-
-def _load_tool():
-    loader = importlib.machinery.SourceFileLoader("atcp_ladder", TOOL)
-    spec = importlib.util.spec_from_loader("atcp_ladder", loader)
-    mod = importlib.util.module_from_spec(spec)
-    loader.exec_module(mod)
-    return mod
-
-
-ladder = _load_tool()
+ladder = load_script("atcp_ladder", TOOL)
 decode = ladder.decode
 decode_files = ladder.decode_files
 

@@ -16,11 +16,17 @@ namespace it was created in.
     pump(cli, conn, data, deadline)
                             send data from cli, read it all on conn;
                             (sent, nread, whole)
+    recv_hashed(conn, h)    one recv() from conn, fed to the hash h;
+                            how many bytes (0 at EOF)
+    load_script(name, path) a python program without a .py ending
+                            (tools/atcp-ladder), as a module
 """
 
 import atexit
 import ctypes
 import hashlib
+import importlib.machinery
+import importlib.util
 import os
 import random
 import select
@@ -34,6 +40,22 @@ ADDR_A = '10.253.0.1'
 ADDR_B = '10.253.0.2'
 
 _libc = ctypes.CDLL(None, use_errno=True)
+
+
+def atcp_only(proto, why):
+    """Under Linux's TCP (proto 6), exit as a skip (status 4), saying why."""
+    if proto == 6:
+        print('# SKIP ' + why)
+        sys.exit(4)
+
+
+def load_script(name, path):
+    """The python program at path (no .py ending needed), as module name."""
+    loader = importlib.machinery.SourceFileLoader(name, path)
+    spec = importlib.util.spec_from_loader(name, loader)
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    return mod
 
 
 def proto_under_test():
@@ -204,6 +226,14 @@ def wait_until(fn, secs):
         time.sleep(0.01)
 
 
+def recv_hashed(conn, h):
+    """One recv() of up to 256 KiB from conn, fed to h (a hashlib object):
+    how many bytes it read, 0 at EOF."""
+    d = conn.recv(262144)
+    h.update(d)
+    return len(d)
+
+
 def pump(cli, conn, data, deadline, sent=0, shut_wr=False):
     """Send data[sent:] from cli and read conn (both non-blocking) until all
     of data has come, conn reads EOF, or time.monotonic() passes deadline;
@@ -214,11 +244,10 @@ def pump(cli, conn, data, deadline, sent=0, shut_wr=False):
     while nread < len(data) and time.monotonic() < deadline:
         r, w, _ = select.select([conn], [cli] if sent < len(data) else [], [], 1)
         if conn in r:
-            d = conn.recv(262144)
-            if not d:
+            n = recv_hashed(conn, got)
+            if not n:
                 break
-            got.update(d)
-            nread += len(d)
+            nread += n
         if cli in w:
             try:
                 sent += cli.send(data[sent:sent + 65536])

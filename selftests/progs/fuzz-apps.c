@@ -181,9 +181,22 @@ static int read_full(int fd, char *b, int n)
 	return 0;
 }
 
+/* A socket of proto bound to la, with SO_REUSEADDR. */
+static int bound_socket(int proto, const struct sockaddr_in *la)
+{
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM, proto);
+
+	if (fd < 0)
+		die("socket");
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (const struct sockaddr *)la, sizeof(*la)))
+		die("bind");
+	return fd;
+}
+
 int hold_main(int argc, char **argv)
 {
-	int server, c, fd, lfd = -1, one = 1, proto = atcp_test_proto(), secs = 300, sig;
+	int server, c, fd, lfd = -1, proto = atcp_test_proto(), secs = 300, sig;
 	uint32_t lip = 0, rip = 0;
 	uint16_t lport = 0, rport = 0;
 	size_t bytes = 1 << 20, sent = 0, rcvd = 0;
@@ -229,12 +242,7 @@ int hold_main(int argc, char **argv)
 	ra.sin_addr.s_addr = htonl(rip);
 	ra.sin_port = htons(rport);
 
-	fd = socket(AF_INET, SOCK_STREAM, proto);
-	if (fd < 0)
-		die("socket");
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&la, sizeof(la)))
-		die("bind");
+	fd = bound_socket(proto, &la);
 	if (server) {
 		struct sockaddr_in peer;
 		socklen_t pl = sizeof(peer);
@@ -258,12 +266,7 @@ int hold_main(int argc, char **argv)
 				die("connect");
 			close(fd);
 			usleep(50000);
-			fd = socket(AF_INET, SOCK_STREAM, proto);
-			if (fd < 0)
-				die("socket");
-			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-			if (bind(fd, (struct sockaddr *)&la, sizeof(la)))
-				die("bind");
+			fd = bound_socket(proto, &la);
 		}
 		if (read_full(fd, hb, 4) || write(fd, "helo", 4) != 4)
 			die("hold client: helo");
@@ -394,21 +397,14 @@ int cat_main(int argc, char **argv)
 static int socket_lines(const char *ns, const char *file, char *out, size_t room)
 {
 	char line[512];
-	int n = 0, first = 1;
-	FILE *f;
+	int n = 0;
+	FILE *f = open_socket_table(ns, file);
 
-	enter_ns(ns);
-	f = fopen(file, "r");
-	leave_ns();
 	if (!f)
 		die(file);
 	while (fgets(line, sizeof(line), f)) {
 		size_t len = strlen(out);
 
-		if (first) {
-			first = 0;
-			continue;
-		}
 		n++;
 		if (len + strlen(ns) + strlen(line) + 4 < room) {
 			strcat(out, ns);

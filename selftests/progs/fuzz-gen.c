@@ -355,6 +355,15 @@ static void syn_options(struct rng *r, struct seg *s)
 		s->optlen = opt_random(r, s->opt);
 }
 
+/* Address s to f's 4-tuple. */
+static void seg_to_tuple(struct seg *s, const struct rec *f)
+{
+	s->src = f->src;
+	s->dst = f->dst;
+	s->sport = f->sport;
+	s->dport = f->dport;
+}
+
 /* At the listeners. */
 static void gen_listen(struct rng *r, struct seg *s)
 {
@@ -369,10 +378,7 @@ static void gen_listen(struct rng *r, struct seg *s)
 	if (k < 35 && nreq) {
 		/* The third segment, right or not, for a request sock. */
 		f = &recs[reqring[rnd(r, nreq < 256 ? nreq : 256)]];
-		s->src = f->src;
-		s->dst = f->dst;
-		s->sport = f->sport;
-		s->dport = f->dport;
+		seg_to_tuple(s, f);
 		s->seq = f->isn + 1;
 		s->ack = f->dut_isn + 1;
 		s->flags = F_ACK;
@@ -413,10 +419,7 @@ static void gen_listen(struct rng *r, struct seg *s)
 		gen_random(r, s);
 		return;
 	}
-	s->src = f->src;
-	s->dst = f->dst;
-	s->sport = f->sport;
-	s->dport = f->dport;
+	seg_to_tuple(s, f);
 	s->seq = f->isn = rnext(r);
 	s->win = pick_win(r);
 	if (k < 80) {
@@ -467,10 +470,7 @@ static void gen_conn(struct rng *r, struct seg *s, long i)
 	if (f && (f->state == R_EST || f->state == R_SYN_SENT) && f->budget <= 0) {
 		/* Retire it: mostly with an exact RST. */
 		if (f->state == R_EST && chance(r, 70)) {
-			s->src = f->src;
-			s->dst = f->dst;
-			s->sport = f->sport;
-			s->dport = f->dport;
+			seg_to_tuple(s, f);
 			s->seq = f->dut_ack_ok ? f->dut_ack : f->snd_nxt;
 			s->flags = F_RST;
 			s->win = 0;
@@ -495,10 +495,7 @@ static void gen_conn(struct rng *r, struct seg *s, long i)
 		f->snd_nxt = f->isn + 1;
 		f->budget = 20 + rnd(r, 300);
 		st.opened++;
-		s->src = f->src;
-		s->dst = f->dst;
-		s->sport = f->sport;
-		s->dport = f->dport;
+		seg_to_tuple(s, f);
 		s->seq = f->isn;
 		s->flags = F_SYN;
 		s->win = 65535;
@@ -526,10 +523,7 @@ static void gen_conn(struct rng *r, struct seg *s, long i)
 		return;
 	}
 	f->budget--;
-	s->src = f->src;
-	s->dst = f->dst;
-	s->sport = f->sport;
-	s->dport = f->dport;
+	seg_to_tuple(s, f);
 	s->seq = f->snd_nxt;
 	s->ack = f->rcv_nxt;
 	s->flags = F_ACK;
@@ -1124,10 +1118,7 @@ void make_reply(struct pkt *k, const struct rec *f, uint32_t seq, uint32_t ack,
 
 	rng_seed(&r, cfg.seed ^ 0x5eed, seq);
 	seg_init(&s);
-	s.src = f->src;
-	s.dst = f->dst;
-	s.sport = f->sport;
-	s.dport = f->dport;
+	seg_to_tuple(&s, f);
 	s.seq = seq;
 	s.ack = ack;
 	s.flags = flags;

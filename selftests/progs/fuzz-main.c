@@ -460,8 +460,23 @@ static int flood_main(int argc, char **argv)
 	return bad;
 }
 
+/* The commands, by the name that is the first argument. */
+static const struct {
+	const char *name;
+	int (*main)(int argc, char **argv);
+} commands[] = {
+	{ "sysctl", sysctl_main },
+	{ "cat", cat_main },
+	{ "wait-empty", wait_empty_main },
+	{ "flood", flood_main },
+	{ "sink", sink_main },
+	{ "hold", hold_main },
+};
+
 int main(int argc, char **argv)
 {
+	size_t i;
+
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc > 2 && !strcmp(argv[1], "-N")) {
 		enter_ns(argv[2]);
@@ -470,18 +485,9 @@ int main(int argc, char **argv)
 	}
 	if (argc < 2)
 		dief("usage: fuzz [-N NETNS] flood|sink|hold|sysctl|cat|wait-empty ... (see fuzz-main.c)");
-	if (!strcmp(argv[1], "sysctl"))
-		return sysctl_main(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "cat"))
-		return cat_main(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "wait-empty"))
-		return wait_empty_main(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "flood"))
-		return flood_main(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "sink"))
-		return sink_main(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "hold"))
-		return hold_main(argc - 1, argv + 1);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].main(argc - 1, argv + 1);
 	dief("unknown command '%s'", argv[1]);
 }
 

@@ -51,7 +51,7 @@ static void p_fail(struct pconn *p, const char *fmt, ...)
  */
 static int p_unsafe(const struct pconn *p, const uint8_t *l4, int len, int *tsoff)
 {
-	int doff = l4[12] >> 4, flags = get16(l4 + 12) & 0x1ff, i, hl;
+	int doff = l4[12] >> 4, flags = get16(l4 + 12) & 0x1ff, i, hl, kind, olen;
 	uint32_t seq = get32(l4 + 4), ack = get32(l4 + 8);
 	uint32_t end = seq + (len - doff * 4) + !!(flags & F_SYN) + !!(flags & F_FIN);
 	uint32_t rcv_lo = p->d_ack, rcv_hi = p->p_end;
@@ -73,26 +73,12 @@ static int p_unsafe(const struct pconn *p, const uint8_t *l4, int len, int *tsof
 		return 5;	/* RCV.UP: a byte of future data would be urgent */
 	/* A timestamp newer than the peer's would be a PAWS trap. */
 	hl = doff * 4;
-	for (i = 20; i < hl;) {
-		int kind = l4[i], olen;
-
-		if (kind == 0)
-			break;
-		if (kind == 1) {
-			i++;
-			continue;
-		}
-		if (i + 1 >= hl)
-			break;
-		olen = l4[i + 1];
-		if (olen < 2 || i + olen > hl)
-			break;
+	for (i = 20; (kind = tcp_option(l4, hl, hl, &i, &olen)) >= 0; i += olen) {
 		if (kind == 8 && olen == 10) {
 			*tsoff = i + 2;
 			if (p->ts && sdiff(get32(l4 + i + 2), p->p_tsval) > 0)
 				return 4;
 		}
-		i += olen;
 	}
 	return 0;
 }
@@ -191,32 +177,18 @@ void p_filter(struct rng *r, struct pkt *k)
 /* What the peer-side packet socket saw on a protected connection. */
 void p_seen(struct pconn *p, int from_dut, const uint8_t *l4, int l4len, int dlen)
 {
-	int flags = get16(l4 + 12) & 0x1ff, doff = l4[12] >> 4, i, ws = -1, ts = 0;
+	int flags = get16(l4 + 12) & 0x1ff, doff = l4[12] >> 4, i, ws = -1, ts = 0, kind, olen;
 	uint32_t seq = get32(l4 + 4), ack = get32(l4 + 8), tsval = 0;
 	uint32_t end = seq + dlen + !!(flags & F_SYN) + !!(flags & F_FIN);
 	uint32_t win = get16(l4 + 14);
 
-	for (i = 20; i < doff * 4 && i < l4len;) {
-		int kind = l4[i], olen;
-
-		if (kind == 0)
-			break;
-		if (kind == 1) {
-			i++;
-			continue;
-		}
-		if (i + 1 >= l4len)
-			break;
-		olen = l4[i + 1];
-		if (olen < 2 || i + olen > l4len)
-			break;
+	for (i = 20; (kind = tcp_option(l4, doff * 4, l4len, &i, &olen)) >= 0; i += olen) {
 		if (kind == 3 && olen == 3)
 			ws = l4[i + 2] > 14 ? 14 : l4[i + 2];
 		if (kind == 8 && olen == 10) {
 			ts = 1;
 			tsval = get32(l4 + i + 2);
 		}
-		i += olen;
 	}
 	if (from_dut) {
 		if (flags & F_SYN) {
@@ -358,22 +330,15 @@ void print_stats(const struct stats *a, const struct stats *b)
 static int proc_lines(const char *ns, const char *file, char lines[][160], int max)
 {
 	char line[512];
-	int n = 0, first = 1;
-	FILE *f;
+	int n = 0;
+	FILE *f = open_socket_table(ns, file);
 
-	enter_ns(ns);
-	f = fopen(file, "r");
-	leave_ns();
 	if (!f)
 		return 0;
 	while (n < max && fgets(line, sizeof(line), f)) {
 		char loc[32], rem[32], txrx[32], tmr[32], rtx[16];
 		unsigned int st_, tx, rx, tr;
 
-		if (first) {
-			first = 0;
-			continue;
-		}
 		if (sscanf(line, "%*s %31s %31s %x %31s %31s %15s", loc, rem, &st_, txrx, tmr,
 			   rtx) != 6 || sscanf(txrx, "%x:%x", &tx, &rx) != 2 ||
 		    sscanf(tmr, "%x", &tr) != 1)

@@ -61,6 +61,32 @@ int32_t sdiff(uint32_t a, uint32_t b)
 	return (int32_t)(a - b);
 }
 
+/*
+ * The TCP option of l4 at *i or after it (NOPs skipped), before hl (the
+ * header's length) and whole within len bytes: its kind, *i at it and *olen
+ * its length; -1 at the end of the list or at an option that is malformed.
+ */
+int tcp_option(const uint8_t *l4, int hl, int len, int *i, int *olen)
+{
+	while (*i < hl && *i < len) {
+		int kind = l4[*i];
+
+		if (kind == 0)
+			return -1;
+		if (kind == 1) {
+			(*i)++;
+			continue;
+		}
+		if (*i + 1 >= len)
+			return -1;
+		*olen = l4[*i + 1];
+		if (*olen < 2 || *i + *olen > len)
+			return -1;
+		return kind;
+	}
+	return -1;
+}
+
 uint32_t sum16(const uint8_t *p, int n, uint32_t s)
 {
 	while (n > 1) {
@@ -190,6 +216,23 @@ void leave_ns(void)
 {
 	if (orig_ns >= 0 && setns(orig_ns, CLONE_NEWNET))
 		die("setns back");
+}
+
+/*
+ * A socket table of /proc/self/net (tcp, atcp) as NETNS sees it, read past
+ * its header line; NULL if it cannot be opened.
+ */
+FILE *open_socket_table(const char *ns, const char *file)
+{
+	char line[512];
+	FILE *f;
+
+	enter_ns(ns);
+	f = fopen(file, "r");
+	leave_ns();
+	if (f && !fgets(line, sizeof(line), f))
+		clearerr(f);	/* not even a header: nothing follows */
+	return f;
 }
 
 /* "NETNS:IF" */
@@ -417,7 +460,7 @@ static void rx_one(const uint8_t *fr, int caplen, int wire)
 {
 	struct parsed p;
 	struct rec *f;
-	int flags, doff, i;
+	int flags, doff, i, kind, olen;
 	uint32_t seq, ack;
 
 	st.rx++;
@@ -449,22 +492,12 @@ static void rx_one(const uint8_t *fr, int caplen, int wire)
 		st.synacks++;
 		f->dut_isn = seq;
 		f->rcv_nxt = seq + 1;
-		for (i = 20; i + 1 < doff * 4 && i + 1 < p.l4len;) {
-			int kind = p.l4[i], olen = p.l4[i + 1];
-
-			if (kind == 0)
-				break;
-			if (kind == 1) {
-				i++;
-				continue;
-			}
-			if (olen < 2)
-				break;
-			if (kind == 8 && olen == 10 && i + 10 <= p.l4len) {
+		for (i = 20; (kind = tcp_option(p.l4, doff * 4, p.l4len, &i, &olen)) >= 0;
+		     i += olen) {
+			if (kind == 8 && olen == 10) {
 				f->ts = 1;
 				f->dut_tsval = get32(p.l4 + i + 2);
 			}
-			i += olen;
 		}
 		if (f->state == R_SYN_SENT) {
 			f->state = R_EST;

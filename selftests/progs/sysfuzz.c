@@ -956,6 +956,58 @@ static int mk_iov(struct worker *w, struct iovec *iov, int max, char *buf, size_
 	return n;
 }
 
+/*
+ * A msghdr over buf (mk_iov()), at times with more iovecs than UIO_MAXIOV
+ * or none, at times with the address NAME.
+ */
+static void mk_msg(struct worker *w, struct msghdr *mh, struct iovec *iov, char *buf,
+		   size_t len, void *name, socklen_t namelen)
+{
+	int n = mk_iov(w, iov, 8, buf, len);
+
+	mh->msg_iov = iov;
+	mh->msg_iovlen = n;
+	if (one_in(w, 16))
+		mh->msg_iovlen = one_in(w, 2) ? 1025 : 0;	/* > UIO_MAXIOV */
+	if (one_in(w, 4)) {
+		mh->msg_name = name;
+		mh->msg_namelen = namelen;
+	}
+}
+
+/* n mmsghdrs of one iovec each, len bytes of buf apiece. */
+static void mk_mmsg(struct mmsghdr *mm, struct iovec *iov, int n, char *buf, size_t len)
+{
+	int i;
+
+	memset(mm, 0, n * sizeof(*mm));
+	for (i = 0; i < n; i++) {
+		iov[i].iov_base = buf;
+		iov[i].iov_len = len;
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+	}
+}
+
+/*
+ * What sendmmsg() or recvmmsg() (OP) returned, r, for n messages of len
+ * bytes at the most: no more messages, no longer ones.
+ */
+static void check_mmsg(struct worker *w, int op, long r, const struct mmsghdr *mm, int n,
+		       size_t len)
+{
+	int send = op == OP_SENDMMSG, i;
+
+	if (r > n)
+		report(w, F_VALUE, sig(F_VALUE, __LINE__, op, 0, 0), "%s %s %ld messages of %d",
+		       op_name[op], send ? "sent" : "received", r, n);
+	for (i = 0; i < n && i < r; i++)
+		if (mm[i].msg_len > len)
+			report(w, F_VALUE, sig(F_VALUE, __LINE__, op, 0, 0),
+			       "%s: message %d %s %u bytes of %zu", op_name[op], i,
+			       send ? "sent" : "has", mm[i].msg_len, len);
+}
+
 static void op_send(struct worker *w)
 {
 	int fd = slot_fd(w), blocking, flags = rflags(w, &blocking);
@@ -986,15 +1038,7 @@ static void op_send(struct worker *w)
 		r = end(w, OP_SENDTO, sendto(fd, buf, len, flags, a.ptr, a.len));
 		break;
 	case 2:
-		n = mk_iov(w, iov, 8, buf == w->buf ? buf : NULL, len);
-		mh.msg_iov = iov;
-		mh.msg_iovlen = n;
-		if (one_in(w, 16))
-			mh.msg_iovlen = one_in(w, 2) ? 1025 : 0;	/* > UIO_MAXIOV */
-		if (one_in(w, 4)) {
-			mh.msg_name = a.ptr;
-			mh.msg_namelen = a.len;
-		}
+		mk_msg(w, &mh, iov, buf == w->buf ? buf : NULL, len, a.ptr, a.len);
 		if (one_in(w, 6)) {
 			/* Garbage control data, or a pointer to nothing. */
 			mh.msg_control = one_in(w, 4) ? (void *)mem_none : w->obuf;
@@ -1013,22 +1057,11 @@ static void op_send(struct worker *w)
 		break;
 	default:
 		n = 1 + rn(w, 4);
-		memset(mm, 0, sizeof(mm));
-		for (i = 0; i < n; i++) {
-			iov[i].iov_base = w->buf;
-			iov[i].iov_len = len / n;
-			mm[i].msg_hdr.msg_iov = &iov[i];
-			mm[i].msg_hdr.msg_iovlen = 1;
-		}
+		mk_mmsg(mm, iov, n, w->buf, len / n);
 		begin(w, OP_SENDMMSG, blocking ? soft : 200, "sendmmsg(%d, %d x %zu bytes, %#x)",
 		      fd, n, len / n, flags);
 		r = end(w, OP_SENDMMSG, sendmmsg(fd, mm, n, flags));
-		if (r > n)
-			bad_value(w, "sendmmsg sent %ld messages of %d", r, n);
-		for (i = 0; i < n && i < r; i++)
-			if (mm[i].msg_len > len / n)
-				bad_value(w, "sendmmsg: message %d sent %u bytes of %zu", i,
-				       mm[i].msg_len, len / n);
+		check_mmsg(w, OP_SENDMMSG, r, mm, n, len / n);
 		return;
 	}
 	if (r > (long)total)
@@ -1038,7 +1071,7 @@ static void op_send(struct worker *w)
 static void op_recv(struct worker *w)
 {
 	int fd = slot_fd(w), blocking, flags = rflags(w, &blocking);
-	int soft = rsoft(w), kind = rn(w, 4), n, i;
+	int soft = rsoft(w), kind = rn(w, 4), n;
 	size_t len = rlen(w), total = len;
 	char *buf = rptr(w, len, 1);
 	struct sockaddr_storage ss;
@@ -1063,15 +1096,7 @@ static void op_recv(struct worker *w)
 						 one_in(w, 2) ? (void *)&ss : NULL, &alen));
 		break;
 	case 2:
-		n = mk_iov(w, iov, 8, buf == w->obuf ? buf : NULL, len);
-		mh.msg_iov = iov;
-		mh.msg_iovlen = n;
-		if (one_in(w, 16))
-			mh.msg_iovlen = one_in(w, 2) ? 1025 : 0;
-		if (one_in(w, 4)) {
-			mh.msg_name = &ss;
-			mh.msg_namelen = alen;
-		}
+		mk_msg(w, &mh, iov, buf == w->obuf ? buf : NULL, len, &ss, alen);
 		if (one_in(w, 3)) {
 			mh.msg_control = one_in(w, 8) ? (void *)mem_none : w->buf;
 			mh.msg_controllen = rn(w, 512);
@@ -1091,23 +1116,12 @@ static void op_recv(struct worker *w)
 		 * TCP does it too); the buffers are good, or it would be EFAULT.
 		 */
 		n = blocking ? 1 : 1 + rn(w, 4);
-		memset(mm, 0, sizeof(mm));
-		for (i = 0; i < n; i++) {
-			iov[i].iov_base = w->obuf;
-			iov[i].iov_len = len / n;
-			mm[i].msg_hdr.msg_iov = &iov[i];
-			mm[i].msg_hdr.msg_iovlen = 1;
-		}
+		mk_mmsg(mm, iov, n, w->obuf, len / n);
 		begin(w, OP_RECVMMSG, blocking ? soft : 200,
 		      "recvmmsg(%d, %d x %zu bytes, %#x, timeout %ld ms)", fd, n, len / n,
 		      flags, ts.tv_nsec / 1000000);
 		r = end(w, OP_RECVMMSG, recvmmsg(fd, mm, n, flags, one_in(w, 2) ? &ts : NULL));
-		if (r > n)
-			bad_value(w, "recvmmsg received %ld messages of %d", r, n);
-		for (i = 0; i < n && i < r; i++)
-			if (mm[i].msg_len > len / n)
-				bad_value(w, "recvmmsg: message %d has %u bytes of %zu", i,
-				       mm[i].msg_len, len / n);
+		check_mmsg(w, OP_RECVMMSG, r, mm, n, len / n);
 		return;
 	}
 	if (r > (long)total)
@@ -1873,22 +1887,6 @@ static void dside_close(struct dside *d)
 
 /* A TCP_* name no kernel knows. */
 #define TCP_UNKNOWN 1000
-
-/* atcp's own options (module/socket.c, SPEC 9). */
-static int atcp_has_option(int name, int get)
-{
-	switch (name) {
-	case TCP_NODELAY: case TCP_MAXSEG: case TCP_CORK: case TCP_KEEPIDLE:
-	case TCP_KEEPINTVL: case TCP_KEEPCNT: case TCP_SYNCNT: case TCP_LINGER2:
-	case TCP_DEFER_ACCEPT: case TCP_WINDOW_CLAMP: case TCP_QUICKACK:
-	case TCP_CONGESTION: case TCP_THIN_DUPACK: case TCP_USER_TIMEOUT:
-	case TCP_TIMESTAMP: case TCP_NOTSENT_LOWAT: case TCP_INQ:
-		return 1;
-	case TCP_INFO: case TCP_CC_INFO:
-		return get;
-	}
-	return 0;
-}
 
 struct dcall {
 	int kind;	/* what is called: see dcall_do() */

@@ -197,65 +197,72 @@ static void c_connect_listening(int proto, struct res *r)
 	close(l2);
 }
 
-static void c_connect_badlen(int proto, struct res *r)
+/*
+ * connect() or bind() (CALL) of a fresh socket to 127.0.0.1:PORT, the
+ * address's family set to FAMILY and its length given as LEN.
+ */
+static void fresh_addr_call(int proto, struct res *r,
+			    int (*call)(int, const struct sockaddr *, socklen_t),
+			    int port, sa_family_t family, socklen_t len)
 {
-	struct sockaddr_in sin = lo_addr(9);
+	struct sockaddr_in sin = lo_addr(port);
 	int fd = sock(proto);
 
-	rec(r, connect(fd, (struct sockaddr *)&sin, sizeof(sin.sin_family)));
+	sin.sin_family = family;
+	rec(r, call(fd, (struct sockaddr *)&sin, len));
 	close(fd);
+}
+
+static void c_connect_badlen(int proto, struct res *r)
+{
+	fresh_addr_call(proto, r, connect, 9, AF_INET, sizeof(sa_family_t));
 }
 
 static void c_connect_badfamily(int proto, struct res *r)
 {
-	struct sockaddr_in sin = lo_addr(9);
-	int fd = sock(proto);
-
-	sin.sin_family = AF_INET6;
-	rec(r, connect(fd, (struct sockaddr *)&sin, sizeof(sin)));
-	close(fd);
+	fresh_addr_call(proto, r, connect, 9, AF_INET6, sizeof(struct sockaddr_in));
 }
 
 static void c_connect_unspec(int proto, struct res *r)
 {
-	struct sockaddr_in sin = lo_addr(0);
-	int fd = sock(proto);
-
-	sin.sin_family = AF_UNSPEC;
-	rec(r, connect(fd, (struct sockaddr *)&sin, sizeof(sin)));
-	close(fd);
+	fresh_addr_call(proto, r, connect, 0, AF_UNSPEC, sizeof(struct sockaddr_in));
 }
 
-static void c_connect_nonblock(int proto, struct res *r)
+/*
+ * A non-blocking connect() to a listener (LISTENING) or to a port only
+ * bound, then SO_ERROR once it is done: read twice where it was refused.
+ */
+static void connect_nonblock(int proto, struct res *r, int listening)
 {
-	int err = -1, port, l = listener(proto, &port), c = sock(proto), s;
+	int err = -1, port, l, c, s;
 	socklen_t len = sizeof(err);
 
+	l = listening ? listener(proto, &port) : bound(proto, &port);
+	c = sock(proto);
 	fcntl(c, F_SETFL, O_NONBLOCK);
 	rec(r, connect_to(c, port));
 	wait_ev(c, POLLOUT);
 	rec(r, getsockopt(c, SOL_SOCKET, SO_ERROR, &err, &len));
 	note_err(r, "so_error=", err);
-	s = accept(l, NULL, NULL);
-	close(s);
+	if (listening) {
+		s = accept(l, NULL, NULL);
+		close(s);
+	} else {
+		rec(r, getsockopt(c, SOL_SOCKET, SO_ERROR, &err, &len));
+		note_err(r, "then=", err);
+	}
 	close(c);
 	close(l);
 }
 
+static void c_connect_nonblock(int proto, struct res *r)
+{
+	connect_nonblock(proto, r, 1);
+}
+
 static void c_connect_nonblock_refused(int proto, struct res *r)
 {
-	int err = -1, port, b = bound(proto, &port), c = sock(proto);
-	socklen_t len = sizeof(err);
-
-	fcntl(c, F_SETFL, O_NONBLOCK);
-	rec(r, connect_to(c, port));
-	wait_ev(c, POLLOUT);
-	rec(r, getsockopt(c, SOL_SOCKET, SO_ERROR, &err, &len));
-	note_err(r, "so_error=", err);
-	rec(r, getsockopt(c, SOL_SOCKET, SO_ERROR, &err, &len));
-	note_err(r, "then=", err);
-	close(c);
-	close(b);
+	connect_nonblock(proto, r, 0);
 }
 
 static void c_bind_twice(int proto, struct res *r)
@@ -267,24 +274,26 @@ static void c_bind_twice(int proto, struct res *r)
 	close(fd);
 }
 
-static void c_bind_inuse_listening(int proto, struct res *r)
+/* bind() to the port of another socket, listening (LISTENING) or only bound. */
+static void bind_inuse(int proto, struct res *r, int listening)
 {
-	int port, l = listener(proto, &port), fd = sock(proto);
-	struct sockaddr_in sin = lo_addr(port);
-
-	rec(r, bind(fd, (struct sockaddr *)&sin, sizeof(sin)));
-	close(fd);
-	close(l);
-}
-
-static void c_bind_inuse_bound(int proto, struct res *r)
-{
-	int port, b = bound(proto, &port), fd = sock(proto);
+	int port, b = listening ? listener(proto, &port) : bound(proto, &port);
+	int fd = sock(proto);
 	struct sockaddr_in sin = lo_addr(port);
 
 	rec(r, bind(fd, (struct sockaddr *)&sin, sizeof(sin)));
 	close(fd);
 	close(b);
+}
+
+static void c_bind_inuse_listening(int proto, struct res *r)
+{
+	bind_inuse(proto, r, 1);
+}
+
+static void c_bind_inuse_bound(int proto, struct res *r)
+{
+	bind_inuse(proto, r, 0);
 }
 
 static void c_bind_inuse_reuseaddr(int proto, struct res *r)
@@ -321,21 +330,12 @@ static void c_bind_nonlocal(int proto, struct res *r)
 
 static void c_bind_badlen(int proto, struct res *r)
 {
-	struct sockaddr_in sin = lo_addr(0);
-	int fd = sock(proto);
-
-	rec(r, bind(fd, (struct sockaddr *)&sin, 4));
-	close(fd);
+	fresh_addr_call(proto, r, bind, 0, AF_INET, 4);
 }
 
 static void c_bind_badfamily(int proto, struct res *r)
 {
-	struct sockaddr_in sin = lo_addr(0);
-	int fd = sock(proto);
-
-	sin.sin_family = AF_INET6;
-	rec(r, bind(fd, (struct sockaddr *)&sin, sizeof(sin)));
-	close(fd);
+	fresh_addr_call(proto, r, bind, 0, AF_INET6, sizeof(struct sockaddr_in));
 }
 
 static void c_bind_after_connect(int proto, struct res *r)
@@ -547,29 +547,32 @@ static void c_nodelay_roundtrip(int proto, struct res *r)
 	close(fd);
 }
 
-static void c_info_state(int proto, struct res *r)
+/* Note fd's TCP_INFO state; with RECORD, the getsockopt() call's result first. */
+static void note_info_state(struct res *r, int fd, int record)
 {
 	unsigned char info[256];
 	socklen_t len = sizeof(info);
+	long ret = getsockopt(fd, SOL_TCP, TCP_INFO, info, &len);
+
+	if (record)
+		rec(r, ret);
+	note(r, "state=%d", info[0]);
+}
+
+static void c_info_state(int proto, struct res *r)
+{
 	int c, s, port, fd = sock(proto), l;
 
-	rec(r, getsockopt(fd, SOL_TCP, TCP_INFO, info, &len));
-	note(r, "state=%d", info[0]);
+	note_info_state(r, fd, 1);
 	close(fd);
 	l = listener(proto, &port);
-	len = sizeof(info);
-	getsockopt(l, SOL_TCP, TCP_INFO, info, &len);
-	note(r, "state=%d", info[0]);
+	note_info_state(r, l, 0);
 	close(l);
 	pair(proto, &c, &s);
-	len = sizeof(info);
-	getsockopt(c, SOL_TCP, TCP_INFO, info, &len);
-	note(r, "state=%d", info[0]);
+	note_info_state(r, c, 0);
 	close(s);
 	wait_ev(c, POLLIN);
-	len = sizeof(info);
-	getsockopt(c, SOL_TCP, TCP_INFO, info, &len);
-	note(r, "state=%d", info[0]);
+	note_info_state(r, c, 0);
 	close(c);
 }
 

@@ -39,21 +39,6 @@ static int proto_under_test;
 
 /* ---- every option on a fresh socket -------------------------------------- */
 
-/* What atcp has (module/socket.c); the rest fail as unknown options do. */
-static int atcp_has(int name)
-{
-	switch (name) {
-	case TCP_NODELAY: case TCP_MAXSEG: case TCP_CORK: case TCP_KEEPIDLE:
-	case TCP_KEEPINTVL: case TCP_KEEPCNT: case TCP_SYNCNT: case TCP_LINGER2:
-	case TCP_DEFER_ACCEPT: case TCP_WINDOW_CLAMP: case TCP_INFO:
-	case TCP_QUICKACK: case TCP_CONGESTION: case TCP_THIN_DUPACK:
-	case TCP_USER_TIMEOUT: case TCP_TIMESTAMP: case TCP_NOTSENT_LOWAT:
-	case TCP_CC_INFO: case TCP_INQ:
-		return 1;
-	}
-	return 0;
-}
-
 /* Options whose value read back differs by nature (a clock, a struct). */
 static int value_differs(int name)
 {
@@ -117,7 +102,7 @@ static void try_option(int proto, int name, int as, struct res *r)
 static int run_option(int name, const char *label)
 {
 	struct res t = { "" }, a = { "" };
-	int has = atcp_has(name) || proto_under_test == IPPROTO_TCP;
+	int has = atcp_has_option(name, 1) || proto_under_test == IPPROTO_TCP;
 
 	try_option(IPPROTO_TCP, name, has ? name : TCP_UNKNOWN, &t);
 	try_option(proto_under_test, name, name, &a);

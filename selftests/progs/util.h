@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * util.h - what every program in selftests/progs/ shares: the protocol
- * under test, die(), and the alarm that bounds a run.  Header-only: every
- * function is static inline.
+ * under test, the options atcp has, die(), and the alarm that bounds a
+ * run.  Header-only: every function is static inline.
  *
  * The protocol comes from the environment variable ATCP_PROTO (default
  * IPPROTO_ATCP, 253; 6 selects Linux's TCP so that a test can be
@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <netinet/tcp.h>
 
 #ifndef IPPROTO_ATCP
 #define IPPROTO_ATCP 253
@@ -48,6 +49,26 @@ static inline int atcp_test_proto(void)
 static inline const char *atcp_proto_name(int proto)
 {
 	return proto == 6 ? "tcp" : "atcp";
+}
+
+/*
+ * Whether atcp has the SOL_TCP option NAME (module/socket.c, SPEC 9), for
+ * getsockopt() when GET, else for setsockopt(): TCP_INFO and TCP_CC_INFO
+ * are only read.
+ */
+static inline int atcp_has_option(int name, int get)
+{
+	switch (name) {
+	case TCP_NODELAY: case TCP_MAXSEG: case TCP_CORK: case TCP_KEEPIDLE:
+	case TCP_KEEPINTVL: case TCP_KEEPCNT: case TCP_SYNCNT: case TCP_LINGER2:
+	case TCP_DEFER_ACCEPT: case TCP_WINDOW_CLAMP: case TCP_QUICKACK:
+	case TCP_CONGESTION: case TCP_THIN_DUPACK: case TCP_USER_TIMEOUT:
+	case TCP_TIMESTAMP: case TCP_NOTSENT_LOWAT: case TCP_INQ:
+		return 1;
+	case TCP_INFO: case TCP_CC_INFO:
+		return get;
+	}
+	return 0;
 }
 
 /*
