@@ -452,13 +452,22 @@ struct atcp_sock {
 	u8 wscale_ok:1,
 	   sack_ok:1,
 	   ts_ok:1,
-	   fin_queued:1;	/* FIN is queued: write_seq counts it */
+	   fin_queued:1,	/* FIN is queued: write_seq counts it */
+	   urg_mode:1;		/* snd_up is ahead of snd_una */
 	struct sk_buff *send_head;	/* first skb not yet sent */
+	u32 snd_up;		/* urgent pointer: the end of the last MSG_OOB write */
 
 	/* Receiving */
 	u32 irs;
 	u32 rcv_nxt;		/* next expected */
 	u32 copied_seq;		/* next byte the app reads */
+	/*
+	 * The peer's urgent byte (tcp_check_urg): where it is, and
+	 * TCP_URG_NOTYET until it arrives, TCP_URG_VALID | the byte until
+	 * recv(MSG_OOB) takes it, TCP_URG_READ after; 0: none pending.
+	 */
+	u32 urg_seq;
+	u16 urg_data;
 	u32 rcv_wup;		/* rcv_nxt when the window was last advertised */
 	u32 rcv_wnd;		/* window last advertised, bytes */
 	struct rb_root ofo_root;	/* out of order, by seq (ofo.c) */

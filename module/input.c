@@ -799,6 +799,9 @@ static enum atcp_ack_field atcp_ack(struct sock *sk, const struct sk_buff *skb)
 
 	ap->bytes_acked += ack - prior_una;
 	ap->snd_una = ack;
+	/* Our urgent data is all acknowledged: no more URG (tcp_clean_rtx_queue). */
+	if (unlikely(ap->urg_mode) && between(ap->snd_up, prior_una, ack))
+		ap->urg_mode = 0;
 	if (after(ack, ap->snd_nxt))
 		ap->snd_nxt = ack;
 	ap->dup_acks = 0;
@@ -948,6 +951,76 @@ bool atcp_rmem_full(const struct sock *sk, const struct sk_buff *skb)
 {
 	return atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
 	       2 * (u32)READ_ONCE(sk->sk_rcvbuf);
+}
+
+/*
+ * A new urgent pointer (tcp_check_urg).  It points past the urgent byte,
+ * as BSD and Linux read it (Linux's tcp_stdurg 0): urg_ptr 0 and 1 both
+ * mean the segment's first byte.  A pointer to what was read or taken
+ * already, or not beyond the one we have, is ignored.  16 bits from the
+ * segment's sequence number: never more than 64 KiB past it.
+ */
+static void atcp_check_urg(struct sock *sk, const struct tcphdr *th)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	u32 ptr = ntohs(th->urg_ptr);
+
+	if (ptr)
+		ptr--;
+	ptr += ntohl(th->seq);
+
+	if (after(ap->copied_seq, ptr) || before(ptr, ap->rcv_nxt))
+		return;
+	if (ap->urg_data && !after(ptr, ap->urg_seq))
+		return;
+
+	sk_send_sigurg(sk);
+
+	/*
+	 * The old urgent byte, out of band and unread, is where the reader
+	 * is: step over it, or it would be read as data once its mark is
+	 * gone; and free its skb if it was that skb's last byte.
+	 */
+	if (ap->urg_seq == ap->copied_seq && ap->urg_data &&
+	    !sock_flag(sk, SOCK_URGINLINE) && ap->copied_seq != ap->rcv_nxt) {
+		struct sk_buff *skb = skb_peek(&sk->sk_receive_queue);
+
+		WRITE_ONCE(ap->copied_seq, ap->copied_seq + 1);
+		if (skb && !before(ap->copied_seq, ATCP_SKB_CB(skb)->end_seq)) {
+			__skb_unlink(skb, &sk->sk_receive_queue);
+			__kfree_skb(skb);
+		}
+	}
+
+	WRITE_ONCE(ap->urg_data, TCP_URG_NOTYET);
+	WRITE_ONCE(ap->urg_seq, ptr);
+}
+
+/*
+ * Step 6: the URG bit (tcp_urg).  A new pointer is noted; the urgent
+ * byte is taken from the first segment that holds it, in order or not.
+ * The skb still has its header.
+ */
+static void atcp_urg(struct sock *sk, const struct sk_buff *skb,
+		     const struct tcphdr *th)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	const struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+	u32 offset;
+	u8 byte;
+
+	if (unlikely(th->urg))
+		atcp_check_urg(sk, th);
+	if (likely(ap->urg_data != TCP_URG_NOTYET))
+		return;
+	offset = ap->urg_seq - (cb->seq + th->syn);
+	if (offset >= skb->len - cb->header_len)
+		return;
+	if (skb_copy_bits(skb, cb->header_len + offset, &byte, 1))
+		return;
+	WRITE_ONCE(ap->urg_data, TCP_URG_VALID | byte);
+	if (!sock_flag(sk, SOCK_DEAD))
+		sk->sk_data_ready(sk);
 }
 
 /* Step 7: the segment text.  Consumes the skb. */
@@ -1241,6 +1314,9 @@ enum atcp_verdict atcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		}
 		break;
 	}
+
+	/* Step 6: URG. */
+	atcp_urg(sk, skb, th);
 
 	/* Step 7: the text, and step 8: FIN. */
 	switch (sk->sk_state) {

@@ -551,6 +551,26 @@ static void atcp_event_data_sent(struct sock *sk)
  * takes super-segments) goes as one super-segment of segments of gso_size
  * (offload.c); gso_size 0: as one segment.
  */
+/*
+ * While urgent data is unacknowledged, a segment that starts before the
+ * urgent pointer points at its end (tcp_transmit_skb): with URG and the
+ * offset of the byte after it, or 0xFFFF, "further on", while it is more
+ * than 64 KiB ahead.  A window probe below snd_una carries it too.
+ */
+static void atcp_set_urg(const struct atcp_sock *ap, struct tcphdr *th,
+			 u32 seq)
+{
+	if (!before(seq, ap->snd_up))
+		return;
+	if (before(ap->snd_up, seq + 0x10000)) {
+		th->urg_ptr = htons(ap->snd_up - seq);
+		th->urg = 1;
+	} else if (after(seq + 0xFFFF, ap->snd_nxt)) {
+		th->urg_ptr = htons(0xFFFF);
+		th->urg = 1;
+	}
+}
+
 static int __atcp_transmit_skb(struct sock *sk, struct sk_buff *skb,
 			       bool clone_it, gfp_t gfp, u8 more_flags,
 			       u32 gso_size)
@@ -604,6 +624,8 @@ static int __atcp_transmit_skb(struct sock *sk, struct sk_buff *skb,
 	th = atcp_push_header(skb, inet->inet_sport, inet->inet_dport, cb->seq,
 			      (cb->tcp_flags & TCPHDR_ACK) ? ap->rcv_nxt : 0,
 			      cb->tcp_flags, window, &opts);
+	if (unlikely(ap->urg_mode))
+		atcp_set_urg(ap, th, cb->seq);
 	if (cb->tcp_flags & TCPHDR_ACK)
 		atcp_event_ack_sent(sk, cb->seq != cb->end_seq);
 	if (skb->len != tcp_hdrlen(skb))
@@ -778,6 +800,21 @@ int atcp_send_probe(struct sock *sk, bool zero_window)
 		ATCP_INC_STATS(sock_net(sk), ATCP_MIB_ZERO_WINDOW_PROBES);
 	}
 	return __atcp_transmit_skb(sk, skb, false, GFP_ATOMIC, 0, 0);
+}
+
+/* An ACK at snd_una that the peer takes: the urgent pointer on it. */
+static void atcp_send_urg_probe(struct sock *sk)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	struct sk_buff *skb;
+
+	skb = atcp_alloc_ctl(sk, GFP_ATOMIC | __GFP_NOWARN, ap->snd_una,
+			     TCPHDR_ACK);
+	if (!skb)
+		return;
+	ap->zwp_sent++;
+	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_ZERO_WINDOW_PROBES);
+	__atcp_transmit_skb(sk, skb, false, GFP_ATOMIC, 0, 0);
 }
 
 /**
@@ -995,14 +1032,14 @@ static bool atcp_nagle_check(bool partial, const struct atcp_sock *ap,
 
 /*
  * May a segment no longer than the MSS go now (tcp_nagle_test)?  A push
- * sends it, and so does a FIN in it.
+ * sends it, and so does a FIN in it, or urgent data unacknowledged.
  */
 static bool atcp_nagle_test(const struct atcp_sock *ap,
 			    const struct sk_buff *skb, u32 mss, int nonagle)
 {
 	if (nonagle & ATCP_NAGLE_PUSH)
 		return true;
-	if (ATCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN)
+	if (ap->urg_mode || (ATCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN))
 		return true;
 	return !atcp_nagle_check(skb->len < mss, ap, nonagle);
 }
@@ -1205,6 +1242,9 @@ static void __atcp_write_xmit(struct sock *sk, int nonagle, bool probe)
 					     nonagle : ATCP_NAGLE_PUSH))
 				break;
 			limit = skb->len;
+		} else if (ap->urg_mode) {
+			/* A super-segment would repeat URG in every part. */
+			limit = mss;
 		} else {
 			limit = atcp_mss_split_point(sk, skb, mss,
 						     min(quota, atcp_tso_segs(sk, mss)),
@@ -1323,6 +1363,10 @@ bool atcp_write_wakeup(struct sock *sk)
 		atcp_reset_rto(sk);
 		return true;
 	}
+	/* One at snd_una to carry the urgent pointer, as TCP sends. */
+	if (ap->urg_mode &&
+	    between(ap->snd_up, ap->snd_una + 1, ap->snd_una + 0xFFFF))
+		atcp_send_urg_probe(sk);
 	atcp_send_probe(sk, true);
 	return false;
 }

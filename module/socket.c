@@ -287,6 +287,10 @@ static u32 atcp_size_goal(const struct sock *sk, u32 mss, int flags)
 {
 	u32 goal = atcp_bound_to_half_wnd(atcp_sk(sk), ATCP_GSO_MAX_SIZE);
 
+	/* Urgent data goes in segments of its own size (tcp_send_mss). */
+	if (flags & MSG_OOB)
+		return mss;
+
 	/*
 	 * Under memory pressure, a segment: past the hard limit the core
 	 * still lets a stream socket at its send buffer fill the skb it has
@@ -311,14 +315,22 @@ static bool atcp_can_append(const struct atcp_sock *ap,
  * The end of a write, or a wait for memory in the middle of one
  * (tcp_push): PSH on the last skb unless MSG_MORE promises more (or too
  * much went without one), then send.  MSG_MORE holds a part-filled
- * segment as TCP_CORK does.
+ * segment as TCP_CORK does.  MSG_OOB makes the write's last byte urgent
+ * (tcp_mark_urg): the urgent pointer goes past it, and segments that
+ * start before it carry URG until the peer acknowledges it.
  */
 static void atcp_push_write(struct sock *sk, int flags, int nonagle)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
 	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
 
-	if (!skb || !ap->send_head)
+	if (!skb)
+		return;
+	if (flags & MSG_OOB) {
+		ap->snd_up = ap->write_seq;
+		ap->urg_mode = 1;
+	}
+	if (!ap->send_head)
 		return;
 	if (!(flags & MSG_MORE) || atcp_forced_push(ap))
 		atcp_mark_push(ap, skb);
@@ -449,7 +461,7 @@ new_segment:
 				ATCP_SKB_CB(skb)->eor = 1;
 			goto out;
 		}
-		if (skb->len < size_goal)
+		if (skb->len < size_goal || (flags & MSG_OOB))
 			continue;
 		if (atcp_forced_push(ap)) {
 			atcp_mark_push(ap, skb);
@@ -550,12 +562,52 @@ static int atcp_inq_hint(struct sock *sk)
 	return inq;
 }
 
-/* A read, with the socket owned. */
+/*
+ * recv(MSG_OOB) (tcp_recv_urg): the urgent byte held apart, at once or
+ * never: EINVAL with none coming (or SO_OOBINLINE, or taken already),
+ * EAGAIN while it is on its way, whatever the socket's blocking, 0 once
+ * the stream ended before it.  MSG_PEEK leaves it there.
+ */
+static int atcp_recv_urg(struct sock *sk, struct msghdr *msg, int len,
+			 int flags)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+
+	if (sock_flag(sk, SOCK_URGINLINE) || !ap->urg_data ||
+	    ap->urg_data == TCP_URG_READ)
+		return -EINVAL;
+	if (sk->sk_state == TCP_CLOSE && !sock_flag(sk, SOCK_DONE))
+		return -ENOTCONN;
+	if (ap->urg_data & TCP_URG_VALID) {
+		char c = ap->urg_data;
+
+		if (!(flags & MSG_PEEK))
+			WRITE_ONCE(ap->urg_data, TCP_URG_READ);
+		msg->msg_flags |= MSG_OOB;
+		if (len <= 0) {
+			msg->msg_flags |= MSG_TRUNC;
+			return len;
+		}
+		if (!(flags & MSG_TRUNC) && memcpy_to_msg(msg, &c, 1))
+			return -EFAULT;
+		return 1;
+	}
+	if (sk->sk_state == TCP_CLOSE || (sk->sk_shutdown & RCV_SHUTDOWN))
+		return 0;
+	return -EAGAIN;
+}
+
+/*
+ * A read, with the socket owned.  It stops at the urgent mark, before the
+ * urgent byte if it read anything; at the mark, the byte is skipped unless
+ * SO_OOBINLINE leaves it in the stream (tcp_recvmsg_locked).
+ */
 static int atcp_recvmsg_locked(struct sock *sk, struct msghdr *msg, size_t len,
 			       int flags)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
 	u32 peek_seq, *seq;
+	u32 urg_hole = 0;
 	int peek_offset = 0;
 	int copied = 0;
 	long timeo;
@@ -565,10 +617,8 @@ static int atcp_recvmsg_locked(struct sock *sk, struct msghdr *msg, size_t len,
 	err = -ENOTCONN;
 	if (sk->sk_state == TCP_LISTEN)
 		goto out;
-	/* No urgent data is ever held apart (tcp_recv_urg without it). */
-	err = -EINVAL;
 	if (flags & MSG_OOB)
-		goto out;
+		return atcp_recv_urg(sk, msg, len, flags);
 
 	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
 	seq = &ap->copied_seq;
@@ -583,6 +633,16 @@ static int atcp_recvmsg_locked(struct sock *sk, struct msghdr *msg, size_t len,
 	do {
 		struct sk_buff *skb, *last;
 		u32 offset, used;
+
+		/* At the mark: stop after data, or for a SIGURG pending. */
+		if (unlikely(ap->urg_data) && ap->urg_seq == *seq) {
+			if (copied)
+				break;
+			if (signal_pending(current)) {
+				copied = timeo ? sock_intr_errno(timeo) : -EAGAIN;
+				break;
+			}
+		}
 
 		last = skb_peek_tail(&sk->sk_receive_queue);
 		skb_queue_walk(&sk->sk_receive_queue, skb) {
@@ -632,18 +692,35 @@ static int atcp_recvmsg_locked(struct sock *sk, struct msghdr *msg, size_t len,
 		}
 		/* Another reader took data meanwhile: peek from what is left. */
 		if ((flags & MSG_PEEK) &&
-		    peek_seq - peek_offset - copied != ap->copied_seq)
+		    peek_seq - peek_offset - copied - urg_hole != ap->copied_seq)
 			peek_seq = ap->copied_seq + peek_offset;
 		continue;
 
 found_ok_skb:
 		used = min_t(u32, skb->len - offset, len);
+		if (unlikely(ap->urg_data)) {
+			u32 urg_offset = ap->urg_seq - *seq;
+
+			if (urg_offset < used) {
+				if (urg_offset) {
+					used = urg_offset;
+				} else if (!sock_flag(sk, SOCK_URGINLINE)) {
+					/* The urgent byte is no data. */
+					WRITE_ONCE(*seq, *seq + 1);
+					urg_hole++;
+					offset++;
+					used--;
+					if (!used)
+						goto skip_copy;
+				}
+			}
+		}
 		if (skb_copy_datagram_msg(skb, offset, msg, used)) {
 			if (!copied)
 				copied = -EFAULT;
 			break;
 		}
-		*seq += used;
+		WRITE_ONCE(*seq, *seq + used);
 		copied += used;
 		len -= used;
 		if (flags & MSG_PEEK) {
@@ -652,6 +729,9 @@ found_ok_skb:
 			sk_peek_offset_bwd(sk, used);
 			atcp_rcv_space_adjust(sk);
 		}
+skip_copy:
+		if (unlikely(ap->urg_data) && after(ap->copied_seq, ap->urg_seq))
+			WRITE_ONCE(ap->urg_data, 0);
 		if (used + offset < skb->len)
 			continue;
 		if (!(flags & MSG_PEEK)) {
@@ -733,8 +813,8 @@ int atcp_ioctl(struct sock *sk, int cmd, int *answ)
 			*answ = 0;
 		break;
 	case SIOCATMARK:
-		/* No urgent data is ever marked: never at the mark. */
-		*answ = 0;
+		*answ = READ_ONCE(ap->urg_data) &&
+			READ_ONCE(ap->urg_seq) == READ_ONCE(ap->copied_seq);
 		break;
 	case SIOCOUTQNSD:
 		if (sk->sk_state == TCP_LISTEN)
@@ -1261,7 +1341,13 @@ static __poll_t atcp_poll(struct file *file, struct socket *sock,
 
 	if (state != TCP_SYN_SENT && state != TCP_SYN_RECV) {
 		int target = sock_rcvlowat(sk, 0, INT_MAX);
+		u16 urg_data = READ_ONCE(ap->urg_data);
 
+		/* The urgent byte out of band at the front is no data to read. */
+		if (unlikely(urg_data) &&
+		    READ_ONCE(ap->urg_seq) == READ_ONCE(ap->copied_seq) &&
+		    !sock_flag(sk, SOCK_URGINLINE))
+			target++;
 		if ((int)(READ_ONCE(ap->rcv_nxt) - READ_ONCE(ap->copied_seq)) >= target &&
 		    !skb_queue_empty_lockless(&sk->sk_receive_queue))
 			mask |= EPOLLIN | EPOLLRDNORM;
@@ -1280,6 +1366,8 @@ static __poll_t atcp_poll(struct file *file, struct socket *sock,
 		} else {
 			mask |= EPOLLOUT | EPOLLWRNORM;
 		}
+		if (urg_data & TCP_URG_VALID)
+			mask |= EPOLLPRI;
 	}
 	/* Read sk_err after the state, as tcp_poll() does. */
 	smp_rmb();

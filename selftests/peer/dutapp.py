@@ -18,10 +18,13 @@ fail with that errno (e.g. `connect 10.253.1.2:9 err=ECONNREFUSED`).
   wait-connect [timeout=T]       poll a non-blocking connect, check SO_ERROR
   use NAME                       make NAME the current connection
   write TEXT | write-len N       send (TEXT with C escapes; N pattern bytes);
-                                 flags=more,eor: MSG_MORE, MSG_EOR
+                                 flags=more,eor,oob: MSG_MORE, MSG_EOR,
+                                 MSG_OOB
   send-len N [ret=M]             one send() of N pattern bytes, blocking:
                                  print what it returned, which must be M
-  read [N] [data=TEXT]           one recv() of up to N bytes (default 65536)
+  read [N] [data=TEXT]           one recv() of up to N bytes (default 65536);
+                                 flags=oob,peek,dontwait
+  oobinline [0|1] | atmark N     SO_OOBINLINE; SIOCATMARK must answer N
   read-exact N | read-exact data=TEXT
   read-eof [data=TEXT] [len=N]   read until EOF, check what came
   shutdown wr|rd|rdwr
@@ -42,6 +45,7 @@ fail with that errno (e.g. `connect 10.253.1.2:9 err=ECONNREFUSED`).
 
 import codecs
 import errno
+import fcntl
 import os
 import select
 import shlex
@@ -56,7 +60,10 @@ TCP_SYNCNT, TCP_LINGER2, TCP_INFO, TCP_QUICKACK = 7, 8, 11, 12
 TCP_CONGESTION = 13
 TCP_CORK, TCP_DEFER_ACCEPT, TCP_WINDOW_CLAMP = 3, 9, 10
 TCP_USER_TIMEOUT, TCP_NOTSENT_LOWAT, TCP_INQ = 18, 25, 36
-MSG_FLAGS = {'more': socket.MSG_MORE, 'eor': socket.MSG_EOR}
+MSG_FLAGS = {'more': socket.MSG_MORE, 'eor': socket.MSG_EOR,
+             'oob': socket.MSG_OOB, 'peek': socket.MSG_PEEK,
+             'dontwait': socket.MSG_DONTWAIT}
+SIOCATMARK = 0x8905
 # struct tcp_info: offsets of the fields `tcpinfo` checks.
 TCP_INFO_FIELDS = {'ca_state': ('B', 1), 'ssthresh': ('I', 76), 'cwnd': ('I', 80)}
 
@@ -169,7 +176,7 @@ def act(args, kw):
             raise Fail('send returned %d, expected %s' % (n, kw['ret']))
     elif a == 'read':
         n = int(args[1]) if len(args) > 1 else 65536
-        d = sock().recv(n)
+        d = sock().recv(n, msg_flags(kw))
         print('read %d: %r' % (len(d), d[:64]))
         if 'data' in kw and d != decode(kw['data']):
             raise Fail('read %r, expected %r' % (d, decode(kw['data'])))
@@ -212,6 +219,14 @@ def act(args, kw):
         listener[0] = None
     elif a == 'quickack':
         sock().setsockopt(SOL_TCP, TCP_QUICKACK, int(args[1]) if len(args) > 1 else 1)
+    elif a == 'oobinline':
+        sock().setsockopt(socket.SOL_SOCKET, socket.SO_OOBINLINE,
+                          int(args[1]) if len(args) > 1 else 1)
+    elif a == 'atmark':
+        m = struct.unpack('i', fcntl.ioctl(sock().fileno(), SIOCATMARK, b'\0' * 4))[0]
+        print('atmark %d' % m)
+        if m != int(args[1]):
+            raise Fail('SIOCATMARK %d, expected %s' % (m, args[1]))
     elif a == 'nodelay':
         sock().setsockopt(SOL_TCP, TCP_NODELAY, int(args[1]) if len(args) > 1 else 1)
     elif a == 'linger0':
