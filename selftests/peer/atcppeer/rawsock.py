@@ -14,6 +14,10 @@ SOL_PACKET = 263
 PACKET_AUXDATA = 8
 PACKET_IGNORE_OUTGOING = 23
 SO_TIMESTAMPNS = 35
+SO_TIMESTAMPING = 37
+SOF_TIMESTAMPING_TX_SCHED = 1 << 8
+SOF_TIMESTAMPING_SOFTWARE = 1 << 4
+SOF_TIMESTAMPING_OPT_TSONLY = 1 << 11
 TP_STATUS_CSUMNOTREADY = 0x8
 
 
@@ -56,12 +60,34 @@ class Peer:
 
     def send_l4(self, src, dst, l4, proto=None, **ipkw):
         """Send l4 (a segment, or with proto=1 an ICMP message) in an IPv4
-        packet; returns the send time."""
+        packet; returns the send time: when the frame went to the veth."""
         fr = self.frame(src, dst, l4, proto, **ipkw)
-        t = time.time()
-        self.sock.send(fr)
+        before = time.time()
+        # A scripted time counts from the kernel's stamp, not from before
+        # the call: a peer preempted between the two would otherwise charge
+        # the dut with the delay.
+        self.sock.sendmsg([fr], [(socket.SOL_SOCKET, SO_TIMESTAMPING,
+                                  struct.pack('I', SOF_TIMESTAMPING_TX_SCHED))])
+        t = self._tx_stamp() or before
         self._rec(fr, t)
         return t
+
+    def _tx_stamp(self):
+        """The stamp of the frame just sent: the kernel queues it on the
+        socket's error queue within the send (the veth transmits
+        synchronously), so it is there by now unless the kernel made none."""
+        t = None
+        while True:
+            try:
+                _d, anc, _f, _a = self.sock.recvmsg(0, 512, socket.MSG_ERRQUEUE |
+                                                    socket.MSG_DONTWAIT)
+            except (BlockingIOError, InterruptedError):
+                return t
+            for lvl, typ, cd in anc:
+                if lvl == socket.SOL_SOCKET and typ == SO_TIMESTAMPING and len(cd) >= 16:
+                    sec, nsec = struct.unpack('qq', cd[:16])
+                    if sec or nsec:
+                        t = sec + nsec / 1e9
 
     def send_frames(self, frames):
         send = self.sock.send
@@ -105,6 +131,9 @@ class Peer:
             try:
                 data, anc, _flags, addr = self.sock.recvmsg(65600, 256, socket.MSG_DONTWAIT)
             except BlockingIOError:
+                # An error queue that is not empty makes the socket
+                # readable: a late send stamp must not make this spin.
+                self._tx_stamp()
                 continue
             if addr[2] == socket.PACKET_OUTGOING:
                 continue
@@ -153,5 +182,9 @@ def open_packet_socket(ifname):
         pass
     s.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
     s.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+    # What is stamped on sending is asked per frame (send_l4); this says
+    # how a stamp is reported: the software clock, without the frame.
+    s.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPING,
+                 SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_OPT_TSONLY)
     s.bind((ifname, ETH_P_ALL))
     return s
