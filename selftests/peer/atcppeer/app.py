@@ -3,12 +3,11 @@
 line at a time."""
 
 import os
-import queue
 import re
+import select
 import signal
 import subprocess
 import sys
-import threading
 import time
 
 from .errors import TestFailure
@@ -70,11 +69,17 @@ class ForkedApp:
         return self.returncode
 
     def wait(self, timeout=None):
-        end = None if timeout is None else time.time() + timeout
-        while self.poll() is None:
-            if end is not None and time.time() > end:
+        if self.poll() is not None:
+            return self.returncode
+        # A pidfd becomes readable when the child exits: no polling loop.
+        pidfd = os.pidfd_open(self.pid)
+        try:
+            if not select.select([pidfd], [], [], timeout)[0]:
                 raise subprocess.TimeoutExpired('dutapp', timeout)
-            time.sleep(0.005)
+        finally:
+            os.close(pidfd)
+        p, st = os.waitpid(self.pid, 0)
+        self.returncode = os.waitstatus_to_exitcode(st)
         return self.returncode
 
 
@@ -89,21 +94,37 @@ class App:
                                       env=sess.env(), start_new_session=True)
         else:
             self.p = ForkedApp(sess.proto, sess.env())
-        self.q = queue.Queue()
+        # The app's output is read here, from the pipe, when select() says
+        # there is some: a command's end is seen when the app writes it, not
+        # when another thread gets the interpreter lock.
+        self.fd = self.p.stdout.fileno()
+        self.buf = b''
+        self.eof = False
         self.next_id = 1
         self.done = set()
         self.failed = {}
         self.pending = set()
-        threading.Thread(target=self._reader, daemon=True).start()
 
-    def _reader(self):
-        for line in self.p.stdout:
-            self.q.put(line.rstrip('\n'))
-        self.q.put(None)
+    def _read(self, timeout):
+        """Consume what the app wrote, waiting up to timeout for some;
+        False once it has closed its output."""
+        if self.eof:
+            return False
+        if not select.select([self.fd], [], [], timeout)[0]:
+            return True
+        data = os.read(self.fd, 65536)
+        if not data:
+            self.eof = True
+            if self.buf:
+                self._consume(self.buf.decode(errors='replace'))
+                self.buf = b''
+            return False
+        *lines, self.buf = (self.buf + data).split(b'\n')
+        for ln in lines:
+            self._consume(ln.decode(errors='replace'))
+        return True
 
     def _consume(self, line):
-        if line is None:
-            return False
         m = re.match(r'@@(done|fail) (\d+) ?(.*)', line)
         if m:
             i = int(m.group(2))
@@ -115,16 +136,11 @@ class App:
                 self.interp.log('app %s: FAIL %s' % (self.name, m.group(3)))
         else:
             self.interp.log('app %s: %s' % (self.name, line))
-        return True
 
     def poll(self):
-        while True:
-            try:
-                line = self.q.get_nowait()
-            except queue.Empty:
-                return
-            if not self._consume(line):
-                return
+        """Consume what the app has written by now."""
+        while not self.eof and select.select([self.fd], [], [], 0)[0]:
+            self._read(0)
 
     def send(self, actions):
         i = self.next_id
@@ -140,15 +156,9 @@ class App:
     def wait(self, ids, timeout):
         deadline = time.time() + timeout
         while any(i in self.pending for i in ids):
-            try:
-                line = self.q.get(timeout=max(0.01, deadline - time.time()))
-            except queue.Empty:
-                line = ''
-            if line is None:
+            if not self._read(max(0.0, deadline - time.time())):
                 raise TestFailure('app %s exited (status %s) before finishing %s'
                                   % (self.name, self.p.wait(), sorted(self.pending)))
-            if line:
-                self._consume(line)
             if time.time() > deadline and any(i in self.pending for i in ids):
                 raise TestFailure('app %s: timeout waiting for command(s) %s'
                                   % (self.name, sorted(i for i in ids if i in self.pending)))
