@@ -111,9 +111,13 @@ class Interp(ScriptRun):
                                               ' (after %.3fs)' % (t - self.mark) if wait else ''))
                 self.mark = t
                 return
-            if time.time() >= deadline:
+            now = time.time()
+            if now >= deadline:
                 self.fail('state is %s, expected %s' % ('/'.join(have) or 'NONE', want))
-            time.sleep(0.01)
+            # A state changes with a segment the dut sends, most often: look
+            # again as soon as one comes.  The changes its timers make
+            # silently (TIME_WAIT or FIN_WAIT2 ending) are seen within 10 ms.
+            self.wait_for_dut(min(0.01, deadline - now))
 
     def do_ackstate(self, toks):
         """ackstate [@CONN] [pingpong=0|1] [quick=N|A..B|*]: the dut socket's

@@ -4,6 +4,7 @@ the segments it sends, what it expects back and when."""
 
 import random
 import re
+import select
 import socket
 import struct
 import sys
@@ -210,6 +211,12 @@ class ScriptRun:
             s.conn = self.conn_for(s)
             self.note_rx(s, s.conn)
             self.pending.append(s)
+
+    def wait_for_dut(self, timeout):
+        """Wait up to timeout for a segment from the dut; what came is kept
+        for the next `<`."""
+        if select.select([self.peer.sock], [], [], timeout)[0]:
+            self.drain_nowait()
 
     def ignorable(self, s):
         """Under `strict conns`, segments of no known connection are ignored;
