@@ -13,7 +13,7 @@ import time
 
 from .paths import DUTAPP, PEERDIR
 from .rawsock import Peer, open_packet_socket
-from .rtnl import Rtnl
+from .rtnl import RTMGRP_LINK, Rtnl
 
 CLONE_NEWNET = 0x40000000
 SIOCETHTOOL = 0x8946
@@ -157,15 +157,21 @@ class Session:
         # device's qdisc is noop, which drops frames (the first SYN of a
         # script, now and then).  IFF_RUNNING cannot tell: a new device's
         # operstate is "unknown", which counts as running.
+        # Linkwatch announces what it did (RTM_NEWLINK): the state is read
+        # again then, and every 50 ms should a notification be missed.
         for fd, ifn in ((self.peer_fd, PEER_IF), (self.dut_fd, DUT_IF)):
             setns_fd(fd)
-            nl = Rtnl()
+            nl = Rtnl(RTMGRP_LINK)
+            deadline = time.time() + 2.0
             try:
-                for _ in range(1000):
+                while True:
                     oper, qdisc = nl.link_state(ifn)
                     if oper == 6 and qdisc not in (None, 'noop'):  # IF_OPER_UP
                         break
-                    time.sleep(0.002)
+                    left = deadline - time.time()
+                    if left <= 0:
+                        break
+                    nl.wait_event(min(0.05, left))
             finally:
                 nl.close()
 

@@ -3,6 +3,7 @@
 
 import errno
 import os
+import select
 import socket
 import struct
 
@@ -13,6 +14,7 @@ from .wire import mac_bytes
 RTM_NEWLINK, RTM_DELLINK, RTM_NEWADDR, RTM_NEWROUTE, RTM_NEWNEIGH = 16, 17, 20, 24, 28
 NLM_F_REQUEST, NLM_F_ACK, NLM_F_EXCL, NLM_F_CREATE, NLM_F_REPLACE = 1, 4, 0x200, 0x400, 0x100
 IFF_UP = 1
+RTMGRP_LINK = 1
 
 
 def nla(typ, data):
@@ -21,10 +23,22 @@ def nla(typ, data):
 
 
 class Rtnl:
-    def __init__(self):
+    def __init__(self, groups=0):
+        """groups: multicast groups to hear (RTMGRP_LINK: links' changes),
+        for wait_event(); the replies to requests skip them."""
         self.s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)  # NETLINK_ROUTE
-        self.s.bind((0, 0))
+        self.s.bind((0, groups))
         self.seq = 0
+
+    def wait_event(self, timeout):
+        """Wait up to timeout for a notification; read and drop those there."""
+        if not select.select([self.s], [], [], timeout)[0]:
+            return
+        while True:
+            try:
+                self.s.recv(65536, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                return
 
     def close(self):
         self.s.close()
