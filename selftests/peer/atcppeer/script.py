@@ -11,11 +11,12 @@ import sys
 import time
 
 from .errors import ScriptError, TestFailure
+from .flood import flood_frames
 from .netns import DUT_IP, PEER_IP
 from .options import build_opts, opt_matches, opt_text, split_opts
 from .text import decode_escapes, pattern_bytes, show_bytes, wild_int
 from .wire import (F_ACK, F_FIN, F_PSH, F_RST, F_SYN, M32, build_icmp_error, build_l4,
-                   build_quote, csum_sum, flags_str, parse_flags, parse_ip_frame, signed32)
+                   build_quote, flags_str, parse_flags, parse_ip_frame, signed32)
 
 TIME_RE = re.compile(r'^(\+)?(\d+(?:\.\d*)?|\.\d+)(?:\.\.(\d+(?:\.\d*)?|\.\d+))?$')
 
@@ -555,42 +556,9 @@ class ScriptRun:
         win = int(kv.get('win', '65535'), 0)
         ob = build_opts(kv.get('opts', 'mss:1460'), None, 0)
         rate = float(kv.get('rate', '0'))
-        sport_fixed = kv.get('sport', 'rand')
-        frames = []
-        rng = self.rng
-        dstb = socket.inet_aton(dst)
-        eth = self.peer.ethhdr
-        hl = 20 + len(ob) + ((-len(ob)) % 4)
-        ob = ob + b'\0' * ((-len(ob)) % 4)
         t = time.time()
-        # incremental checksums: constant words summed once
-        dst_hi, dst_lo = struct.unpack('!HH', dstb)
-        tcp_const = (csum_sum(ob) + dst_hi + dst_lo + self.proto + hl + dport +
-                     (((hl // 4) << 12) | f) + win)
-        ip_const = 0x4500 + 20 + hl + 0x4000 + (64 << 8 | self.proto) + dst_hi + dst_lo
-        pack_t = struct.Struct('!HHIIBBHHH').pack
-        pack_i = struct.Struct('!BBHHHBBHI4s').pack
-        off = (hl // 4) << 4
-        randbits = rng.getrandbits
-        for i in range(n):
-            ipn = base + (rng.randrange(size) if size > 1 else 0)
-            if size > 2 and (ipn & 0xff) in (0, 255):
-                ipn ^= 1
-            sport = randbits(16) | 1024 if sport_fixed == 'rand' else int(sport_fixed)
-            seq = randbits(32)
-            ack = randbits(32) if f & F_ACK else 0
-            ipsum = (ipn >> 16) + (ipn & 0xffff)
-            k = (tcp_const + ipsum + sport + (seq >> 16) + (seq & 0xffff) +
-                 (ack >> 16) + (ack & 0xffff))
-            k = (k & 0xffff) + (k >> 16)
-            k = (k & 0xffff) + (k >> 16)
-            ipid = i & 0xffff
-            u = ip_const + ipsum + ipid
-            u = (u & 0xffff) + (u >> 16)
-            u = (u & 0xffff) + (u >> 16)
-            frames.append(eth + pack_i(0x45, 0, 20 + hl, ipid, 0x4000, 64, self.proto,
-                                       ~u & 0xffff, ipn, dstb) +
-                          pack_t(sport, dport, seq, ack, off, f, win, ~k & 0xffff, 0) + ob)
+        frames = flood_frames(self.peer.ethhdr, self.proto, n, base, size, dst, dport, f, win,
+                              ob, kv.get('sport', 'rand'), self.rng)
         tb = time.time()
         if rate > 0:
             sent = 0
