@@ -78,12 +78,16 @@ class ForkedApp:
                 raise subprocess.TimeoutExpired('dutapp', timeout)
         finally:
             os.close(pidfd)
-        p, st = os.waitpid(self.pid, 0)
+        _pid, st = os.waitpid(self.pid, 0)
         self.returncode = os.waitstatus_to_exitcode(st)
         return self.returncode
 
 
 class App:
+    """One dut application: a command goes to its stdin as `ID ACTIONS`,
+    and it answers `@@done ID` or `@@fail ID WHY`; anything else it prints
+    goes to the script's log."""
+
     def __init__(self, name, sess, interp):
         self.name = name
         self.interp = interp
