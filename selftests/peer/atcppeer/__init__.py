@@ -16,6 +16,7 @@ The modules, by role:
     procnet   the dut's /proc/net: socket states, delayed-ACK state, MIBs
     app       the dut's applications (dutapp.py over a pipe)
     script    ScriptRun: connections, sending, expecting, timing
+    flood     the frames of a flood, checksums computed incrementally
     interp    Interp: the .pkt line parser and its command table
     runner    selftests/peer/run: TAP over a list of scripts
 
