@@ -73,13 +73,13 @@ BOUND=$((DELACK_MAX + TICK + SLACK))
 tap_plan 7
 tap_diag "protocol $PROTO ($PROTO_NAME); HZ=$hz; bound for latency and gaps: $BOUND ms"
 
-# offload NS IFACE on|off: TSO and GSO of a device, with peer.py's ethtool
+# offload NS IFACE on|off: TSO and GSO of a device, with the peer package's ethtool
 # ioctl (there may be no ethtool program).
 offload() {
 	ip netns exec "$1" "$PYTHON" - "$2" "$3" <<-EOF
 		import sys
 		sys.path.insert(0, '$SELFTESTS/peer')
-		import peer
+		import atcppeer as peer
 		for cmd in (peer.ETHTOOL_STSO, peer.ETHTOOL_SGSO):
 		    peer.ethtool_set(sys.argv[1], cmd, int(sys.argv[2] == 'on'))
 	EOF

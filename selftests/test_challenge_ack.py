@@ -42,7 +42,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, 'peer'))
 sys.path.insert(0, os.path.join(HERE, 'lib'))
-import peer  # noqa: E402
+import atcppeer as peer  # noqa: E402
 from nstest import Tap, proto_under_test  # noqa: E402
 
 M32 = 0xffffffff

@@ -155,7 +155,7 @@ def linux_reference(pair, tap):
     one segment per packet, which the two CPUs of a TCG guest can reorder
     (for comparison only)."""
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'peer'))
-    import peer
+    import atcppeer as peer
     pair.enter('a')
     for cmd in (peer.ETHTOOL_STSO, peer.ETHTOOL_SGSO):
         peer.ethtool_set(pair.va, cmd, 0)

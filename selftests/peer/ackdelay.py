@@ -48,7 +48,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import peer  # noqa: E402
+import atcppeer as peer  # noqa: E402
 
 
 def main():
