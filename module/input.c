@@ -622,6 +622,10 @@ static u32 atcp_clean_rtx_queue(struct sock *sk, u32 ack, u32 tsecr,
 	       skb != ap->send_head) {
 		struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
 		bool partial = after(cb->end_seq, ack);
+		u32 seg_size = cb->seg_size;
+		/* Segments delivered, as tcp_skb_pcount() counts them. */
+		u32 pcount = partial ? (ack - cb->seq) / max(seg_size, 1U) :
+			     seg_size ? DIV_ROUND_UP(skb->len, seg_size) : 1;
 
 		/*
 		 * Part of a super-segment: that part goes now (tcp_tso_acked);
@@ -636,6 +640,9 @@ static u32 atcp_clean_rtx_queue(struct sock *sk, u32 ack, u32 tsecr,
 		else
 			rtt_us = -1;
 		segs++;
+		/* RACK counts the skb as one: PRR is to see every segment. */
+		if (!(cb->sacked & ATCP_SACKED_ACKED) && pcount > 1)
+			ap->delivered += pcount - 1;
 		if (partial) {
 			if (!(cb->sacked & ATCP_SACKED_ACKED))
 				atcp_rack_advance(sk, skb);
