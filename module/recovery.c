@@ -711,6 +711,9 @@ void atcp_recovery_ack(struct sock *sk, u32 prior_una, u32 ack,
 	bool hold = false;
 	u32 newly_lost = 0;
 
+	if (flags & ATCP_ACKF_ECE)
+		ATCP_ADD_STATS(sock_net(sk), ATCP_MIB_DELIVERED_CE,
+			       newly_delivered);
 	atcp_tlp_ack(sk, ack, una_advanced, flags);
 	if (!ap->rack_reo_wnd_persist && !ap->rack_reo_wnd_steps)
 		ap->rack_reo_wnd_steps = 1;

@@ -213,7 +213,7 @@ EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_cookie_tsval);
 /**
  * atcp_cookie_decode_options() - the options a cookie SYN-ACK granted
  * @skb: the ACK
- * @opt: its parsed options; wscale and SACK are set from the echo of the
+ * @opt: its parsed options; wscale, SACK and ECN are set from the echo of the
  *	SYN-ACK's TSval (cookie_timestamp_decode), none without a timestamp
  *
  * Context: any context.
@@ -226,6 +226,7 @@ ATCP_VISIBLE_FOR_KUNIT void atcp_cookie_decode_options(const struct sk_buff *skb
 	if (!opt->ts_ok) {
 		opt->wscale_ok = 0;
 		opt->sack_ok = 0;
+		opt->ecn_ok = 0;
 		return;
 	}
 	options = opt->tsecr - atcp_cookie_ts_off(skb);
