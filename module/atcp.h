@@ -162,6 +162,7 @@ enum atcp_mib {
 	ATCP_MIB_LOSS_PROBES,
 	ATCP_MIB_LOSS_PROBE_RECOVERY,
 	ATCP_MIB_OUT_SUPER_SEGS,
+	ATCP_MIB_DELIVERED_CE,
 	ATCP_MIB_MAX
 };
 
@@ -194,6 +195,8 @@ struct atcp_net {
 	int early_retrans;		/* 3, 4: tail loss probes; 0-2: none */
 	int recovery;			/* ATCP_RACK_* bits */
 	int dsack;			/* 1: report duplicates (RFC 2883) */
+	int ecn;			/* 0 never, 1 ask and accept, 2 accept (RFC 3168) */
+	int ecn_fallback;		/* 1: a SYN resent goes without ECN */
 	u32 challenge_timestamp;	/* s: the second of the count */
 	u32 challenge_count;		/* challenge ACKs left this second */
 
@@ -230,6 +233,7 @@ struct atcp_skb_cb {
 	__u8 sack_off;		/* received: offset of a SACK option, 0: none */
 	__u32 tw_isn;		/* received: ISN to use when a SYN reopens a TIME_WAIT tuple */
 	__u8 eor;		/* sent: ends a MSG_EOR write: no later data joins it */
+	__u8 ip_dsfield;	/* received: the IP header's DS field, ECN bits included */
 	__u16 seg_size;		/* sent: as segments of this size, 0: one */
 };
 
@@ -255,6 +259,13 @@ static inline u32 atcp_skb_segs(const struct sk_buff *skb)
 #define ATCP_ACKF_SACKED		0x1	/* new data SACKed */
 #define ATCP_ACKF_ORIG_DELIVERED	0x2	/* data never resent SACKed or ACKed */
 #define ATCP_ACKF_DSACK		0x4	/* a D-SACK block */
+#define ATCP_ACKF_ECE		0x8	/* ECE on an ECN connection (RFC 3168) */
+
+/* An ECN connection's state (atcp_sock.ecn_flags, as tcp_sock's). */
+#define ATCP_ECN_OK		0x1	/* negotiated */
+#define ATCP_ECN_QUEUE_CWR	0x2	/* CWR on the next new data segment */
+#define ATCP_ECN_DEMAND_CWR	0x4	/* ECE on each segment until a CWR */
+#define ATCP_ECN_SEEN		0x8	/* an ECT or CE segment arrived */
 
 /* net.atcp.recovery, as tcp_recovery */
 #define ATCP_RACK_LOSS_DETECTION	0x1	/* RACK, else DupThresh SACKs */
@@ -293,6 +304,7 @@ struct atcp_options {
 	u8 wscale_ok:1,
 	   sack_ok:1,
 	   ts_ok:1,
+	   ecn_ok:1,		/* a SYN cookie's echo granted ECN */
 	   bad:1;
 	u32 tsval;
 	u32 tsecr;
@@ -348,6 +360,7 @@ enum atcp_deferred {
 /* Recovery states, numbered as TCP's (tcp_info's tcpi_ca_state). */
 enum atcp_ca_state {
 	ATCP_CA_OPEN = TCP_CA_Open,
+	ATCP_CA_CWR = TCP_CA_CWR,		/* reducing for an ECE (RFC 3168) */
 	ATCP_CA_RECOVERY = TCP_CA_Recovery,	/* fast retransmit, NewReno/SACK */
 	ATCP_CA_LOSS = TCP_CA_Loss,		/* after an RTO */
 };
@@ -550,6 +563,7 @@ struct atcp_sock {
 	u32 max_packets_out;	/* segments in flight at most, this window */
 	u32 cwnd_usage_seq;	/* snd_nxt when that window began */
 	u8 is_cwnd_limited;	/* the window held the sender back in it */
+	u8 ecn_flags;		/* ATCP_ECN_* */
 	u64 ca_priv[13];
 
 	u32 rcv_tstamp;		/* jiffies of last received segment */
@@ -857,6 +871,24 @@ void atcp_enter_loss(struct sock *sk);
 void atcp_mark_oversized_lost(struct sock *sk);
 u32 atcp_in_flight(struct sock *sk);
 void atcp_xmit_retransmit_queue(struct sock *sk, u32 mss, u32 *in_flight);
+
+void atcp_enter_cwr(struct sock *sk);
+
+/* In CWR or Recovery, the window comes down by PRR (tcp_in_cwnd_reduction). */
+static inline bool atcp_in_cwnd_reduction(const struct atcp_sock *ap)
+{
+	return ap->ca_state == ATCP_CA_CWR || ap->ca_state == ATCP_CA_RECOVERY;
+}
+
+/* ecn.c */
+void atcp_ecn_send_syn(struct sock *sk, struct sk_buff *skb);
+void atcp_ecn_clear_syn(struct sock *sk, struct sk_buff *skb);
+void atcp_ecn_send(struct sock *sk, struct sk_buff *skb, struct tcphdr *th);
+void atcp_ecn_check_ce(struct sock *sk, const struct sk_buff *skb);
+void atcp_ecn_accept_cwr(struct sock *sk, const struct sk_buff *skb);
+void atcp_ecn_rcv_synack(struct sock *sk, const struct tcphdr *th);
+void atcp_ecn_create_request(const struct sock *sk, struct request_sock *req,
+			     const struct sk_buff *skb);
 
 /* cong.c */
 extern struct atcp_cong_ops atcp_reno;

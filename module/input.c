@@ -779,6 +779,11 @@ static enum atcp_ack_field atcp_ack(struct sock *sk, const struct sk_buff *skb)
 
 	if (ap->sack_ok && cb->sack_off)
 		flags = atcp_sacktag(sk, skb, ack);
+	if ((cb->tcp_flags & TCPHDR_ECE) && !(cb->tcp_flags & TCPHDR_SYN) &&
+	    (ap->ecn_flags & ATCP_ECN_OK))
+		flags |= ATCP_ACKF_ECE;
+	/* A CWR is taken on any acceptable ACK, data or not (tcp_ack). */
+	atcp_ecn_accept_cwr(sk, skb);
 
 	if (ack == prior_una) {
 		/* RFC 5681 section 2: a duplicate ACK. */
@@ -1049,6 +1054,7 @@ static void atcp_data_queue(struct sock *sk, struct sk_buff *skb)
 	}
 	if (after(cb->seq, ap->rcv_nxt)) {
 		inet_csk_schedule_ack(sk);
+		atcp_ecn_check_ce(sk, skb);
 		if (atcp_try_rmem_schedule(sk, skb)) {
 			atcp_drop(sk, skb, ATCP_MIB_OFO_DROPPED);
 			return;
@@ -1071,6 +1077,8 @@ static void atcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		return;
 	}
 
+	if (skb->len)
+		atcp_ecn_check_ce(sk, skb);
 	atcp_queue_rcv(sk, skb);
 	if (!RB_EMPTY_ROOT(&ap->ofo_root) && sk->sk_state != TCP_CLOSE) {
 		atcp_ofo_drain(sk);
@@ -1140,6 +1148,7 @@ static enum atcp_verdict atcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 		ap->ts_recent = opt.tsval;
 		ap->ts_recent_stamp = ktime_get_seconds();
 	}
+	atcp_ecn_rcv_synack(sk, th);
 
 	if (th->ack) {
 		/* Our SYN is acknowledged: the connection is open. */

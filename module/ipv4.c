@@ -66,6 +66,7 @@ static bool atcp_v4_validate(struct net *net, struct sk_buff *skb)
 	cb->sack_off = opt.num_sacks ? opt.sack_off : 0;
 	cb->tsval = opt.tsval;
 	cb->tsecr = opt.tsecr;
+	cb->ip_dsfield = ipv4_get_dsfield(ip_hdr(skb));
 	return true;
 }
 
@@ -462,7 +463,8 @@ int atcp_v4_send_synack(const struct sock *sk, struct request_sock *req)
 	opts.tsecr = req->ts_recent;
 	th = atcp_push_header(skb, htons(ireq->ir_num), ireq->ir_rmt_port,
 			      areq->snt_isn, areq->rcv_isn + 1,
-			      TCPHDR_SYN | TCPHDR_ACK,
+			      TCPHDR_SYN | TCPHDR_ACK |
+			      (ireq->ecn_ok ? TCPHDR_ECE : 0),
 			      min(areq->rcv_wnd, 65535U), &opts);
 	atcp_csum(skb, th, ireq->ir_loc_addr, ireq->ir_rmt_addr, false);
 

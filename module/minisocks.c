@@ -187,6 +187,9 @@ int atcp_v4_conn_request(struct sock *sk, struct sk_buff *skb)
 		opt.sack_ok = 0;
 	}
 	atcp_reqsk_init(sk, req, skb, &opt);
+	/* A cookie carries ECN back in the timestamp alone (syncookies.c). */
+	if (!want_cookie || opt.ts_ok)
+		atcp_ecn_create_request(sk, req, skb);
 	areq->rcv_isn = cb->seq;
 	req->timeout = ATCP_TIMEOUT_INIT;
 	if (want_cookie) {
@@ -294,6 +297,7 @@ struct sock *atcp_v4_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
 	ap->window_clamp = areq->window_clamp;
 	ap->sack_ok = ireq->sack_ok;
 	ap->ts_ok = ireq->tstamp_ok;
+	ap->ecn_flags = ireq->ecn_ok ? ATCP_ECN_OK : 0;
 	ap->ts_offset = areq->ts_off;
 	ap->ts_recent = req->ts_recent;
 	ap->ts_recent_stamp = ktime_get_seconds();

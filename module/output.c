@@ -626,6 +626,8 @@ static int __atcp_transmit_skb(struct sock *sk, struct sk_buff *skb,
 			      cb->tcp_flags, window, &opts);
 	if (unlikely(ap->urg_mode))
 		atcp_set_urg(ap, th, cb->seq);
+	if (likely(!(cb->tcp_flags & TCPHDR_SYN)))
+		atcp_ecn_send(sk, skb, th);
 	if (cb->tcp_flags & TCPHDR_ACK)
 		atcp_event_ack_sent(sk, cb->seq != cb->end_seq);
 	if (skb->len != tcp_hdrlen(skb))
@@ -975,6 +977,7 @@ int atcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 
 	if (skb->len > mss && atcp_fragment(sk, skb, mss))
 		return -ENOMEM;
+	atcp_ecn_clear_syn(sk, skb);
 	err = atcp_transmit_skb(sk, skb, GFP_ATOMIC);
 	if (err)
 		return err;
@@ -1186,7 +1189,7 @@ static int atcp_xmit_chunk(struct sock *sk, struct sk_buff *skb, u32 limit,
 		atcp_event_new_data_sent(sk, skb);
 		cb->seg_size = skb->len > mss ? mss : 0;
 		len = max_t(u32, DIV_ROUND_UP(skb->len, mss), 1);
-		if (ap->ca_state == ATCP_CA_RECOVERY)
+		if (atcp_in_cwnd_reduction(ap))
 			ap->prr_out += len;
 		/* Minshall: remember the last short segment (tcp_minshall_update). */
 		if (skb->len < len * mss)
@@ -1462,6 +1465,7 @@ int atcp_connect(struct sock *sk)
 	ATCP_SKB_CB(skb)->seq = ap->iss;
 	ATCP_SKB_CB(skb)->end_seq = ap->iss + 1;
 	ATCP_SKB_CB(skb)->tcp_flags = TCPHDR_SYN;
+	atcp_ecn_send_syn(sk, skb);
 	ap->write_seq = ap->iss + 1;
 	ap->pushed_seq = ap->write_seq;
 	/* TCP_USER_TIMEOUT counts from the first SYN (tcp_connect). */
@@ -1487,6 +1491,10 @@ int atcp_send_synack(struct sock *sk)
 	if (!skb || !(ATCP_SKB_CB(skb)->tcp_flags & TCPHDR_SYN))
 		return -EINVAL;
 	ATCP_SKB_CB(skb)->tcp_flags |= TCPHDR_ACK;
+	/* ECE alone says yes to the peer's ECN (tcp_ecn_send_synack). */
+	ATCP_SKB_CB(skb)->tcp_flags &= ~TCPHDR_CWR;
+	if (!(atcp_sk(sk)->ecn_flags & ATCP_ECN_OK))
+		ATCP_SKB_CB(skb)->tcp_flags &= ~TCPHDR_ECE;
 	return atcp_transmit_skb(sk, skb, GFP_ATOMIC);
 }
 

@@ -291,6 +291,7 @@ static const char *const atcp_mib_names[ATCP_MIB_MAX] = {
 	[ATCP_MIB_LOSS_PROBES]		= "LossProbes",
 	[ATCP_MIB_LOSS_PROBE_RECOVERY]	= "LossProbeRecovery",
 	[ATCP_MIB_OUT_SUPER_SEGS]	= "OutSuperSegs",
+	[ATCP_MIB_DELIVERED_CE]		= "DeliveredCE",
 };
 
 static int atcp_stat_show(struct seq_file *seq, void *v)

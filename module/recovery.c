@@ -412,19 +412,65 @@ static void atcp_init_undo(struct atcp_sock *ap)
 	ap->retrans_ts = 0;
 }
 
-/* RFC 6937: the reduction begins; the window comes down per ACK. */
-static void atcp_enter_recovery(struct sock *sk)
+/*
+ * A reduction by PRR begins (tcp_init_cwnd_reduction): the threshold from
+ * the congestion control, and CWR on the next new data of an ECN
+ * connection.
+ */
+static void atcp_init_cwnd_reduction(struct sock *sk)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
 
-	atcp_init_undo(ap);
-	ap->snd_ssthresh = ap->ca_ops->ssthresh(sk);
-	ap->snd_cwnd_cnt = 0;
+	ap->high_seq = ap->snd_max;
 	ap->tlp_high_seq = 0;
+	ap->snd_cwnd_cnt = 0;
+	ap->prior_cwnd = ap->snd_cwnd;
 	ap->prr_delivered = 0;
 	ap->prr_out = 0;
+	ap->snd_ssthresh = ap->ca_ops->ssthresh(sk);
+	if (ap->ecn_flags & ATCP_ECN_OK)
+		ap->ecn_flags |= ATCP_ECN_QUEUE_CWR;
+}
+
+/**
+ * atcp_enter_cwr() - reduce the window for a congestion signal without loss
+ * @sk: the sender
+ *
+ * An ECE (RFC 3168 6.1.2): the window comes down by PRR until what was
+ * sent by now is acknowledged, once per round trip, and cannot be undone
+ * (tcp_enter_cwr).  Nothing changes in Recovery or Loss, which reduce
+ * already.
+ *
+ * Context: the socket owned.
+ */
+void atcp_enter_cwr(struct sock *sk)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+
+	ap->prior_ssthresh = 0;
+	if (ap->ca_state < ATCP_CA_CWR) {
+		ap->undo_marker = 0;
+		atcp_init_cwnd_reduction(sk);
+		atcp_set_ca_state(sk, ATCP_CA_CWR);
+	}
+}
+
+/*
+ * RFC 6937: the reduction begins; the window comes down per ACK.  From
+ * CWR, the reduction under way goes on (tcp_enter_recovery).
+ */
+static void atcp_enter_recovery(struct sock *sk)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	bool in_cwr = ap->ca_state == ATCP_CA_CWR;
+	u32 prior_cwnd = ap->prior_cwnd;
+
+	atcp_init_undo(ap);
+	if (in_cwr)
+		ap->prior_cwnd = prior_cwnd;
+	else
+		atcp_init_cwnd_reduction(sk);
 	atcp_set_ca_state(sk, ATCP_CA_RECOVERY);
-	ap->high_seq = ap->snd_max;
 	ap->fast_retrans++;
 	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_FAST_RETRANS);
 	if (ap->sacked_out)
@@ -529,6 +575,8 @@ static void atcp_undo(struct sock *sk, bool unmark_loss, int mib)
 	if (ap->prior_ssthresh > ap->snd_ssthresh)
 		ap->snd_ssthresh = ap->prior_ssthresh;
 	ap->undo_marker = 0;
+	/* No CWR for a reduction taken back (tcp_ecn_withdraw_cwr). */
+	ap->ecn_flags &= ~ATCP_ECN_QUEUE_CWR;
 	ATCP_INC_STATS(sock_net(sk), mib);
 }
 
@@ -664,6 +712,9 @@ void atcp_recovery_ack(struct sock *sk, u32 prior_una, u32 ack,
 	bool hold = false;
 	u32 newly_lost = 0;
 
+	if (flags & ATCP_ACKF_ECE)
+		ATCP_ADD_STATS(sock_net(sk), ATCP_MIB_DELIVERED_CE,
+			       newly_delivered);
 	atcp_tlp_ack(sk, ack, una_advanced, flags);
 	if (!ap->rack_reo_wnd_persist && !ap->rack_reo_wnd_steps)
 		ap->rack_reo_wnd_steps = 1;
@@ -733,13 +784,30 @@ void atcp_recovery_ack(struct sock *sk, u32 prior_una, u32 ack,
 		if (una_advanced)
 			atcp_cong_avoid(sk, ack, acked_segs);
 		break;
+	case ATCP_CA_CWR:
+		/*
+		 * Over once something sent after the reduction began is
+		 * acked, so that the CWR reached the receiver: the window at
+		 * ssthresh (tcp_end_cwnd_reduction).
+		 */
+		if (after(ap->snd_una, ap->high_seq)) {
+			if (ap->snd_ssthresh < INT_MAX)
+				ap->snd_cwnd = ap->snd_ssthresh;
+			atcp_set_ca_state(sk, ATCP_CA_OPEN);
+		}
+		fallthrough;
 	default:
 		if (ap->lost_marked && atcp_flight(ap)) {
 			atcp_enter_recovery(sk);
 			atcp_prr(sk, newly_delivered, newly_lost, una_advanced);
-		} else if (una_advanced) {
-			atcp_cong_avoid(sk, ack, acked_segs);
+			break;
 		}
+		if (flags & ATCP_ACKF_ECE)
+			atcp_enter_cwr(sk);
+		if (ap->ca_state == ATCP_CA_CWR)
+			atcp_prr(sk, newly_delivered, newly_lost, una_advanced);
+		else if (una_advanced)
+			atcp_cong_avoid(sk, ack, acked_segs);
 	}
 	if (ap->rack_reo_wnd_persist && ap->ca_state == ATCP_CA_OPEN &&
 	    una_advanced && !ap->sacked_out)
@@ -921,7 +989,7 @@ void atcp_xmit_retransmit_queue(struct sock *sk, u32 mss, u32 *in_flight)
 		cb = ATCP_SKB_CB(skb);
 		cb->sacked |= ATCP_SACKED_RETRANS;
 		*in_flight += cb->end_seq - cb->seq;
-		if (ap->ca_state == ATCP_CA_RECOVERY)
+		if (atcp_in_cwnd_reduction(ap))
 			ap->prr_out++;
 	}
 	/* The oldest went again: its RTO runs from now (tcp_xmit_retransmit_queue). */

@@ -1163,6 +1163,10 @@ static void atcp_get_tcp_info(struct sock *sk, struct tcp_info *info)
 		info->tcpi_options |= TCPI_OPT_TIMESTAMPS;
 	if (ap->sack_ok)
 		info->tcpi_options |= TCPI_OPT_SACK;
+	if (ap->ecn_flags & ATCP_ECN_OK)
+		info->tcpi_options |= TCPI_OPT_ECN;
+	if (ap->ecn_flags & ATCP_ECN_SEEN)
+		info->tcpi_options |= TCPI_OPT_ECN_SEEN;
 	if (ap->wscale_ok) {
 		info->tcpi_options |= TCPI_OPT_WSCALE;
 		info->tcpi_snd_wscale = ap->snd_wscale;

@@ -37,9 +37,11 @@ static const u16 atcp_cookie_mss[] = { 536, 1300, 1440, 1460, 8960, 65483 };
  * the SYN asked for, and come back in the ACK's TSecr:
  *   bits 3..0  the peer's window scale, 0xf: none
  *   bit 4      SACK permitted
+ *   bit 5      ECN (RFC 3168) agreed
  */
 #define ATCP_COOKIE_TS_NO_WSCALE	0xf
 #define ATCP_COOKIE_TS_SACK		BIT(4)
+#define ATCP_COOKIE_TS_ECN		BIT(5)
 #define ATCP_COOKIE_TS_MASK		(BIT(6) - 1)
 
 static siphash_aligned_key_t atcp_cookie_secret;
@@ -199,6 +201,8 @@ u32 atcp_cookie_tsval(const struct request_sock *req)
 	options = ireq->wscale_ok ? ireq->snd_wscale : ATCP_COOKIE_TS_NO_WSCALE;
 	if (ireq->sack_ok)
 		options |= ATCP_COOKIE_TS_SACK;
+	if (ireq->ecn_ok)
+		options |= ATCP_COOKIE_TS_ECN;
 	ts = (now & ~ATCP_COOKIE_TS_MASK) | options;
 	if ((s32)(ts - now) > 0)
 		ts -= ATCP_COOKIE_TS_MASK + 1;
@@ -209,7 +213,7 @@ EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_cookie_tsval);
 /**
  * atcp_cookie_decode_options() - the options a cookie SYN-ACK granted
  * @skb: the ACK
- * @opt: its parsed options; wscale and SACK are set from the echo of the
+ * @opt: its parsed options; wscale, SACK and ECN are set from the echo of the
  *	SYN-ACK's TSval (cookie_timestamp_decode), none without a timestamp
  *
  * Context: any context.
@@ -222,10 +226,12 @@ ATCP_VISIBLE_FOR_KUNIT void atcp_cookie_decode_options(const struct sk_buff *skb
 	if (!opt->ts_ok) {
 		opt->wscale_ok = 0;
 		opt->sack_ok = 0;
+		opt->ecn_ok = 0;
 		return;
 	}
 	options = opt->tsecr - atcp_cookie_ts_off(skb);
 	opt->sack_ok = !!(options & ATCP_COOKIE_TS_SACK);
+	opt->ecn_ok = !!(options & ATCP_COOKIE_TS_ECN);
 	options &= ATCP_COOKIE_TS_NO_WSCALE;
 	opt->wscale_ok = options != ATCP_COOKIE_TS_NO_WSCALE;
 	opt->wscale = opt->wscale_ok ? min_t(u32, options, ATCP_MAX_WSCALE) : 0;
@@ -309,6 +315,8 @@ struct sock *atcp_cookie_check(struct sock *sk, struct sk_buff *skb)
 	if (!req)
 		return NULL;
 	atcp_reqsk_init(sk, req, skb, &opt);
+	/* ECN as granted, while the namespace still takes it (cookie_ecn_ok). */
+	inet_rsk(req)->ecn_ok = opt.ecn_ok && READ_ONCE(atcp_sk_net(sk)->ecn);
 	areq = atcp_rsk(req);
 	areq->rcv_isn = cb->seq - 1;
 	areq->snt_isn = cb->ack_seq - 1;

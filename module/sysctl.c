@@ -126,6 +126,9 @@ static const struct ctl_table atcp_sysctl_template[] = {
 	ATCP_SYSCTL("early_retrans", early_retrans, SYSCTL_ZERO, &max_4),
 	ATCP_SYSCTL("recovery", recovery, SYSCTL_ZERO, &max_7),
 	ATCP_SYSCTL("dsack", dsack, SYSCTL_ZERO, SYSCTL_ONE),
+	/* as tcp_ecn: 0 never, 1 ask and accept, 2 accept */
+	ATCP_SYSCTL("ecn", ecn, SYSCTL_ZERO, SYSCTL_TWO),
+	ATCP_SYSCTL("ecn_fallback", ecn_fallback, SYSCTL_ZERO, SYSCTL_ONE),
 	{
 		.procname	= "congestion_control",
 		.data		= (void *)offsetof(struct atcp_net, ca_default),
@@ -258,6 +261,8 @@ void atcp_sysctl_defaults(struct atcp_net *an)
 	an->early_retrans = 3;
 	an->recovery = ATCP_RACK_LOSS_DETECTION;
 	an->dsack = 1;
+	an->ecn = 2;
+	an->ecn_fallback = 1;
 }
 
 /**

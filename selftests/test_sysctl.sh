@@ -25,7 +25,7 @@ if [ "$PROTO" != 253 ]; then
 	tap_skip_all "checks the net.atcp sysctls"
 fi
 
-tap_plan 27
+tap_plan 29
 
 # Each line: name min max (the ranges documented in Documentation/sysctl.rst).
 # The last line is Linux's own, for comparison.
@@ -50,6 +50,8 @@ atcp/invalid_ratelimit 0 2147483647
 atcp/early_retrans 0 4
 atcp/recovery 0 7
 atcp/dsack 0 1
+atcp/ecn 0 2
+atcp/ecn_fallback 0 1
 ipv4/tcp_syn_retries 1 127"
 
 netns_lo_create || tap_skip_all "cannot create a namespace"
