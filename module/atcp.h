@@ -980,6 +980,7 @@ u32 atcp_current_mss(struct sock *sk);
 unsigned int atcp_sync_mss(struct sock *sk, u32 pmtu);
 void atcp_init_rcv_wnd(struct sock *sk);
 u8 atcp_select_wscale(u32 space, u32 rmem_max, u32 clamp);
+u32 atcp_initial_window(u32 space, u32 mss);
 u32 atcp_rmem_max(const struct sock *sk);
 u32 atcp_initial_clamp(const struct sock *sk, u32 clamp, u32 full_space);
 void atcp_check_space(struct sock *sk);

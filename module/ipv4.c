@@ -465,7 +465,9 @@ int atcp_v4_send_synack(const struct sock *sk, struct request_sock *req)
 			      areq->snt_isn, areq->rcv_isn + 1,
 			      TCPHDR_SYN | TCPHDR_ACK |
 			      (ireq->ecn_ok ? TCPHDR_ECE : 0),
-			      min(areq->rcv_wnd, 65535U), &opts);
+			      atcp_initial_window(areq->rcv_wnd, opts.mss -
+						  (opts.ts_ok ? TCPOLEN_TSTAMP_ALIGNED : 0)),
+			      &opts);
 	atcp_csum(skb, th, ireq->ir_loc_addr, ireq->ir_rmt_addr, false);
 
 	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_OUT_SEGS);

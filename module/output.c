@@ -250,6 +250,26 @@ u8 atcp_select_wscale(u32 space, u32 rmem_max, u32 clamp)
 EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_select_wscale);
 
 /**
+ * atcp_initial_window() - the window a SYN or a SYN-ACK offers
+ * @space: the receive space, within the clamp
+ * @mss: the segment the peer is expected to send: our MSS, less the
+ *	 timestamps where the SYN-ACK agrees to them
+ *
+ * Whole segments where the space holds more than one, and no more than
+ * the unscaled field carries (tcp_select_initial_window): 64240 for an
+ * MSS of 1460, 65160 for 1448, as Linux's TCP offers.
+ * Context: any context.
+ * Return: the window, in bytes.
+ */
+u32 atcp_initial_window(u32 space, u32 mss)
+{
+	if (mss && space > mss)
+		space = rounddown(space, mss);
+	return min(space, 65535U);
+}
+EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_initial_window);
+
+/**
  * atcp_rmem_max() - the largest receive buffer a socket may grow to
  * @sk: the socket
  *
@@ -295,8 +315,8 @@ void atcp_init_rcv_wnd(struct sock *sk)
 	ap->window_clamp = 65535U << ap->rcv_wscale;
 	if (clamp)
 		ap->window_clamp = min(ap->window_clamp, clamp);
-	ap->rcv_wnd = min(space, ap->window_clamp);
-	ap->rcv_wnd = round_down(ap->rcv_wnd, 1U << ap->rcv_wscale);
+	ap->rcv_wnd = atcp_initial_window(min(space, ap->window_clamp),
+					  ap->advmss);
 }
 
 /**

@@ -35,6 +35,24 @@ static void atcp_select_wscale__log2_of_space_less_15(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atcp_select_wscale(0, 1 << 23, 0), 8);
 }
 
+/*
+ * A SYN offers whole segments, within the unscaled field, as
+ * tcp_select_initial_window: Linux's 64240 and 65160.
+ */
+static void atcp_initial_window__whole_segments_within_65535(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, atcp_initial_window(65536, 1460), 64240);
+	KUNIT_EXPECT_EQ(test, atcp_initial_window(65536, 1448), 65160);
+	KUNIT_EXPECT_EQ(test, atcp_initial_window(65535, 1000), 65000);
+	/* A space of one segment or less is offered whole. */
+	KUNIT_EXPECT_EQ(test, atcp_initial_window(1000, 1460), 1000);
+	KUNIT_EXPECT_EQ(test, atcp_initial_window(1460, 1460), 1460);
+	/* Loopback's MSS: one segment, then the field's limit. */
+	KUNIT_EXPECT_EQ(test, atcp_initial_window(65536, 65483), 65483);
+	KUNIT_EXPECT_EQ(test, atcp_initial_window(6 << 20, 65483), 65535);
+	KUNIT_EXPECT_EQ(test, atcp_initial_window(70000, 0), 65535);
+}
+
 /* TCP_WINDOW_CLAMP bounds the scale as it bounds the window. */
 static void atcp_select_wscale__within_window_clamp(struct kunit *test)
 {
@@ -257,6 +275,7 @@ static struct kunit_case atcp_window_cases[] = {
 	KUNIT_CASE(atcp_select_wscale__log2_of_space_less_15),
 	KUNIT_CASE(atcp_select_wscale__within_window_clamp),
 	KUNIT_CASE(atcp_select_wscale__at_most_14),
+	KUNIT_CASE(atcp_initial_window__whole_segments_within_65535),
 	KUNIT_CASE(atcp_free_window__half_the_free_buffer),
 	KUNIT_CASE(atcp_free_window__rounded_down_to_the_scale),
 	KUNIT_CASE(atcp_free_window__no_silly_window),
