@@ -268,6 +268,17 @@ static u32 atcp_delack_min(const struct sock *sk)
 	return msecs_to_jiffies(READ_ONCE(atcp_sk_net(sk)->delack_min));
 }
 
+/**
+ * atcp_enter_quickack_mode() - ACK the next segments at once
+ * @sk: the socket
+ * @max_quickacks: how many at most
+ *
+ * Out of pingpong, with the ACK timeout back at delack_min, as
+ * tcp_enter_quickack_mode(): after out-of-order data, a CE mark, or
+ * anything else that wants the sender to hear soon.
+ *
+ * Context: the socket owned by the caller, or softirq with it locked.
+ */
 void atcp_enter_quickack_mode(struct sock *sk, unsigned int max_quickacks)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
