@@ -643,12 +643,16 @@ static u32 atcp_clean_rtx_queue(struct sock *sk, u32 ack, u32 tsecr,
 				!cb->seg_size || skb->len <= cb->seg_size ||
 				atcp_trim_head(sk, skb, ack - cb->seq)))
 			break;
+		/* Within its first segment: nothing delivered yet. */
+		if (partial) {
+			acked -= atcp_skb_segs(skb);
+			if (!acked)
+				break;
+		}
 		if (!cb->retrans)
 			rtt_us = (u32)tcp_clock_us() - cb->sent;
 		else
 			rtt_us = -1;
-		if (partial)
-			acked -= atcp_skb_segs(skb);
 		segs += acked;
 		if (partial) {
 			if (!(cb->sacked & ATCP_SACKED_ACKED))
