@@ -459,13 +459,15 @@ void atcp_enter_cwr(struct sock *sk)
  * RFC 6937: the reduction begins; the window comes down per ACK.  From
  * CWR, the reduction under way goes on (tcp_enter_recovery).
  */
-static void atcp_enter_recovery(struct sock *sk)
+static void atcp_enter_recovery(struct sock *sk, bool ece)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
 	bool in_cwr = ap->ca_state == ATCP_CA_CWR;
 	u32 prior_cwnd = ap->prior_cwnd;
 
 	atcp_init_undo(ap);
+	if (in_cwr || ece)
+		ap->prior_ssthresh = 0;
 	if (in_cwr)
 		ap->prior_cwnd = prior_cwnd;
 	else
@@ -571,12 +573,20 @@ static void atcp_undo(struct sock *sk, bool unmark_loss, int mib)
 		}
 		ap->lost_marked = 0;
 	}
-	ap->snd_cwnd = max(ap->snd_cwnd, ap->ca_ops->undo_cwnd(sk));
-	if (ap->prior_ssthresh > ap->snd_ssthresh)
-		ap->snd_ssthresh = ap->prior_ssthresh;
+	/*
+	 * An ECE during the episode, or an episode begun in CWR, leaves no
+	 * prior threshold: the peer's congestion signal is not undone
+	 * (tcp_undo_cwnd_reduction).
+	 */
+	if (ap->prior_ssthresh) {
+		ap->snd_cwnd = max(ap->snd_cwnd, ap->ca_ops->undo_cwnd(sk));
+		if (ap->prior_ssthresh > ap->snd_ssthresh) {
+			ap->snd_ssthresh = ap->prior_ssthresh;
+			/* No CWR for a reduction taken back (tcp_ecn_withdraw_cwr). */
+			ap->ecn_flags &= ~ATCP_ECN_QUEUE_CWR;
+		}
+	}
 	ap->undo_marker = 0;
-	/* No CWR for a reduction taken back (tcp_ecn_withdraw_cwr). */
-	ap->ecn_flags &= ~ATCP_ECN_QUEUE_CWR;
 	ATCP_INC_STATS(sock_net(sk), mib);
 }
 
@@ -686,6 +696,17 @@ static void atcp_tlp_ack(struct sock *sk, u32 ack, bool una_advanced,
 	}
 }
 
+/*
+ * The ACK that ends an episode may carry an ECE of its own: a new
+ * reduction starts with it (tcp_try_to_open() after the episode).
+ */
+static void atcp_end_episode_ecn(struct sock *sk, u32 tsecr, unsigned int flags)
+{
+	atcp_end_episode(sk, tsecr);
+	if (atcp_sk(sk)->ca_state == ATCP_CA_OPEN && (flags & ATCP_ACKF_ECE))
+		atcp_enter_cwr(sk);
+}
+
 /**
  * atcp_recovery_ack() - what an acceptable ACK means for loss recovery
  * @sk: the sender
@@ -712,9 +733,12 @@ void atcp_recovery_ack(struct sock *sk, u32 prior_una, u32 ack,
 	bool hold = false;
 	u32 newly_lost = 0;
 
-	if (flags & ATCP_ACKF_ECE)
+	if (flags & ATCP_ACKF_ECE) {
 		ATCP_ADD_STATS(sock_net(sk), ATCP_MIB_DELIVERED_CE,
 			       newly_delivered);
+		/* A congestion signal in the episode: nothing to undo then. */
+		ap->prior_ssthresh = 0;
+	}
 	atcp_tlp_ack(sk, ack, una_advanced, flags);
 	if (!ap->rack_reo_wnd_persist && !ap->rack_reo_wnd_steps)
 		ap->rack_reo_wnd_steps = 1;
@@ -771,14 +795,14 @@ void atcp_recovery_ack(struct sock *sk, u32 prior_una, u32 ack,
 	switch (ap->ca_state) {
 	case ATCP_CA_RECOVERY:
 		if (!before(ap->snd_una, ap->high_seq)) {
-			atcp_end_episode(sk, tsecr);
+			atcp_end_episode_ecn(sk, tsecr, flags);
 			break;
 		}
 		atcp_prr(sk, newly_delivered, newly_lost, una_advanced);
 		break;
 	case ATCP_CA_LOSS:
 		if (!before(ap->snd_una, ap->high_seq)) {
-			atcp_end_episode(sk, tsecr);
+			atcp_end_episode_ecn(sk, tsecr, flags);
 			break;
 		}
 		if (una_advanced)
@@ -798,7 +822,7 @@ void atcp_recovery_ack(struct sock *sk, u32 prior_una, u32 ack,
 		fallthrough;
 	default:
 		if (ap->lost_marked && atcp_flight(ap)) {
-			atcp_enter_recovery(sk);
+			atcp_enter_recovery(sk, flags & ATCP_ACKF_ECE);
 			atcp_prr(sk, newly_delivered, newly_lost, una_advanced);
 			break;
 		}
@@ -831,8 +855,8 @@ void atcp_rack_reo_timeout(struct sock *sk)
 
 	marked = atcp_rack_detect_loss(sk, &timeout);
 	if (marked) {
-		if (ap->ca_state == ATCP_CA_OPEN)
-			atcp_enter_recovery(sk);
+		if (ap->ca_state == ATCP_CA_OPEN || ap->ca_state == ATCP_CA_CWR)
+			atcp_enter_recovery(sk, false);
 		if (ap->ca_state == ATCP_CA_RECOVERY)
 			atcp_prr(sk, 1, marked, false);
 		atcp_push(sk, ATCP_NAGLE_PUSH);
@@ -850,9 +874,9 @@ void atcp_rack_reo_timeout(struct sock *sk)
  * atcp_schedule_loss_probe() - arm the tail loss probe instead of the RTO
  * @sk: the sender, with data in flight
  *
- * RFC 8985 7.2: in Open state, with SACK, a probe after two smoothed RTTs
- * (plus a delayed ACK's allowance with one segment out), or sooner if the
- * RTO would come first; one probe per episode.
+ * RFC 8985 7.2: in Open or CWR state, with SACK, a probe after two
+ * smoothed RTTs (plus a delayed ACK's allowance with one segment out), or
+ * sooner if the RTO would come first; one probe per episode.
  * Return: true if the probe timer is armed.
  * Context: the socket owned.
  */
@@ -863,7 +887,8 @@ bool atcp_schedule_loss_probe(struct sock *sk)
 	u32 timeout, rto;
 
 	if (READ_ONCE(atcp_sk_net(sk)->early_retrans) < 3 ||
-	    !ap->sack_ok || !atcp_flight(ap) || ap->ca_state != ATCP_CA_OPEN ||
+	    !ap->sack_ok || !atcp_flight(ap) ||
+	    (ap->ca_state != ATCP_CA_OPEN && ap->ca_state != ATCP_CA_CWR) ||
 	    ap->tlp_high_seq || sk->sk_state == TCP_SYN_SENT ||
 	    sk->sk_state == TCP_SYN_RECV ||
 	    icsk->icsk_pending == ICSK_TIME_REO_TIMEOUT)
