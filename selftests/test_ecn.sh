@@ -29,9 +29,13 @@ SIZE=${ATCP_ECN_BYTES:-$((1 << 20))}
 tap_plan 10
 
 netns_pair_create || tap_skip_all "cannot create namespaces"
-in_ns "$NS_A" sysctl -qw net.ipv4.tcp_ecn=1 net.ipv4.tcp_ecn_fallback=0
+# No tail loss probes: a busy host that delays an ACK past two RTTs makes
+# one, a retransmission that no mark caused.
+in_ns "$NS_A" sysctl -qw net.ipv4.tcp_ecn=1 net.ipv4.tcp_ecn_fallback=0 \
+	net.ipv4.tcp_early_retrans=0
 if [ "$PROTO" != 6 ]; then
-	in_ns "$NS_A" sysctl -qw net.atcp.ecn=1 net.atcp.ecn_fallback=0
+	in_ns "$NS_A" sysctl -qw net.atcp.ecn=1 net.atcp.ecn_fallback=0 \
+		net.atcp.early_retrans=0
 fi
 if ! in_ns "$NS_A" tc qdisc add dev "$VETH_A" root handle 1: prio ||
 	! in_ns "$NS_A" tc qdisc add dev "$VETH_A" parent 1:3 handle 30: \
