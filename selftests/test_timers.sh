@@ -132,7 +132,9 @@ check() {
 	shown=$(echo "$line" | sed -n 's/^statewatch: [A-Z_0-9]* \([0-9]*\) ms .*/\1/p')
 	[ -n "$client" ] && read -r traced late < <(traced_ms "$kind" "$client")
 	[ -n "$traced" ] && armed=$((traced - ${late:-0}))
-	lo=$((want_ms - 1000 / HZ))
+	# The lateness is counted in whole jiffies, so the length less it
+	# may come out one jiffy shorter still.
+	lo=$((want_ms - (${late:-0} > 0 ? 2 : 1) * 1000 / HZ))
 	hi=$((want_ms + $(level_tick_ms "$want_ms") + SCHED_SLACK_MS))
 	rc=1
 	[ -n "$armed" ] && [ "$armed" -ge $lo ] && [ "$armed" -le $hi ] && rc=0
