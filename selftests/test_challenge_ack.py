@@ -133,8 +133,7 @@ def one_socket(tap, proto):
                       'app: use c0; read-exact data="ok"'])
         tap.ok(True, 'no data of the attack was taken; the connection carries "ok" after it')
     except (peer.TestFailure, peer.ScriptError) as e:
-        for ln in it.logbuf[-30:]:
-            tap.diag(ln)
+        it.report_failure(tap.diag, tail=30)
         tap.ok(False, 'the connection carries data after the attack: %s' % e)
     finally:
         it.cleanup()
@@ -178,8 +177,7 @@ def worker(proto):
         return 0
     except (peer.TestFailure, peer.ScriptError) as e:
         print('error %s' % e, flush=True)
-        for ln in it.logbuf[-20:]:
-            print('# %s' % ln, file=sys.stderr)
+        it.report_failure(lambda ln: print('# %s' % ln, file=sys.stderr), tail=20)
         return 1
     finally:
         it.cleanup()

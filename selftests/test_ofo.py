@@ -229,9 +229,7 @@ def main():
             else:
                 tap.ok(False, 'the dut has a %s counter' % k)
     except (peer.TestFailure, peer.ScriptError) as e:
-        for ln in it.logbuf[-40:]:
-            tap.diag(ln)
-        tap.diag('FAIL: %s' % e)
+        it.report_failure(tap.diag, e)
     finally:
         it.cleanup()
         sess.close()

@@ -138,9 +138,7 @@ def main():
         tap.diag('kernel log: "too many orphaned sockets" %d time(s) (rate-limited)'
                  % (dmesg_count() - before))
     except (peer.TestFailure, peer.ScriptError) as e:
-        for ln in it.logbuf[-40:]:
-            tap.diag(ln)
-        tap.diag('FAIL: %s' % e)
+        it.report_failure(tap.diag, e)
     finally:
         it.cleanup()
         sess.close()

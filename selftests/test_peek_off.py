@@ -16,23 +16,15 @@ Linux TCP and for atcp in turn, on a connected socket and on a listener:
    MSG_PEEK always starts at the first unread byte, for both.
 """
 
-import errno
 import os
 import select
 import socket
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lib'))
-from nstest import ADDR_B, NetnsPair, Tap, proto_under_test  # noqa: E402
+from nstest import ADDR_B, Tap, attempt, proto_under_test, run_tcp_then  # noqa: E402
 
 SO_PEEK_OFF = 42
-
-
-def attempt(fn):
-    try:
-        return fn()
-    except OSError as e:
-        return errno.errorcode.get(e.errno, str(e.errno))
 
 
 def wait_readable(s, n):
@@ -82,12 +74,7 @@ def run(pair, proto):
 def main():
     proto = proto_under_test()
     tap = Tap(3)
-    pair = NetnsPair()
-    try:
-        tcp = run(pair, socket.IPPROTO_TCP)
-        atcp = run(pair, proto)
-    finally:
-        pair.destroy()
+    tcp, atcp = run_tcp_then(proto, run)
     for a, b in zip(tcp, atcp):
         tap.diag('tcp: %-42s atcp: %s' % (a, b))
     taken = 'set 0: None' in tcp

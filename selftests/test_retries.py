@@ -26,7 +26,6 @@ attempts the connection fails with ETIMEDOUT, as Linux TCP's does.  If the
 route comes back after two failed attempts, the data arrives.
 """
 
-import errno
 import os
 import select
 import socket
@@ -34,7 +33,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lib'))
-from nstest import (ADDR_B, NetnsPair, Tap, counters, proto_under_test,  # noqa: E402
+from nstest import (ADDR_B, NetnsPair, Tap, attempt, counters, proto_under_test,  # noqa: E402
                     wait_until)
 
 RETRANS = {6: 'RetransSegs'}
@@ -47,11 +46,8 @@ def no_routes():
 
 
 def failed_with(cli):
-    try:
-        cli.recv(1)
-        return 'no error'
-    except OSError as e:
-        return errno.errorcode.get(e.errno, str(e.errno))
+    got = attempt(lambda: cli.recv(1))
+    return got if isinstance(got, str) else 'no error'
 
 
 def run_noroute(pair, proto, restore):

@@ -20,7 +20,6 @@ answer is compared with TCP's:
    read stopping at the mark all the same.
 """
 
-import errno
 import fcntl
 import os
 import select
@@ -31,7 +30,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lib'))
-from nstest import NetnsPair, Tap, proto_under_test  # noqa: E402
+from nstest import Tap, attempt, proto_under_test, run_tcp_then  # noqa: E402
 
 SIOCATMARK = 0x8905
 FIONREAD = 0x541B
@@ -40,13 +39,6 @@ SIGURGS = [0]
 
 def on_sigurg(signum, frame):
     SIGURGS[0] += 1
-
-
-def attempt(fn):
-    try:
-        return fn()
-    except OSError as e:
-        return errno.errorcode.get(e.errno, str(e.errno))
 
 
 def ioctl_int(s, req):
@@ -183,12 +175,7 @@ def main():
     proto = proto_under_test()
     signal.signal(signal.SIGURG, on_sigurg)
     tap = Tap(9)
-    pair = NetnsPair()
-    try:
-        tcp = run(pair, socket.IPPROTO_TCP)
-        atcp = run(pair, proto)
-    finally:
-        pair.destroy()
+    tcp, atcp = run_tcp_then(proto, run)
     for a, b in zip(tcp, atcp):
         tap.diag('tcp:  %s' % a)
         tap.diag('atcp: %s' % b)

@@ -24,6 +24,7 @@ namespace it was created in.
 
 import atexit
 import ctypes
+import errno
 import hashlib
 import importlib.machinery
 import importlib.util
@@ -215,6 +216,25 @@ def counters(proto):
                 for k, v in zip(names.split()[1:], vals.split()[1:]):
                     out[k] = int(v)
     return out
+
+
+def run_tcp_then(proto, run):
+    """run(pair, p) for Linux TCP, then for proto, in one NetnsPair,
+    destroyed after: the two results, to compare."""
+    pair = NetnsPair()
+    try:
+        return run(pair, socket.IPPROTO_TCP), run(pair, proto)
+    finally:
+        pair.destroy()
+
+
+def attempt(fn):
+    """fn()'s result, or the name of the errno it failed with (as the
+    differential tests compare what each stack answers)."""
+    try:
+        return fn()
+    except OSError as e:
+        return errno.errorcode.get(e.errno, str(e.errno))
 
 
 def wait_until(fn, secs):

@@ -592,6 +592,14 @@ class ScriptRun:
         self.mark = time.time()
 
 
+    def report_failure(self, emit, err=None, tail=40):
+        """For a test that drives the peer from Python: the last lines of
+        the run's log, then what failed (err, if given), each to emit()."""
+        for line in self.logbuf[-tail:]:
+            emit(line)
+        if err is not None:
+            emit('FAIL: %s' % err)
+
     def finish(self):
         """End of script: unexpected leftovers."""
         self.check_unexpected('at the end of the script')
