@@ -684,8 +684,7 @@ static void atcp_tlp_ack(struct sock *sk, u32 ack, bool una_advanced,
 	} else if (after(ack, ap->tlp_high_seq)) {
 		/* The probe repaired a loss: reduce as for a recovery. */
 		if (ap->ca_state == ATCP_CA_OPEN) {
-			ap->prior_cwnd = ap->snd_cwnd;
-			ap->snd_ssthresh = ap->ca_ops->ssthresh(sk);
+			atcp_init_cwnd_reduction(sk);
 			ap->snd_cwnd = ap->snd_ssthresh;
 		}
 		ap->tlp_high_seq = 0;
@@ -1073,20 +1072,30 @@ void atcp_enter_loss(struct sock *sk)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	struct atcp_sock *ap = atcp_sk(sk);
-	bool new_episode = ap->ca_state != ATCP_CA_LOSS || !icsk->icsk_retransmits;
+	bool new_recovery = ap->ca_state < ATCP_CA_RECOVERY;
+	/*
+	 * Not twice in a window: a timeout within a recovery or an ECN
+	 * reduction under way keeps the threshold that one set, and its
+	 * undo (tcp_enter_loss).
+	 */
+	bool reduce = ap->ca_state == ATCP_CA_OPEN ||
+		      !after(ap->high_seq, ap->snd_una) ||
+		      (ap->ca_state == ATCP_CA_LOSS && !icsk->icsk_retransmits);
 
 	sock_owned_by_me(sk);
 
 	atcp_mark_all_lost(sk);
-	if (new_episode) {
+	if (reduce) {
 		atcp_init_undo(ap);
 		ap->snd_ssthresh = ap->ca_ops->ssthresh(sk);
 	}
+	if (ap->ecn_flags & ATCP_ECN_OK)
+		ap->ecn_flags |= ATCP_ECN_QUEUE_CWR;
 	ap->high_seq = ap->snd_max;
 	ap->snd_cwnd = 1;
 	ap->snd_cwnd_cnt = 0;
 	ap->tlp_high_seq = 0;
-	ap->frto = ap->sack_ok && (new_episode || icsk->icsk_retransmits);
+	ap->frto = ap->sack_ok && (new_recovery || icsk->icsk_retransmits);
 	ap->frto_new_data = 0;
 	atcp_set_ca_state(sk, ATCP_CA_LOSS);
 	ap->dup_acks = 0;
