@@ -325,6 +325,9 @@ struct sock *atcp_v4_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
 	ap->advmss = dst_metric_advmss(dst);
 	if (ap->uopt.user_mss && ap->uopt.user_mss < ap->advmss)
 		ap->advmss = ap->uopt.user_mss;
+	/* The window the SYN-ACK offered, computed as it was there. */
+	ap->rcv_wnd = atcp_initial_window(areq->rcv_wnd, ap->advmss -
+					  (ap->ts_ok ? TCPOLEN_TSTAMP_ALIGNED : 0));
 	atcp_sync_mss(newsk, dst_mtu(dst));
 	inet_csk(newsk)->icsk_ack.rcv_mss = min_t(u32, ap->advmss, ATCP_MSS_DEFAULT);
 
