@@ -37,6 +37,9 @@ if [ "$PROTO" != 6 ]; then
 	in_ns "$NS_A" sysctl -qw net.atcp.ecn=1 net.atcp.ecn_fallback=0 \
 		net.atcp.early_retrans=0
 fi
+# One segment a packet: netem marks a super-segment as one packet, and
+# 1 MiB in a few dozen of them may meet no mark at all.
+in_ns "$NS_A" ip link set dev "$VETH_A" gso_max_segs 1
 if ! in_ns "$NS_A" tc qdisc add dev "$VETH_A" root handle 1: prio ||
 	! in_ns "$NS_A" tc qdisc add dev "$VETH_A" parent 1:3 handle 30: \
 		netem loss 5% ecn ||
