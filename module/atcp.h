@@ -319,7 +319,7 @@ struct atcp_request_sock {
 	u32 rcv_isn;
 	u32 snt_isn;
 	u32 ts_off;		/* our timestamp clock offset */
-	u32 rcv_wnd;
+	u32 rcv_wnd;		/* the SYN-ACK's offer, whole segments */
 	u32 snt_synack_us;	/* first SYN-ACK sent: the handshake RTT */
 	u32 window_clamp;	/* the child's bound on its window */
 	u32 last_oow_ack_time;	/* jiffies of the last challenge ACK, 0: none */
@@ -483,6 +483,11 @@ struct atcp_sock {
 	u16 urg_data;
 	u32 rcv_wup;		/* rcv_nxt when the window was last advertised */
 	u32 rcv_wnd;		/* window last advertised, bytes */
+	/*
+	 * The window offered grows to the buffer no faster than segments
+	 * show they fit in it (tcp_grow_window): its present bound.
+	 */
+	u32 rcv_ssthresh;
 	struct rb_root ofo_root;	/* out of order, by seq (ofo.c) */
 	/* The blocks of ofo_root to report, the latest arrival's first. */
 	struct atcp_sack_block selective_acks[ATCP_NUM_SACKS];
@@ -617,6 +622,30 @@ static inline struct atcp_net *atcp_sk_net(const struct sock *sk)
 static inline u32 atcp_ts_now(void)
 {
 	return jiffies_to_msecs(jiffies);
+}
+
+/*
+ * The window a receive buffer of @space bytes offers: half of it, the rest
+ * paying for the skbs around the bytes (tcp_win_from_space, with Linux's
+ * default tcp_adv_win_scale of 1).
+ */
+static inline int atcp_win_from_space(int space)
+{
+	return space - (space >> 1);
+}
+
+/* The window the free receive buffer offers now (tcp_space). */
+static inline int atcp_space(const struct sock *sk)
+{
+	return atcp_win_from_space(READ_ONCE(sk->sk_rcvbuf) -
+				   READ_ONCE(sk->sk_backlog.len) -
+				   atomic_read(&sk->sk_rmem_alloc));
+}
+
+/* The window the whole receive buffer offers (tcp_full_space). */
+static inline int atcp_full_space(const struct sock *sk)
+{
+	return atcp_win_from_space(READ_ONCE(sk->sk_rcvbuf));
 }
 
 static inline u32 atcp_flight(const struct atcp_sock *ap)
@@ -817,7 +846,9 @@ int atcp_v4_err(struct sk_buff *skb, u32 info);
 void atcp_v4_mtu_reduced(struct sock *sk);
 int atcp_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
 u32 atcp_init_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
-int atcp_v4_send_synack(const struct sock *sk, struct request_sock *req);
+int atcp_v4_send_synack(const struct sock *sk, struct request_sock *req,
+			struct dst_entry *dst);
+u32 atcp_synack_mss(const struct sock *sk, const struct dst_entry *dst);
 void atcp_v4_send_reset(const struct sock *sk, struct sk_buff *skb);
 void atcp_v4_send_reply(struct net *net, struct sk_buff *skb, u32 seq,
 			u32 ack, u32 win, u32 tsval, u32 tsecr, u8 flags);
@@ -840,6 +871,8 @@ void atcp_cleanup_rbuf(struct sock *sk, int copied);
 void atcp_init_transfer(struct sock *sk);
 void atcp_init_buffer_space(struct sock *sk);
 void atcp_rcv_space_adjust(struct sock *sk);
+void atcp_grow_window(struct sock *sk, const struct sk_buff *skb, bool adjust);
+void atcp_clamp_window(struct sock *sk);
 void atcp_rtt_sample(struct sock *sk, long rtt_us);
 void atcp_reset(struct sock *sk);
 void atcp_fin_wait2_arm(struct sock *sk);
@@ -980,7 +1013,9 @@ u32 atcp_current_mss(struct sock *sk);
 unsigned int atcp_sync_mss(struct sock *sk, u32 pmtu);
 void atcp_init_rcv_wnd(struct sock *sk);
 u8 atcp_select_wscale(u32 space, u32 rmem_max, u32 clamp);
-u32 atcp_initial_window(u32 space, u32 mss);
+u32 atcp_initial_window(u32 space, u32 mss, bool ts_ok);
+void atcp_openreq_init_rwnd(struct request_sock *req, u32 mss);
+void atcp_adjust_rcv_ssthresh(struct sock *sk, u32 bound);
 u32 atcp_rmem_max(const struct sock *sk);
 u32 atcp_initial_clamp(const struct sock *sk, u32 clamp, u32 full_space);
 void atcp_check_space(struct sock *sk);

@@ -384,21 +384,137 @@ static void atcp_rcv_rtt_measure_ts(struct sock *sk, const struct sk_buff *skb)
  * atcp_init_buffer_space() - the buffers of a connection just established
  * @sk: the socket
  *
- * The send buffer for the initial window (unless SO_SNDBUF set it), and
- * the first round of receive autotuning: what a first RTT may carry
- * (tcp_init_buffer_space).
+ * The send buffer for the initial window (unless SO_SNDBUF set it); the
+ * window's bound, the whole buffer's window less one segment kept for
+ * the application; and the first round of receive autotuning, what a
+ * first RTT may carry (tcp_init_buffer_space, with Linux's default
+ * tcp_app_win).
  * Context: the socket owned by the caller.
  */
 void atcp_init_buffer_space(struct sock *sk)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
+	u32 maxwin = max(atcp_full_space(sk), 0);
 
 	if (!(sk->sk_userlocks & SOCK_SNDBUF_LOCK))
 		atcp_sndbuf_expand(sk);
 	ap->rcvq_time = tcp_clock_us();
 	ap->rcvq_seq = ap->copied_seq;
-	ap->rcvq_space = min_t(u32, ap->rcv_wnd, ATCP_INIT_CWND * ap->advmss);
+
+	if (ap->window_clamp >= maxwin)
+		ap->window_clamp = maxwin;
+	if (ap->window_clamp > 2 * ap->advmss &&
+	    ap->window_clamp + ap->advmss > maxwin)
+		ap->window_clamp = max(2 * ap->advmss, maxwin - ap->advmss);
+
+	ap->rcv_ssthresh = min(ap->rcv_ssthresh, ap->window_clamp);
+	ap->rcvq_space = min3(ap->rcv_ssthresh, ap->rcv_wnd,
+			      ATCP_INIT_CWND * ap->advmss);
 }
+EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_init_buffer_space);
+
+/*
+ * The memory an skb of in-order data costs, less its head where the
+ * payload is all in page fragments: the head is freed or shared when the
+ * skb is coalesced (truesize_adjust).
+ */
+static u32 atcp_truesize_adjust(bool adjust, const struct sk_buff *skb)
+{
+	u32 truesize = skb->truesize;
+
+	if (adjust && !skb_headlen(skb)) {
+		truesize -= SKB_TRUESIZE(skb_end_offset(skb));
+		if (unlikely((int)truesize < (int)skb->len))
+			truesize = skb->truesize;
+	}
+	return truesize;
+}
+
+/*
+ * Would the window, grown, still fit the buffer if every segment cost
+ * what this one does?  The further rcv_ssthresh is below the largest
+ * buffer, the worse a ratio of payload to memory it accepts (Linux's
+ * check #2, __tcp_grow_window).  Returns the growth, 0: none.
+ */
+static int __atcp_grow_window(const struct sock *sk, const struct sk_buff *skb,
+			      u32 skbtruesize)
+{
+	const struct atcp_sock *ap = atcp_sk(sk);
+	int truesize = atcp_win_from_space(skbtruesize) >> 1;
+	int window = atcp_win_from_space(READ_ONCE(atcp_sk_net(sk)->rmem[2])) >> 1;
+
+	while (ap->rcv_ssthresh <= window) {
+		if (truesize <= skb->len)
+			return 2 * inet_csk(sk)->icsk_ack.rcv_mss;
+		truesize >>= 1;
+		window >>= 1;
+	}
+	return 0;
+}
+
+/**
+ * atcp_grow_window() - let the offered window grow after a segment came
+ * @sk: the receiving socket
+ * @skb: the segment, queued and charged
+ * @adjust: in order: its head may be freed by coalescing
+ *
+ * By at least two segments, up to the buffer's free window, while what
+ * the segments cost in memory shows that the window offered will fit
+ * (tcp_grow_window).  Under memory pressure the window shrinks instead.
+ * Context: the socket owned by the caller (the receive path).
+ */
+void atcp_grow_window(struct sock *sk, const struct sk_buff *skb, bool adjust)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	int room = min_t(int, ap->window_clamp, atcp_space(sk)) -
+		   ap->rcv_ssthresh;
+	u32 truesize;
+	int incr;
+
+	if (room <= 0)
+		return;
+	if (sk_under_memory_pressure(sk)) {
+		atcp_adjust_rcv_ssthresh(sk, 4U * ap->advmss);
+		return;
+	}
+	truesize = atcp_truesize_adjust(adjust, skb);
+	if (atcp_win_from_space(truesize) <= skb->len)
+		incr = 2 * ap->advmss;
+	else
+		incr = __atcp_grow_window(sk, skb, truesize);
+	if (incr) {
+		incr = max_t(int, incr, 2 * skb->len);
+		ap->rcv_ssthresh += min(room, incr);
+		inet_csk(sk)->icsk_ack.quick |= 1;
+	}
+}
+EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_grow_window);
+
+/**
+ * atcp_clamp_window() - the receive buffer is full: bound the window
+ * @sk: the receiving socket
+ *
+ * The buffer grows to what is queued, up to net.atcp.rmem's maximum, as
+ * autotuning would; if what is queued is still more, the window may grow
+ * again from two segments (tcp_clamp_window).
+ * Context: the socket owned by the caller (the receive path).
+ */
+void atcp_clamp_window(struct sock *sk)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	int rmem2 = READ_ONCE(atcp_sk_net(sk)->rmem[2]);
+
+	inet_csk(sk)->icsk_ack.quick = 0;
+	if (sk->sk_rcvbuf < rmem2 &&
+	    !(sk->sk_userlocks & SOCK_RCVBUF_LOCK) &&
+	    !sk_under_memory_pressure(sk) &&
+	    sk_memory_allocated(sk) < sk_prot_mem_limits(sk, 0))
+		WRITE_ONCE(sk->sk_rcvbuf,
+			   min(atomic_read(&sk->sk_rmem_alloc), rmem2));
+	if (atomic_read(&sk->sk_rmem_alloc) > sk->sk_rcvbuf)
+		ap->rcv_ssthresh = min(ap->window_clamp, 2U * ap->advmss);
+}
+EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_clamp_window);
 
 /**
  * atcp_rcv_space_adjust() - grow the receive buffer to what the path needs
@@ -409,7 +525,8 @@ void atcp_init_buffer_space(struct sock *sk)
  * sender still in slow start, counted in the skb memory each segment
  * costs (tcp_rcv_space_adjust).  Never above net.atcp.rmem's maximum,
  * never with SO_RCVBUF set, net.atcp.moderate_rcvbuf 0, or atcp's memory
- * at or above net.atcp.mem's first value.  The buffer never shrinks here.
+ * at or above net.atcp.mem's first value.  The window's bound follows the
+ * buffer up.  The buffer never shrinks here.
  * Context: the socket owned by the caller.
  */
 void atcp_rcv_space_adjust(struct sock *sk)
@@ -448,8 +565,11 @@ void atcp_rcv_space_adjust(struct sock *sk)
 
 		do_div(rcvwin, ap->advmss);
 		rcvbuf = min_t(u64, rcvwin * rcvmem, READ_ONCE(an->rmem[2]));
-		if (rcvbuf > sk->sk_rcvbuf)
+		if (rcvbuf > sk->sk_rcvbuf) {
 			WRITE_ONCE(sk->sk_rcvbuf, rcvbuf);
+			/* The window's bound follows the buffer. */
+			ap->window_clamp = atcp_win_from_space(rcvbuf);
+		}
 	}
 	ap->rcvq_space = copied;
 
@@ -465,7 +585,8 @@ EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_rcv_space_adjust);
  * @skb: the segment whose data was queued
  *
  * Adapts the delayed-ACK timeout (ATO) to the inter-arrival time, within
- * [delack_min, rto], and measures the peer's MSS (tcp_event_data_recv).
+ * [delack_min, rto], measures the peer's MSS and lets the offered window
+ * grow (tcp_event_data_recv).
  *
  * Context: the socket owned by the caller (the receive path).
  */
@@ -499,6 +620,9 @@ ATCP_VISIBLE_FOR_KUNIT void atcp_event_data_recv(struct sock *sk,
 		}
 	}
 	icsk->icsk_ack.lrcvtime = now;
+
+	if (skb->len >= 128)
+		atcp_grow_window(sk, skb, true);
 }
 EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_event_data_recv);
 
@@ -517,7 +641,14 @@ static void atcp_ack_snd_check(struct sock *sk)
 	if (!inet_csk_ack_scheduled(sk))
 		return;
 
-	if (ap->rcv_nxt - ap->rcv_wup > icsk->icsk_ack.rcv_mss)
+	/*
+	 * Two full segments, if the ACK can move the window's right edge
+	 * on (else the application's read sends it), or a reader waiting
+	 * for SO_RCVLOWAT wants more (__tcp_ack_snd_check).
+	 */
+	if (ap->rcv_nxt - ap->rcv_wup > icsk->icsk_ack.rcv_mss &&
+	    (ap->rcv_nxt - ap->copied_seq < READ_ONCE(sk->sk_rcvlowat) ||
+	     atcp_free_window(sk) >= ap->rcv_wnd))
 		reason = ATCP_ACK_TWO_FULL;
 	else if (atcp_in_quickack_mode(sk))
 		reason = ATCP_ACK_QUICK;
@@ -935,22 +1066,24 @@ void atcp_queue_rcv(struct sock *sk, struct sk_buff *skb)
 	struct atcp_sock *ap = atcp_sk(sk);
 	const struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
 	bool fin = cb->tcp_flags & TCPHDR_FIN;
+	bool fragstolen, eaten;
 	struct sk_buff *tail;
-	bool fragstolen;
 
 	ap->bytes_received += cb->end_seq - fin - ap->rcv_nxt;
 	WRITE_ONCE(ap->rcv_nxt, cb->end_seq);
 	if (!skb->len) {
 		consume_skb(skb);
 	} else {
-		atcp_event_data_recv(sk, skb);
 		tail = skb_peek_tail(&sk->sk_receive_queue);
-		if (tail && atcp_try_coalesce(sk, tail, skb, &fragstolen)) {
-			kfree_skb_partial(skb, fragstolen);
-		} else {
+		eaten = tail && atcp_try_coalesce(sk, tail, skb, &fragstolen);
+		if (!eaten) {
 			skb_set_owner_r(skb, sk);
 			__skb_queue_tail(&sk->sk_receive_queue, skb);
 		}
+		/* After the charge: the window grows from what is left. */
+		atcp_event_data_recv(sk, skb);
+		if (eaten)
+			kfree_skb_partial(skb, fragstolen);
 	}
 	if (fin)
 		atcp_fin(sk);

@@ -421,26 +421,44 @@ u32 atcp_init_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport)
 EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_init_isn);
 
 /**
+ * atcp_synack_mss() - the MSS a SYN-ACK announces
+ * @sk: the listener
+ * @dst: the route to the peer
+ *
+ * Context: any context.
+ * Return: the route's advertised MSS, within the listener's TCP_MAXSEG.
+ */
+u32 atcp_synack_mss(const struct sock *sk, const struct dst_entry *dst)
+{
+	u32 user_mss = READ_ONCE(atcp_sk(sk)->uopt.user_mss);
+	u32 mss = dst_metric_advmss(dst);
+
+	return user_mss && user_mss < mss ? user_mss : mss;
+}
+
+/**
  * atcp_v4_send_synack() - send a request sock's SYN-ACK from the listener
  * @sk: the listener
  * @req: the request sock
+ * @dst: the route to the peer, consumed; NULL: find it
  *
  * Context: softirq, the listener not locked (the SYN, or the request's
  * retransmit timer).
  * Return: 0, or a negative errno (no route, no memory, or the IP layer's).
  */
-int atcp_v4_send_synack(const struct sock *sk, struct request_sock *req)
+int atcp_v4_send_synack(const struct sock *sk, struct request_sock *req,
+			struct dst_entry *dst)
 {
 	const struct inet_request_sock *ireq = inet_rsk(req);
 	struct atcp_request_sock *areq = atcp_rsk(req);
 	struct atcp_out_options opts = {};
-	struct dst_entry *dst;
 	struct sk_buff *skb;
 	struct tcphdr *th;
 	struct flowi4 fl4;
 	int err;
 
-	dst = inet_csk_route_req(sk, &fl4, req);
+	if (!dst)
+		dst = inet_csk_route_req(sk, &fl4, req);
 	if (!dst)
 		return -EHOSTUNREACH;
 	skb = alloc_skb(ATCP_MAX_HEADER, GFP_ATOMIC);
@@ -451,9 +469,7 @@ int atcp_v4_send_synack(const struct sock *sk, struct request_sock *req)
 	skb_reserve(skb, ATCP_MAX_HEADER);
 	skb_dst_set(skb, dst);
 
-	opts.mss = dst_metric_advmss(dst);
-	if (atcp_sk(sk)->uopt.user_mss && atcp_sk(sk)->uopt.user_mss < opts.mss)
-		opts.mss = atcp_sk(sk)->uopt.user_mss;
+	opts.mss = atcp_synack_mss(sk, dst);
 	opts.sack_ok = ireq->sack_ok;
 	opts.ts_ok = ireq->tstamp_ok;
 	opts.ws_ok = ireq->wscale_ok;
@@ -465,9 +481,7 @@ int atcp_v4_send_synack(const struct sock *sk, struct request_sock *req)
 			      areq->snt_isn, areq->rcv_isn + 1,
 			      TCPHDR_SYN | TCPHDR_ACK |
 			      (ireq->ecn_ok ? TCPHDR_ECE : 0),
-			      atcp_initial_window(areq->rcv_wnd, opts.mss -
-						  (opts.ts_ok ? TCPOLEN_TSTAMP_ALIGNED : 0)),
-			      &opts);
+			      areq->rcv_wnd, &opts);
 	atcp_csum(skb, th, ireq->ir_loc_addr, ireq->ir_rmt_addr, false);
 
 	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_OUT_SEGS);

@@ -19,7 +19,7 @@
 static int atcp_rtx_synack(const struct sock *sk, struct request_sock *req)
 {
 	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_SYNACK_RETRANS);
-	return atcp_v4_send_synack(sk, req);
+	return atcp_v4_send_synack(sk, req, NULL);
 }
 
 static void atcp_reqsk_send_ack(const struct sock *sk, struct sk_buff *skb,
@@ -155,6 +155,8 @@ int atcp_v4_conn_request(struct sock *sk, struct sk_buff *skb)
 	struct atcp_request_sock *areq;
 	struct request_sock *req;
 	struct atcp_options opt;
+	struct dst_entry *dst;
+	struct flowi4 fl4;
 	bool want_cookie;
 
 	if (skb_rtable(skb)->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST))
@@ -205,9 +207,13 @@ int atcp_v4_conn_request(struct sock *sk, struct sk_buff *skb)
 
 	if (security_inet_conn_request(sk, skb, req))
 		goto drop_and_free;
+	dst = inet_csk_route_req(sk, &fl4, req);
+	if (!dst)
+		goto drop_and_free;
+	atcp_openreq_init_rwnd(req, atcp_synack_mss(sk, dst));
 	areq->snt_synack_us = tcp_clock_us();
 	if (want_cookie) {
-		atcp_v4_send_synack(sk, req);
+		atcp_v4_send_synack(sk, req, dst);
 		reqsk_free(req);
 		return 0;
 	}
@@ -217,10 +223,11 @@ int atcp_v4_conn_request(struct sock *sk, struct sk_buff *skb)
 	 * first SYN-ACK is the request timer's to resend.
 	 */
 	if (unlikely(!inet_csk_reqsk_queue_hash_add(sk, req, req->timeout))) {
+		dst_release(dst);
 		reqsk_free(req);
 		return 0;
 	}
-	atcp_v4_send_synack(sk, req);
+	atcp_v4_send_synack(sk, req, dst);
 	reqsk_put(req);
 	return 0;
 
@@ -287,7 +294,9 @@ struct sock *atcp_v4_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
 	ap->rcv_nxt = areq->rcv_isn + 1;
 	ap->copied_seq = ap->rcv_nxt;
 	ap->rcv_wup = ap->rcv_nxt;
+	/* The window the SYN-ACK offered, and from it the window grows. */
 	ap->rcv_wnd = areq->rcv_wnd;
+	ap->rcv_ssthresh = ap->rcv_wnd;
 	ap->snd_wl1 = areq->rcv_isn;
 	ap->snd_wnd = areq->peer_window;
 	ap->max_window = ap->snd_wnd;
@@ -325,9 +334,6 @@ struct sock *atcp_v4_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
 	ap->advmss = dst_metric_advmss(dst);
 	if (ap->uopt.user_mss && ap->uopt.user_mss < ap->advmss)
 		ap->advmss = ap->uopt.user_mss;
-	/* The window the SYN-ACK offered, computed as it was there. */
-	ap->rcv_wnd = atcp_initial_window(areq->rcv_wnd, ap->advmss -
-					  (ap->ts_ok ? TCPOLEN_TSTAMP_ALIGNED : 0));
 	atcp_sync_mss(newsk, dst_mtu(dst));
 	inet_csk(newsk)->icsk_ack.rcv_mss = min_t(u32, ap->advmss, ATCP_MSS_DEFAULT);
 

@@ -240,12 +240,17 @@ merge_right:
 				  ATCP_SKB_CB(skb1)->end_seq);
 		atcp_ofo_drop(sk, skb1);
 	}
+	/* Without SACK the window stays, for duplicate ACKs to go out. */
+	if (ap->sack_ok)
+		atcp_grow_window(sk, skb, false);
 	skb_set_owner_r(skb, sk);
 	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_OFO_QUEUED);
 	goto add_sack;
 
 coalesced:
 	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_OFO_QUEUED);
+	if (ap->sack_ok)
+		atcp_grow_window(sk, skb, true);
 	kfree_skb_partial(skb, fragstolen);
 add_sack:
 	if (ap->sack_ok)
@@ -464,6 +469,10 @@ static bool atcp_prune_ofo_queue(struct sock *sk, const struct sk_buff *in_skb)
 static int atcp_prune_queue(struct sock *sk, const struct sk_buff *in_skb)
 {
 	ATCP_INC_STATS(sock_net(sk), ATCP_MIB_PRUNE_CALLED);
+	if (atomic_read(&sk->sk_rmem_alloc) >= sk->sk_rcvbuf)
+		atcp_clamp_window(sk);
+	else if (sk_under_memory_pressure(sk))
+		atcp_adjust_rcv_ssthresh(sk, 4U * atcp_sk(sk)->advmss);
 	if (!atcp_rmem_full(sk, in_skb))
 		return 0;
 	atcp_collapse_ofo_queue(sk);

@@ -212,21 +212,6 @@ u32 atcp_current_mss(struct sock *sk)
 	return ap->mss_cache;
 }
 
-/* Half the free receive buffer: the rest pays for skb overhead. */
-static u32 atcp_space(const struct sock *sk)
-{
-	int space = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
-
-	return space > 0 ? space - (space >> 1) : 0;
-}
-
-static u32 atcp_full_space(const struct sock *sk)
-{
-	int space = READ_ONCE(sk->sk_rcvbuf);
-
-	return space - (space >> 1);
-}
-
 /**
  * atcp_select_wscale() - the window scale to offer
  * @space: the receive space
@@ -252,22 +237,41 @@ EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_select_wscale);
 /**
  * atcp_initial_window() - the window a SYN or a SYN-ACK offers
  * @space: the receive space, within the clamp
- * @mss: the segment the peer is expected to send: our MSS, less the
- *	 timestamps where the SYN-ACK agrees to them
+ * @mss: the MSS we announce
+ * @ts_ok: timestamps are in use: each segment carries that much less data
  *
  * Whole segments where the space holds more than one, and no more than
  * the unscaled field carries (tcp_select_initial_window): 64240 for an
- * MSS of 1460, 65160 for 1448, as Linux's TCP offers.
+ * MSS of 1460, 65160 with timestamps, as Linux's TCP offers.
  * Context: any context.
  * Return: the window, in bytes.
  */
-u32 atcp_initial_window(u32 space, u32 mss)
+u32 atcp_initial_window(u32 space, u32 mss, bool ts_ok)
 {
+	if (ts_ok && mss > TCPOLEN_TSTAMP_ALIGNED)
+		mss -= TCPOLEN_TSTAMP_ALIGNED;
 	if (mss && space > mss)
 		space = rounddown(space, mss);
 	return min(space, 65535U);
 }
 EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_initial_window);
+
+/**
+ * atcp_openreq_init_rwnd() - the window a request sock's SYN-ACK offers
+ * @req: the request sock, its space and clamp set by atcp_reqsk_init()
+ * @mss: the MSS its SYN-ACK announces
+ *
+ * Once, before the first SYN-ACK: its ACKs, its in-window check and the
+ * child all use the window that SYN-ACK offered (tcp_openreq_init_rwin).
+ * Context: any context; the request not yet hashed.
+ */
+void atcp_openreq_init_rwnd(struct request_sock *req, u32 mss)
+{
+	struct atcp_request_sock *areq = atcp_rsk(req);
+
+	areq->rcv_wnd = atcp_initial_window(areq->rcv_wnd, mss,
+					    inet_rsk(req)->tstamp_ok);
+}
 
 /**
  * atcp_rmem_max() - the largest receive buffer a socket may grow to
@@ -316,33 +320,81 @@ void atcp_init_rcv_wnd(struct sock *sk)
 	if (clamp)
 		ap->window_clamp = min(ap->window_clamp, clamp);
 	ap->rcv_wnd = atcp_initial_window(min(space, ap->window_clamp),
-					  ap->advmss);
+					  ap->advmss, false);
+	ap->rcv_ssthresh = ap->rcv_wnd;
+}
+
+/**
+ * atcp_adjust_rcv_ssthresh() - hold the window's growth to a bound
+ * @sk: the socket
+ * @bound: the most rcv_ssthresh may be, but for memory SO_RESERVE_MEM
+ *	   holds for the socket
+ *
+ * (__tcp_adjust_rcv_ssthresh.)
+ * Context: the socket owned by the caller.
+ */
+void atcp_adjust_rcv_ssthresh(struct sock *sk, u32 bound)
+{
+	struct atcp_sock *ap = atcp_sk(sk);
+	int unused_mem = sk_unused_reserved_mem(sk);
+
+	ap->rcv_ssthresh = min(ap->rcv_ssthresh, bound);
+	if (unused_mem)
+		ap->rcv_ssthresh = max_t(u32, ap->rcv_ssthresh,
+					 atcp_win_from_space(unused_mem));
 }
 
 /**
  * atcp_free_window() - the window to advertise now
  * @sk: the socket
  *
- * Never shrink what was offered (RFC 9293 3.8.6.2.2), and avoid silly
- * windows by offering nothing rather than a sliver smaller than one segment.
+ * What the free buffer offers, no more than rcv_ssthresh lets the window
+ * grow to yet.  With less than half the buffer free, the window rounds
+ * down to what the scale can say, and is zero below a sixteenth of the
+ * buffer or one segment: a sliver would only invite silly windows, and
+ * zero in time keeps the buffer from overflowing.  Unscaled, whole
+ * segments are offered, and an offer within a segment of the free space
+ * is kept (__tcp_select_window, without net.ipv4.tcp_shrink_window).
  *
  * Context: the socket owned by the caller.
  * Return: the window, in bytes, before scaling.
  */
 u32 atcp_free_window(struct sock *sk)
 {
+	struct inet_connection_sock *icsk = inet_csk(sk);
 	struct atcp_sock *ap = atcp_sk(sk);
-	u32 mss = max_t(u32, inet_csk(sk)->icsk_ack.rcv_mss, ATCP_MIN_MSS);
-	u32 free = atcp_space(sk);
-	u32 full = atcp_full_space(sk);
+	int mss = max_t(u32, icsk->icsk_ack.rcv_mss, ATCP_MIN_MSS);
+	int free_space = atcp_space(sk);
+	int allowed_space = atcp_full_space(sk);
+	int full_space = min_t(int, ap->window_clamp, allowed_space);
+	int window;
 
-	if (free < min(mss, full / 2))
-		return 0;
-	free = min(free, ap->window_clamp);
-	/* Under memory pressure a window grows no more than a few segments. */
-	if (sk_under_memory_pressure(sk))
-		free = min(free, 4U * ap->advmss);
-	return round_down(free, 1U << ap->rcv_wscale);
+	if (unlikely(mss > full_space)) {
+		mss = full_space;
+		if (mss <= 0)
+			return 0;
+	}
+	if (free_space < (full_space >> 1)) {
+		icsk->icsk_ack.quick = 0;
+		if (sk_under_memory_pressure(sk))
+			atcp_adjust_rcv_ssthresh(sk, 4U * ap->advmss);
+		free_space = round_down(free_space, 1 << ap->rcv_wscale);
+		if (free_space < (allowed_space >> 4) || free_space < mss)
+			return 0;
+	}
+	if (free_space > ap->rcv_ssthresh)
+		free_space = ap->rcv_ssthresh;
+
+	/* A scaled window cannot keep to segments; it rounds up instead. */
+	if (ap->rcv_wscale)
+		return ALIGN(free_space, 1 << ap->rcv_wscale);
+
+	window = ap->rcv_wnd;
+	if (window <= free_space - mss || window > free_space)
+		window = rounddown(free_space, mss);
+	else if (mss == full_space && free_space > window + (full_space >> 1))
+		window = free_space;
+	return window;
 }
 EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_free_window);
 

@@ -909,11 +909,14 @@ static void atcp_set_nodelay(struct sock *sk, bool on)
 
 /*
  * TCP_WINDOW_CLAMP (tcp_set_window_clamp): 0 only before a connection;
- * no less than half the least receive buffer.
+ * no less than half the least receive buffer.  A smaller clamp holds the
+ * window's growth at once; a larger one lets it grow again from what is
+ * offered now.
  */
 static int atcp_set_window_clamp(struct sock *sk, int val)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
+	u32 old_clamp = ap->window_clamp;
 
 	if (!val) {
 		if (sk->sk_state != TCP_CLOSE)
@@ -923,6 +926,11 @@ static int atcp_set_window_clamp(struct sock *sk, int val)
 	}
 	/* (An unsigned comparison, as TCP's: a negative val is huge.) */
 	ap->window_clamp = val < SOCK_MIN_RCVBUF / 2 ? SOCK_MIN_RCVBUF / 2 : val;
+	if (ap->window_clamp < old_clamp)
+		atcp_adjust_rcv_ssthresh(sk, ap->window_clamp);
+	else if (ap->window_clamp > old_clamp)
+		ap->rcv_ssthresh = max(min(ap->rcv_wnd, ap->window_clamp),
+				       ap->rcv_ssthresh);
 	return 0;
 }
 
@@ -1186,7 +1194,8 @@ static void atcp_get_tcp_info(struct sock *sk, struct tcp_info *info)
 	info->tcpi_rttvar = ap->mdev_us >> 2;
 	info->tcpi_snd_ssthresh = ap->snd_ssthresh;
 	info->tcpi_advmss = ap->advmss;
-	info->tcpi_rcv_space = ap->rcv_wnd;
+	info->tcpi_rcv_ssthresh = ap->rcv_ssthresh;
+	info->tcpi_rcv_space = ap->rcvq_space;
 	info->tcpi_total_retrans = ap->total_retrans;
 	info->tcpi_bytes_acked = ap->bytes_acked;
 	info->tcpi_bytes_received = ap->bytes_received;

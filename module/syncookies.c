@@ -322,6 +322,11 @@ struct sock *atcp_cookie_check(struct sock *sk, struct sk_buff *skb)
 	areq->snt_isn = cb->ack_seq - 1;
 	areq->ts_off = atcp_cookie_ts_off(skb);
 	areq->cookie = 1;
+	/*
+	 * What the SYN-ACK offered is not kept: whole segments of the MSS
+	 * the cookie promised, as cookie_v4_check() computes it.
+	 */
+	areq->rcv_wnd = atcp_initial_window(areq->rcv_wnd, req->mss, false);
 
 	child = atcp_v4_syn_recv_sock(sk, skb, req, NULL, NULL, &own_req);
 	if (child) {

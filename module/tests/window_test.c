@@ -37,20 +37,21 @@ static void atcp_select_wscale__log2_of_space_less_15(struct kunit *test)
 
 /*
  * A SYN offers whole segments, within the unscaled field, as
- * tcp_select_initial_window: Linux's 64240 and 65160.
+ * tcp_select_initial_window: Linux's 64240, and 65160 with timestamps.
  */
 static void atcp_initial_window__whole_segments_within_65535(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, atcp_initial_window(65536, 1460), 64240);
-	KUNIT_EXPECT_EQ(test, atcp_initial_window(65536, 1448), 65160);
-	KUNIT_EXPECT_EQ(test, atcp_initial_window(65535, 1000), 65000);
+	KUNIT_EXPECT_EQ(test, atcp_initial_window(65536, 1460, false), 64240);
+	KUNIT_EXPECT_EQ(test, atcp_initial_window(65536, 1460, true), 65160);
+	KUNIT_EXPECT_EQ(test, atcp_initial_window(65536, 1448, false), 65160);
+	KUNIT_EXPECT_EQ(test, atcp_initial_window(65535, 1000, false), 65000);
 	/* A space of one segment or less is offered whole. */
-	KUNIT_EXPECT_EQ(test, atcp_initial_window(1000, 1460), 1000);
-	KUNIT_EXPECT_EQ(test, atcp_initial_window(1460, 1460), 1460);
+	KUNIT_EXPECT_EQ(test, atcp_initial_window(1000, 1460, false), 1000);
+	KUNIT_EXPECT_EQ(test, atcp_initial_window(1460, 1460, false), 1460);
 	/* Loopback's MSS: one segment, then the field's limit. */
-	KUNIT_EXPECT_EQ(test, atcp_initial_window(65536, 65483), 65483);
-	KUNIT_EXPECT_EQ(test, atcp_initial_window(6 << 20, 65483), 65535);
-	KUNIT_EXPECT_EQ(test, atcp_initial_window(70000, 0), 65535);
+	KUNIT_EXPECT_EQ(test, atcp_initial_window(65536, 65483, false), 65483);
+	KUNIT_EXPECT_EQ(test, atcp_initial_window(6 << 20, 65483, true), 65535);
+	KUNIT_EXPECT_EQ(test, atcp_initial_window(70000, 0, false), 65535);
 }
 
 /* TCP_WINDOW_CLAMP bounds the scale as it bounds the window. */
@@ -72,7 +73,8 @@ static void atcp_select_wscale__at_most_14(struct kunit *test)
 
 /*
  * A socket whose receive buffer is rcvbuf bytes with rmem of them in use,
- * scaled by wscale, after a segment size of 1460 was seen.  Locked.
+ * scaled by wscale, after a segment size of 1460 was seen, its window
+ * free to grow to the clamp.  Locked.
  */
 static struct sock *rcv_sock(struct kunit *test, int rcvbuf, int rmem,
 			     u8 wscale)
@@ -85,6 +87,7 @@ static struct sock *rcv_sock(struct kunit *test, int rcvbuf, int rmem,
 	atomic_set(&sk->sk_rmem_alloc, rmem);
 	ap->rcv_wscale = wscale;
 	ap->window_clamp = 65535U << wscale;
+	ap->rcv_ssthresh = ap->window_clamp;
 	ap->advmss = 1460;
 	inet_csk(sk)->icsk_ack.rcv_mss = 1460;
 	return sk;
@@ -107,34 +110,58 @@ static void atcp_free_window__half_the_free_buffer(struct kunit *test)
 	rcv_sock_done(sk);
 }
 
-/* What the scaled field can say: a multiple of 1 << wscale. */
-static void atcp_free_window__rounded_down_to_the_scale(struct kunit *test)
+/*
+ * A scaled window rounds up to what the field can say, so that the scale
+ * never takes the window away; an unscaled one offers whole segments.
+ */
+static void atcp_free_window__scaled_up_unscaled_whole_segments(struct kunit *test)
 {
 	struct sock *sk = rcv_sock(test, 100001, 0, 7);
 
-	KUNIT_EXPECT_EQ(test, atcp_free_window(sk), 49920U);
+	KUNIT_EXPECT_EQ(test, atcp_free_window(sk), 50048U);
 	atcp_sk(sk)->rcv_wscale = 0;
-	KUNIT_EXPECT_EQ(test, atcp_free_window(sk), 50001U);
+	KUNIT_EXPECT_EQ(test, atcp_free_window(sk), 49640U);
 	rcv_sock_done(sk);
 }
 
-/* Less free than a segment: offer nothing rather than a sliver. */
+/*
+ * With less than half the buffer free: nothing below a sixteenth of the
+ * buffer or a segment (no silly window, and zero in time), and what is
+ * offered is rounded down to the scale.
+ */
 static void atcp_free_window__no_silly_window(struct kunit *test)
 {
-	struct sock *sk = rcv_sock(test, 131072, 131072 - 2000, 0);
+	struct sock *sk = rcv_sock(test, 131072, 131072 - 3000, 0);
 
 	KUNIT_EXPECT_EQ(test, atcp_free_window(sk), 0U);
-	atomic_set(&sk->sk_rmem_alloc, 131072 - 3000);
-	KUNIT_EXPECT_EQ(test, atcp_free_window(sk), 1500U);
+	atomic_set(&sk->sk_rmem_alloc, 131072 - 10000);
+	KUNIT_EXPECT_EQ(test, atcp_free_window(sk), 4380U);
+	atcp_sk(sk)->rcv_wscale = 7;
+	KUNIT_EXPECT_EQ(test, atcp_free_window(sk), 4992U);
 	rcv_sock_done(sk);
 }
 
-static void atcp_free_window__at_most_window_clamp(struct kunit *test)
+/* An unscaled offer within a segment of the free space is kept. */
+static void atcp_free_window__unscaled_offer_kept(struct kunit *test)
 {
 	struct sock *sk = rcv_sock(test, 131072, 0, 0);
 
-	atcp_sk(sk)->window_clamp = 10000;
-	KUNIT_EXPECT_EQ(test, atcp_free_window(sk), 10000U);
+	atcp_sk(sk)->rcv_wnd = 65000;
+	KUNIT_EXPECT_EQ(test, atcp_free_window(sk), 65000U);
+	atcp_sk(sk)->rcv_wnd = 64000;
+	KUNIT_EXPECT_EQ(test, atcp_free_window(sk), 64240U);
+	rcv_sock_done(sk);
+}
+
+/* The window grows no further than rcv_ssthresh lets it yet. */
+static void atcp_free_window__at_most_rcv_ssthresh(struct kunit *test)
+{
+	struct sock *sk = rcv_sock(test, 131072, 0, 0);
+
+	atcp_sk(sk)->rcv_ssthresh = 10000;
+	KUNIT_EXPECT_EQ(test, atcp_free_window(sk), 8760U);
+	atcp_sk(sk)->rcv_wscale = 7;
+	KUNIT_EXPECT_EQ(test, atcp_free_window(sk), 10112U);
 	rcv_sock_done(sk);
 }
 
@@ -192,7 +219,116 @@ static void atcp_select_window__unscaled_at_most_65535(struct kunit *test)
 	struct sock *sk = rcv_sock(test, 1 << 20, 0, 0);
 
 	atcp_sk(sk)->window_clamp = 1 << 20;
+	atcp_sk(sk)->rcv_ssthresh = 1 << 20;
 	KUNIT_EXPECT_EQ(test, atcp_select_window(sk), 65535U);
+	rcv_sock_done(sk);
+}
+
+static const u8 grow_payload[1448];
+
+/* A segment of @len payload bytes that costs @truesize bytes of memory. */
+static struct sk_buff *grow_skb(struct kunit *test, unsigned int len,
+				unsigned int truesize)
+{
+	struct atcp_kunit_seg seg = {
+		.tail = grow_payload,
+		.taillen = len,
+	};
+	struct sk_buff *skb = atcp_kunit_segment(test, &seg);
+
+	skb_pull(skb, skb->len - len);
+	skb->truesize = truesize;
+	return skb;
+}
+
+/*
+ * A segment whose memory is at most twice its payload shows the window
+ * fits the buffer: two segments more, or twice the segment (check #2 of
+ * tcp_grow_window), and quick ACKs for the sender's slow start.
+ */
+static void atcp_grow_window__two_segments_while_they_fit(struct kunit *test)
+{
+	struct sock *sk = rcv_sock(test, 131072, 0, 7);
+	struct atcp_sock *ap = atcp_sk(sk);
+
+	ap->rcv_ssthresh = 14600;
+	inet_csk(sk)->icsk_ack.quick = 0;
+	atcp_grow_window(sk, grow_skb(test, 1448, 2896), true);
+	KUNIT_EXPECT_EQ(test, ap->rcv_ssthresh, 14600U + 2920);
+	KUNIT_EXPECT_NE(test, inet_csk(sk)->icsk_ack.quick, 0);
+	atcp_grow_window(sk, grow_skb(test, 1448, 1448), true);
+	KUNIT_EXPECT_EQ(test, ap->rcv_ssthresh, 14600U + 2 * 2920);
+	rcv_sock_done(sk);
+}
+
+/* Never past the window the free buffer offers, nor the clamp. */
+static void atcp_grow_window__up_to_the_free_space(struct kunit *test)
+{
+	struct sock *sk = rcv_sock(test, 131072, 0, 7);
+	struct atcp_sock *ap = atcp_sk(sk);
+
+	ap->rcv_ssthresh = 65000;
+	atcp_grow_window(sk, grow_skb(test, 1448, 2896), true);
+	KUNIT_EXPECT_EQ(test, ap->rcv_ssthresh, 65536U);
+	atcp_grow_window(sk, grow_skb(test, 1448, 2896), true);
+	KUNIT_EXPECT_EQ(test, ap->rcv_ssthresh, 65536U);
+	ap->window_clamp = 20000;
+	ap->rcv_ssthresh = 19000;
+	atcp_grow_window(sk, grow_skb(test, 1448, 2896), true);
+	KUNIT_EXPECT_EQ(test, ap->rcv_ssthresh, 20000U);
+	rcv_sock_done(sk);
+}
+
+/*
+ * Small segments in large skbs: the window grows while it is small
+ * against the largest buffer, and stops where such segments would
+ * overflow the buffer it offers (__tcp_grow_window).
+ */
+static void atcp_grow_window__costly_segments_only_while_small(struct kunit *test)
+{
+	struct sock *sk = rcv_sock(test, 4 << 20, 0, 7);
+	struct atcp_sock *ap = atcp_sk(sk);
+
+	ap->rcv_ssthresh = 14600;
+	atcp_grow_window(sk, grow_skb(test, 128, 2600), true);
+	KUNIT_EXPECT_EQ(test, ap->rcv_ssthresh, 14600U + 2920);
+	ap->rcv_ssthresh = 300000;
+	atcp_grow_window(sk, grow_skb(test, 128, 2600), true);
+	KUNIT_EXPECT_EQ(test, ap->rcv_ssthresh, 300000U);
+	rcv_sock_done(sk);
+}
+
+/*
+ * More queued than the buffer, which may not grow (SO_RCVBUF): the
+ * window grows again from two segments (tcp_clamp_window).
+ */
+static void atcp_clamp_window__restarts_from_two_segments(struct kunit *test)
+{
+	struct sock *sk = rcv_sock(test, 65536, 70000, 7);
+
+	sk->sk_userlocks |= SOCK_RCVBUF_LOCK;
+	atcp_clamp_window(sk);
+	KUNIT_EXPECT_EQ(test, sk->sk_rcvbuf, 65536);
+	KUNIT_EXPECT_EQ(test, atcp_sk(sk)->rcv_ssthresh, 2920U);
+	rcv_sock_done(sk);
+}
+
+/*
+ * At establishment the window's bound is the buffer's window less one
+ * segment for the application (tcp_app_win), and the window's growth
+ * and the first autotuning round start within it.
+ */
+static void atcp_init_buffer_space__one_segment_kept_back(struct kunit *test)
+{
+	struct sock *sk = rcv_sock(test, 131072, 0, 7);
+	struct atcp_sock *ap = atcp_sk(sk);
+
+	sk->sk_userlocks |= SOCK_SNDBUF_LOCK;
+	ap->rcv_wnd = 64240;
+	atcp_init_buffer_space(sk);
+	KUNIT_EXPECT_EQ(test, ap->window_clamp, 65536U - 1460);
+	KUNIT_EXPECT_EQ(test, ap->rcv_ssthresh, 65536U - 1460);
+	KUNIT_EXPECT_EQ(test, ap->rcvq_space, 14600U);
 	rcv_sock_done(sk);
 }
 
@@ -277,9 +413,15 @@ static struct kunit_case atcp_window_cases[] = {
 	KUNIT_CASE(atcp_select_wscale__at_most_14),
 	KUNIT_CASE(atcp_initial_window__whole_segments_within_65535),
 	KUNIT_CASE(atcp_free_window__half_the_free_buffer),
-	KUNIT_CASE(atcp_free_window__rounded_down_to_the_scale),
+	KUNIT_CASE(atcp_free_window__scaled_up_unscaled_whole_segments),
 	KUNIT_CASE(atcp_free_window__no_silly_window),
-	KUNIT_CASE(atcp_free_window__at_most_window_clamp),
+	KUNIT_CASE(atcp_free_window__unscaled_offer_kept),
+	KUNIT_CASE(atcp_free_window__at_most_rcv_ssthresh),
+	KUNIT_CASE(atcp_grow_window__two_segments_while_they_fit),
+	KUNIT_CASE(atcp_grow_window__up_to_the_free_space),
+	KUNIT_CASE(atcp_grow_window__costly_segments_only_while_small),
+	KUNIT_CASE(atcp_clamp_window__restarts_from_two_segments),
+	KUNIT_CASE(atcp_init_buffer_space__one_segment_kept_back),
 	KUNIT_CASE(atcp_select_window__field_is_window_over_scale),
 	KUNIT_CASE(atcp_select_window__never_shrinks_the_offer),
 	KUNIT_CASE(atcp_select_window__kept_offer_rounded_up),
