@@ -921,7 +921,8 @@ void atcp_ecn_check_ce(struct sock *sk, const struct sk_buff *skb);
 void atcp_ecn_accept_cwr(struct sock *sk, const struct sk_buff *skb);
 void atcp_ecn_rcv_synack(struct sock *sk, const struct tcphdr *th);
 void atcp_ecn_create_request(const struct sock *sk, struct request_sock *req,
-			     const struct sk_buff *skb);
+			     const struct sk_buff *skb,
+			     const struct dst_entry *dst);
 
 /* cong.c */
 extern struct atcp_cong_ops atcp_reno;

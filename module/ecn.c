@@ -176,20 +176,24 @@ void atcp_ecn_rcv_synack(struct sock *sk, const struct tcphdr *th)
  * @sk: the listener
  * @req: the request
  * @skb: the SYN
+ * @dst: the route to the peer
  *
  * A SYN with ECE and CWR, itself not ECT (RFC 3168 6.1.1; a reserved bit
  * set says a later ECN variant, which may send it ECT), is taken when
- * net.atcp.ecn is not 0 (tcp_ecn_create_request).
+ * net.atcp.ecn is not 0 or the route has ``features ecn``
+ * (tcp_ecn_create_request).
  *
  * Context: softirq, the listener not locked.
  */
 void atcp_ecn_create_request(const struct sock *sk, struct request_sock *req,
-			     const struct sk_buff *skb)
+			     const struct sk_buff *skb,
+			     const struct dst_entry *dst)
 {
 	const struct tcphdr *th = tcp_hdr(skb);
 	bool ect = !INET_ECN_is_not_ect(ATCP_SKB_CB(skb)->ip_dsfield);
 
 	if (th->ece && th->cwr && (!ect || th->res1) &&
-	    READ_ONCE(atcp_sk_net(sk)->ecn))
+	    (READ_ONCE(atcp_sk_net(sk)->ecn) ||
+	     dst_feature(dst, RTAX_FEATURE_ECN)))
 		inet_rsk(req)->ecn_ok = 1;
 }

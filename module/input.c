@@ -494,23 +494,17 @@ EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_grow_window);
  * atcp_clamp_window() - the receive buffer is full: bound the window
  * @sk: the receiving socket
  *
- * The buffer grows to what is queued, up to net.atcp.rmem's maximum, as
- * autotuning would; if what is queued is still more, the window may grow
- * again from two segments (tcp_clamp_window).
+ * If more is queued than the buffer holds, the window grows again from
+ * two segments (tcp_clamp_window).  Unlike Linux, the buffer is not grown
+ * here to what is queued: atcp takes data up to twice the buffer before it
+ * prunes (atcp_rmem_full()), so growing it too would double the bound.
  * Context: the socket owned by the caller (the receive path).
  */
 void atcp_clamp_window(struct sock *sk)
 {
 	struct atcp_sock *ap = atcp_sk(sk);
-	int rmem2 = READ_ONCE(atcp_sk_net(sk)->rmem[2]);
 
 	inet_csk(sk)->icsk_ack.quick = 0;
-	if (sk->sk_rcvbuf < rmem2 &&
-	    !(sk->sk_userlocks & SOCK_RCVBUF_LOCK) &&
-	    !sk_under_memory_pressure(sk) &&
-	    sk_memory_allocated(sk) < sk_prot_mem_limits(sk, 0))
-		WRITE_ONCE(sk->sk_rcvbuf,
-			   min(atomic_read(&sk->sk_rmem_alloc), rmem2));
 	if (atomic_read(&sk->sk_rmem_alloc) > sk->sk_rcvbuf)
 		ap->rcv_ssthresh = min(ap->window_clamp, 2U * ap->advmss);
 }

@@ -189,9 +189,6 @@ int atcp_v4_conn_request(struct sock *sk, struct sk_buff *skb)
 		opt.sack_ok = 0;
 	}
 	atcp_reqsk_init(sk, req, skb, &opt);
-	/* A cookie carries ECN back in the timestamp alone (syncookies.c). */
-	if (!want_cookie || opt.ts_ok)
-		atcp_ecn_create_request(sk, req, skb);
 	areq->rcv_isn = cb->seq;
 	req->timeout = ATCP_TIMEOUT_INIT;
 	if (want_cookie) {
@@ -211,6 +208,9 @@ int atcp_v4_conn_request(struct sock *sk, struct sk_buff *skb)
 	if (!dst)
 		goto drop_and_free;
 	atcp_openreq_init_rwnd(req, atcp_synack_mss(sk, dst));
+	/* A cookie carries ECN back in the timestamp alone (syncookies.c). */
+	if (!want_cookie || opt.ts_ok)
+		atcp_ecn_create_request(sk, req, skb, dst);
 	areq->snt_synack_us = tcp_clock_us();
 	if (want_cookie) {
 		atcp_v4_send_synack(sk, req, dst);

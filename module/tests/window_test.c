@@ -299,14 +299,13 @@ static void atcp_grow_window__costly_segments_only_while_small(struct kunit *tes
 }
 
 /*
- * More queued than the buffer, which may not grow (SO_RCVBUF): the
- * window grows again from two segments (tcp_clamp_window).
+ * More queued than the buffer holds: the window grows again from two
+ * segments (tcp_clamp_window), and the buffer stays as it is.
  */
 static void atcp_clamp_window__restarts_from_two_segments(struct kunit *test)
 {
 	struct sock *sk = rcv_sock(test, 65536, 70000, 7);
 
-	sk->sk_userlocks |= SOCK_RCVBUF_LOCK;
 	atcp_clamp_window(sk);
 	KUNIT_EXPECT_EQ(test, sk->sk_rcvbuf, 65536);
 	KUNIT_EXPECT_EQ(test, atcp_sk(sk)->rcv_ssthresh, 2920U);
