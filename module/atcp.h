@@ -868,6 +868,9 @@ bool atcp_oow_rate_limited_at(struct net *net, u32 *last_oow_ack_time);
 bool atcp_challenge_ack_allowed(struct net *net);
 void atcp_enter_quickack_mode(struct sock *sk, unsigned int max_quickacks);
 void atcp_cleanup_rbuf(struct sock *sk, int copied);
+ssize_t atcp_splice_read(struct socket *sock, loff_t *ppos,
+			 struct pipe_inode_info *pipe, size_t len,
+			 unsigned int flags);
 void atcp_init_transfer(struct sock *sk);
 void atcp_init_buffer_space(struct sock *sk);
 void atcp_rcv_space_adjust(struct sock *sk);

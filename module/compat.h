@@ -31,6 +31,11 @@
 #include <linux/skbuff_ref.h>
 #endif
 
+/* 6.10: the flow steering helpers moved out of sock.h. */
+#ifdef ATCP_HAVE_NET_RPS_H
+#include <net/rps.h>
+#endif
+
 /* 6.10: the memory accounting helpers moved out of sock.h. */
 #ifdef ATCP_HAVE_PROTO_MEMORY_H
 #include <net/proto_memory.h>

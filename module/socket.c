@@ -1186,6 +1186,7 @@ static void atcp_get_tcp_info(struct sock *sk, struct tcp_info *info)
 	info->tcpi_rcv_mss = icsk->icsk_ack.rcv_mss;
 	info->tcpi_unacked = DIV_ROUND_UP(atcp_flight(ap), max_t(u32, ap->mss_cache, 1));
 	info->tcpi_sacked = ap->sacked_out;
+	info->tcpi_lost = ap->lost_marked;
 	info->tcpi_last_data_sent = jiffies_to_msecs(tcp_jiffies32 - ap->lsndtime);
 	info->tcpi_last_data_recv = jiffies_to_msecs(tcp_jiffies32 - icsk->icsk_ack.lrcvtime);
 	info->tcpi_last_ack_recv = jiffies_to_msecs(tcp_jiffies32 - ap->rcv_tstamp);
@@ -1408,6 +1409,7 @@ static __poll_t atcp_poll(struct file *file, struct socket *sock,
 	.getsockopt	= sock_common_getsockopt,		\
 	.sendmsg	= inet_sendmsg,				\
 	.recvmsg	= inet_recvmsg,				\
+	.splice_read	= atcp_splice_read,			\
 	.mmap		= sock_no_mmap
 
 static const struct proto_ops atcp_stream_ops = {

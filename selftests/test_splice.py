@@ -13,13 +13,19 @@ veth, for Linux TCP and for atcp in turn:
    out (read by recv) are that part of the file, and the file offset
    given back is past it;
 3. splice() from a pipe to the socket, and MSG_PEEK after splice from the
-   socket, answer as TCP.
+   socket, answer as TCP;
+4. at the urgent mark (99 bytes, then one sent with MSG_OOB): splice()
+   takes the 99 and then returns 0 rather than waiting behind the urgent
+   byte (tcp_splice_loop_test); recv(MSG_OOB) and a read after it answer
+   as TCP.
 Every answer equals TCP's.
 """
 
 import hashlib
 import os
 import random
+import select
+import signal
 import socket
 import sys
 import tempfile
@@ -27,7 +33,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lib'))
-from nstest import NetnsPair, Tap, proto_under_test  # noqa: E402
+from nstest import NetnsPair, Tap, attempt, proto_under_test  # noqa: E402
 
 SIZE = 64 << 20
 PIPE = 1 << 16
@@ -130,9 +136,53 @@ def small(pair, proto, src):
     return out
 
 
+class Hung(Exception):
+    pass
+
+
+def hung(signum, frame):
+    raise Hung()
+
+
+def urgent(pair, proto):
+    """splice() up to the urgent mark and at it; a blocking call that
+    hangs is cut by an alarm and reported."""
+    out = []
+    cli, srv = pair.connected(proto)
+    cli.send(b'x' * 99)
+    cli.send(b'U', socket.MSG_OOB)
+    poller = select.poll()
+    poller.register(srv, select.POLLPRI)
+    out.append('urgent data signalled %s' % bool(poller.poll(10000)))
+    r, w = os.pipe()
+    old = signal.signal(signal.SIGALRM, hung)
+    try:
+        for want in (99, 1):
+            signal.alarm(5)
+            try:
+                n = os.splice(srv.fileno(), w, want)
+                out.append('splice %d: %d' % (want, n))
+            except Hung:
+                out.append('splice %d: still waiting after 5 s' % want)
+            finally:
+                signal.alarm(0)
+        out.append('pipe holds %d bytes' % len(os.read(r, 200)))
+        out.append('OOB %s' % attempt(lambda: srv.recv(1, socket.MSG_OOB)))
+        cli.send(b'after')
+        srv.settimeout(10)
+        out.append('then read %s' % attempt(lambda: srv.recv(100)))
+    finally:
+        signal.signal(signal.SIGALRM, old)
+        os.close(r)
+        os.close(w)
+        cli.close()
+        srv.close()
+    return out
+
+
 def main():
     proto = proto_under_test()
-    tap = Tap(3)
+    tap = Tap(4)
     tmp = tempfile.mkdtemp(prefix='atcp-splice.')
     src = os.path.join(tmp, 'in')
     dst = os.path.join(tmp, 'out')
@@ -146,6 +196,8 @@ def main():
         atcp_big, atcp_el = big(pair, proto, src, dst)
         tcp_small = small(pair, socket.IPPROTO_TCP, src)
         atcp_small = small(pair, proto, src)
+        tcp_urg = urgent(pair, socket.IPPROTO_TCP)
+        atcp_urg = urgent(pair, proto)
     finally:
         pair.destroy()
         for p in (src, dst):
@@ -154,7 +206,7 @@ def main():
         os.rmdir(tmp)
     tap.diag('tcp:  %s (%.1f s)' % (tcp_big, tcp_el))
     tap.diag('atcp: %s (%.1f s)' % (atcp_big, atcp_el))
-    for a, b in zip(tcp_small, atcp_small):
+    for a, b in zip(tcp_small + tcp_urg, atcp_small + atcp_urg):
         tap.diag('tcp:  %s' % a)
         tap.diag('atcp: %s' % b)
     tap.ok(atcp_big == tcp_big and 'same hash True' in atcp_big and
@@ -165,6 +217,9 @@ def main():
            'sendfile from an odd offset, of an odd length: those bytes, as TCP')
     tap.ok(tcp_small[1:] == atcp_small[1:],
            'splice from a pipe to the socket; from the socket, then a peek: as TCP')
+    tap.ok(tcp_urg == atcp_urg and 'splice 1: 0' in atcp_urg,
+           'splice at the urgent mark returns 0, not waiting; OOB and the read '
+           'after it: as TCP')
     tap.done()
 
 

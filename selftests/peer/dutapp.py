@@ -38,6 +38,7 @@ fail with that errno (e.g. `connect 10.253.1.2:9 err=ECONNREFUSED`).
   congestion NAME                TCP_CONGESTION on the current socket, or the
                                  listener if there is none yet
   tcpinfo [cwnd=A[..B]] [ssthresh=A[..B]] [ca_state=A[..B]] [options=A[..B]]
+          [sacked=A[..B]] [lost=A[..B]]
                                  print those TCP_INFO fields, and fail if one
                                  is outside its range
   sleep SECS | exit [STATUS]
@@ -65,13 +66,13 @@ MSG_FLAGS = {'more': socket.MSG_MORE, 'eor': socket.MSG_EOR,
              'dontwait': socket.MSG_DONTWAIT}
 SIOCATMARK = 0x8905
 # struct tcp_info: offsets of the fields `tcpinfo` checks.
-TCP_INFO_FIELDS = {'ca_state': ('B', 1), 'options': ('B', 5), 'ssthresh': ('I', 76),
-                   'cwnd': ('I', 80)}
+TCP_INFO_FIELDS = {'ca_state': ('B', 1), 'options': ('B', 5), 'sacked': ('I', 28),
+                   'lost': ('I', 32), 'ssthresh': ('I', 76), 'cwnd': ('I', 80)}
 
 proto = 253
 KEYS = ('data', 'len', 'offset', 'err', 'name', 'bind', 'nonblock', 'timeout',
-        'backlog', 'cwnd', 'ssthresh', 'ca_state', 'options', 'flags', 'user_timeout',
-        'ret')
+        'backlog', 'cwnd', 'ssthresh', 'ca_state', 'options', 'sacked', 'lost',
+        'flags', 'user_timeout', 'ret')
 socks = {}
 cur = {'name': 'c'}
 listener = [None]
