@@ -636,13 +636,11 @@ static void atcp_ack_snd_check(struct sock *sk)
 		return;
 
 	/*
-	 * Two full segments, if the ACK can move the window's right edge
-	 * on (else the application's read sends it), or a reader waiting
-	 * for SO_RCVLOWAT wants more (__tcp_ack_snd_check).
+	 * Two full segments: at once, whatever the window (SPEC 5; Linux
+	 * waits for the application's read where the ACK would not move
+	 * the window's right edge, and so stretches ACKs).
 	 */
-	if (ap->rcv_nxt - ap->rcv_wup > icsk->icsk_ack.rcv_mss &&
-	    (ap->rcv_nxt - ap->copied_seq < READ_ONCE(sk->sk_rcvlowat) ||
-	     atcp_free_window(sk) >= ap->rcv_wnd))
+	if (ap->rcv_nxt - ap->rcv_wup > icsk->icsk_ack.rcv_mss)
 		reason = ATCP_ACK_TWO_FULL;
 	else if (atcp_in_quickack_mode(sk))
 		reason = ATCP_ACK_QUICK;
