@@ -460,7 +460,8 @@ static int __atcp_grow_window(const struct sock *sk, const struct sk_buff *skb,
  *
  * By at least two segments, up to the buffer's free window, while what
  * the segments cost in memory shows that the window offered will fit
- * (tcp_grow_window).  Under memory pressure the window shrinks instead.
+ * (tcp_grow_window, without its quick ACK).  Under memory pressure the
+ * window shrinks instead.
  * Context: the socket owned by the caller (the receive path).
  */
 void atcp_grow_window(struct sock *sk, const struct sk_buff *skb, bool adjust)
@@ -482,10 +483,14 @@ void atcp_grow_window(struct sock *sk, const struct sk_buff *skb, bool adjust)
 		incr = 2 * ap->advmss;
 	else
 		incr = __atcp_grow_window(sk, skb, truesize);
+	/*
+	 * Linux also owes the sender a quick ACK here; SPEC 5 keeps quick
+	 * ACKs to a connection's first segments and the end of an idle
+	 * period, so a growing window does not bring an ACK a segment.
+	 */
 	if (incr) {
 		incr = max_t(int, incr, 2 * skb->len);
 		ap->rcv_ssthresh += min(room, incr);
-		inet_csk(sk)->icsk_ack.quick |= 1;
 	}
 }
 EXPORT_SYMBOL_FOR_ATCP_KUNIT(atcp_grow_window);

@@ -244,7 +244,7 @@ static struct sk_buff *grow_skb(struct kunit *test, unsigned int len,
 /*
  * A segment whose memory is at most twice its payload shows the window
  * fits the buffer: two segments more, or twice the segment (check #2 of
- * tcp_grow_window), and quick ACKs for the sender's slow start.
+ * tcp_grow_window); no quick ACK is owed for it (SPEC 5).
  */
 static void atcp_grow_window__two_segments_while_they_fit(struct kunit *test)
 {
@@ -255,7 +255,7 @@ static void atcp_grow_window__two_segments_while_they_fit(struct kunit *test)
 	inet_csk(sk)->icsk_ack.quick = 0;
 	atcp_grow_window(sk, grow_skb(test, 1448, 2896), true);
 	KUNIT_EXPECT_EQ(test, ap->rcv_ssthresh, 14600U + 2920);
-	KUNIT_EXPECT_NE(test, inet_csk(sk)->icsk_ack.quick, 0);
+	KUNIT_EXPECT_EQ(test, inet_csk(sk)->icsk_ack.quick, 0);
 	atcp_grow_window(sk, grow_skb(test, 1448, 1448), true);
 	KUNIT_EXPECT_EQ(test, ap->rcv_ssthresh, 14600U + 2 * 2920);
 	rcv_sock_done(sk);
