@@ -155,6 +155,12 @@ def run(pair, proto):
     # urg-send-far.pkt checks those pointers on the wire.
     big = bytes(i % 251 for i in range(60000))
     cli.setblocking(True)
+    # Room for all of it, so that it is one urgent send: a write that
+    # waits for memory pushes what it queued with URG at each wait
+    # (tcp_push's tcp_mark_urg), and a reader as fast as the data takes
+    # the byte at such an intermediate mark out of the stream; Linux's TCP
+    # lost two bytes so under load.
+    cli.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
     # From another thread, so that a write larger than the buffers hold
     # never waits on a reader that has not started.
     writer = threading.Thread(target=send_urgent, args=(cli, big))
